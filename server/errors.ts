@@ -1,0 +1,122 @@
+/**
+ * Typed errors and the one table that maps them to HTTP status.
+ *
+ * Every error a client can cause is an AppError subclass carrying *where* it went wrong
+ * (parameter name, feature index, line number, field) in `details`. The error handler in
+ * app.ts turns any AppError into `{ error, message, details }`; anything else becomes a 500
+ * whose internals are logged, never sent.
+ */
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unprocessable'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'timeout'
+  | 'internal';
+
+/** The one status table. */
+export const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  too_many_requests: 429,
+  internal: 500,
+  unavailable: 503,
+  timeout: 504,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+/** A query-string or body parameter is missing or malformed; `parameter` names it. */
+export class BadRequestError extends AppError {
+  constructor(message: string, details?: { parameter?: string; [k: string]: unknown }) {
+    super('bad_request', message, details);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('not_found', message, details);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, details);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  /** `limit` names the configured bound that was exceeded, e.g. `maxVertices`. */
+  constructor(message: string, details: { limit: string; max: number; actual?: number; [k: string]: unknown }) {
+    super('payload_too_large', message, details);
+  }
+}
+
+/** One problem in an input file or body, located as precisely as the format allows. */
+export interface InputProblem {
+  /** 0-based feature index in the input, when the input has features */
+  feature?: number;
+  /** 1-based line number in a text input (TXT, CSV) */
+  line?: number;
+  /** attribute or JSON field the problem is in */
+  field?: string;
+  /** 'error' refuses the input; 'warning' is reported and the input is accepted */
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/** Well-formed request whose content cannot be processed (a bad file, a broken geometry). */
+export class UnprocessableError extends AppError {
+  constructor(message: string, details?: { problems?: InputProblem[]; [k: string]: unknown }) {
+    super('unprocessable', message, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = '需要有效的访问令牌 (a valid bearer token is required)') {
+    super('unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = '当前角色无权执行此操作 (the token’s role does not allow this)') {
+    super('forbidden', message);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message = '数据库暂不可用，请稍后重试 (the database is unavailable, retry later)', details?: unknown) {
+    super('unavailable', message, details);
+  }
+}
+
+export class TimeoutError extends AppError {
+  constructor(message = '查询超时 (the query took too long)', details?: unknown) {
+    super('timeout', message, details);
+  }
+}
