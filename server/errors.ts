@@ -120,3 +120,56 @@ export class TimeoutError extends AppError {
     super('timeout', message, details);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The one error handler: AppError → its status; schema validation → 400 naming the parameter;
+// database outages → 503; statement timeouts → 504; anything else → 500 without internals.
+
+interface FastifyLikeError extends Error {
+  code?: string;
+  statusCode?: number;
+  validation?: Array<{ instancePath?: string; params?: Record<string, unknown>; message?: string }>;
+  validationContext?: string;
+}
+
+/** pg/PGlite error codes and socket errors that mean "the database is not there right now" */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyLikeError;
+  if (e?.validation) {
+    const first = e.validation[0] ?? {};
+    const parameter =
+      (first.params?.missingProperty as string | undefined) ??
+      (first.params?.additionalProperty as string | undefined) ??
+      first.instancePath?.replace(/^\//, '').replace(/\//g, '.') ??
+      undefined;
+    const where = e.validationContext ?? 'request';
+    return new BadRequestError(`参数无效 (invalid ${where} parameter${parameter ? ` "${parameter}"` : ''}: ${first.message ?? 'invalid'})`, {
+      parameter,
+      in: where,
+    });
+  }
+  if (e?.code === '57014') return new TimeoutError();
+  if (e?.code && UNAVAILABLE_CODES.has(e.code)) return new UnavailableError();
+  if (e?.message && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) {
+    return new UnavailableError();
+  }
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413) {
+    return new PayloadTooLargeError('请求体过大 (request body too large)', { limit: 'bodyBytes', max: -1 });
+  }
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
+    return new AppError('unsupported_media_type', `不支持的内容类型 (${e.message})`);
+  }
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return new BadRequestError(e.message);
+  }
+  return new AppError('internal', '服务器内部错误 (internal error)');
+}
+
+export function errorBody(err: AppError): { error: ErrorCode; message: string; details?: unknown } {
+  return err.details === undefined
+    ? { error: err.code, message: err.message }
+    : { error: err.code, message: err.message, details: err.details };
+}

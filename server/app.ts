@@ -1,0 +1,79 @@
+/**
+ * buildApp(config, db) → a ready Fastify instance. Tests call app.inject() on it without
+ * opening a port; main.ts listens and shuts down. The database is opened, migrated and seeded
+ * by the caller, so the app itself never does slow work at construction.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Config } from './config.js';
+import type { Db } from './db/connect.js';
+import { errorBody, NotFoundError, toAppError } from './errors.js';
+import { healthRoutes } from './http/health-routes.js';
+import { layerRoutes } from './layers/routes.js';
+import { ogcRoutes } from './ogc/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    config: Config;
+  }
+}
+
+export async function buildApp(config: Config, db: Db): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            // Secrets never reach logs.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+          },
+    bodyLimit: config.limits.bodyBytes,
+    // Query strings are validated by the routes, which name the bad parameter.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorate('db', db);
+  app.decorate('config', config);
+
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.debug({ err: appError.message }, 'client error');
+    reply.status(appError.status).type('application/json').send(errorBody(appError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new NotFoundError(`没有此路径 (no route ${request.method} ${request.url.split('?')[0]})`);
+    reply.status(404).send(errorBody(err));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: '德惠市矿产资源总体规划 空间规划服务 API',
+        description: 'Layers, conflict checks, vector tiles and OGC API Features for the Dehui mineral resources plan 2021–2025.',
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'OGC API', description: 'OGC API Features / Tiles' },
+        { name: 'layers', description: '图层与版本 (layers and versions)' },
+        { name: 'health', description: '健康检查' },
+      ],
+    },
+  });
+
+  await app.register(healthRoutes);
+  await app.register(layerRoutes);
+  await app.register(ogcRoutes);
+
+  app.get('/ogc/api', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('application/vnd.oai.openapi+json;version=3.0');
+    return app.swagger();
+  });
+
+  await app.ready();
+  return app;
+}

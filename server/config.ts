@@ -1,0 +1,93 @@
+/**
+ * Configuration: read once from the environment, validated, frozen.
+ * No other file reads process.env. A malformed variable is named in the error.
+ */
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** unset → embedded PGlite + PostGIS in dataDir */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly seed: 'dehui' | 'none';
+  /** bootstrap admin credential; generated and printed once when unset in embedded mode */
+  readonly adminToken: string | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** statement_timeout for API queries, ms */
+  readonly statementTimeoutMs: number;
+  /** allowed CORS origins ('*' or a comma-separated list); empty = CORS off */
+  readonly corsOrigins: readonly string[];
+  /** public base URL used in links (OGC, TileJSON); derived from the request when unset */
+  readonly publicUrl: string | null;
+  readonly limits: Readonly<{
+    bodyBytes: number;
+    uploadBytes: number;
+    maxVertices: number;
+    maxFeatures: number;
+    itemsLimitMax: number;
+  }>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
+  if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  const adminToken = env.ADMIN_TOKEN?.trim() || null;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  const config: Config = {
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR?.trim() || './.data'),
+    seed: oneOf(env, 'SEED', ['dehui', 'none'] as const, 'dehui'),
+    adminToken,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    statementTimeoutMs: intVar(env, 'STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    publicUrl,
+    limits: Object.freeze({
+      bodyBytes: intVar(env, 'MAX_BODY_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31),
+      uploadBytes: intVar(env, 'MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 2 ** 34),
+      maxVertices: intVar(env, 'MAX_VERTICES', 200_000, 10, 50_000_000),
+      maxFeatures: intVar(env, 'MAX_FEATURES', 500_000, 1, 50_000_000),
+      itemsLimitMax: intVar(env, 'ITEMS_LIMIT_MAX', 10_000, 1, 1_000_000),
+    }),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

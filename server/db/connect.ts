@@ -1,0 +1,137 @@
+/**
+ * One code path, two databases: Kysely over `pg` (PostgreSQL/PostGIS) or over PGlite with
+ * the PostGIS extension (embedded, in DATA_DIR). Capabilities differ (PGlite's PostGIS has
+ * no protobuf, so no ST_AsMVT) and are probed once here, not guessed by callers.
+ */
+import fs from 'node:fs/promises';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AsyncMutex } from './async-mutex.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Schema } from './schema.js';
+
+/** A raw session on one connection, for scripts and session-level locks. */
+export interface RawSession {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** a multi-statement script, no parameters */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  readonly kysely: Kysely<Schema>;
+  readonly capabilities: Readonly<{ mvt: boolean }>;
+  /** run fn with one connection held for its whole duration */
+  session<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
+  /** cheap readiness probe: rejects when the database is unreachable */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  statementTimeoutMs?: number;
+  /** pool size for PostgreSQL */
+  poolSize?: number;
+}
+
+// int8 counts and numeric areas arrive as strings from pg; they are safe as JS numbers here.
+const toNumber = (v: string) => Number(v);
+
+export async function connect(options: ConnectOptions): Promise<Db> {
+  return options.databaseUrl ? connectPostgres(options) : connectPGlite(options);
+}
+
+async function connectPostgres(options: ConnectOptions): Promise<Db> {
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === 20 || oid === 1700 ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl!,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'dehui-gis',
+    // Parallel plans slow tile and overlap queries on 2 cores (docs/performance.md); keep them serial.
+    options: `-c statement_timeout=${options.statementTimeoutMs ?? 30_000} -c max_parallel_workers_per_gather=0`,
+    types,
+  });
+  // A dropped idle connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const session = async <T>(fn: (s: RawSession) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await fn({
+        query: async (text, params) => (await client.query(text, params)).rows,
+        exec: async (script) => void (await client.query(script)),
+      });
+    } finally {
+      client.release();
+    }
+  };
+  await session(async (s) => {
+    await s.exec('CREATE EXTENSION IF NOT EXISTS postgis');
+  }).catch(async (err: Error & { code?: string }) => {
+    // Without the right to create it, PostGIS must already be there; say so plainly.
+    const rows = await pool.query(`select 1 from pg_extension where extname = 'postgis'`).catch(() => ({ rows: [] }));
+    if (rows.rows.length === 0) {
+      await pool.end();
+      throw new Error(`PostGIS is not installed in this database and could not be created: ${err.message}`);
+    }
+  });
+  const mvt = await probeMvt((text) => pool.query(text).then(() => undefined));
+  return {
+    kind: 'postgres',
+    kysely,
+    capabilities: Object.freeze({ mvt }),
+    session,
+    ping: async () => void (await pool.query('select 1')),
+    close: () => kysely.destroy(),
+  };
+}
+
+async function connectPGlite(options: ConnectOptions): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  await fs.mkdir(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    dataDir: options.dataDir,
+    extensions: { postgis },
+    parsers: { 20: toNumber, 1700: toNumber },
+  });
+  await pglite.exec('CREATE EXTENSION IF NOT EXISTS postgis');
+  const mutex = new AsyncMutex();
+  const kysely = new Kysely<Schema>({ dialect: new PGliteDialect(pglite, mutex) });
+  const session = <T>(fn: (s: RawSession) => Promise<T>): Promise<T> =>
+    mutex.run(() =>
+      fn({
+        query: async <R>(text: string, params?: unknown[]) => (await pglite.query<R>(text, params)).rows,
+        exec: async (script) => void (await pglite.exec(script)),
+      }),
+    );
+  const mvt = await probeMvt((text) => pglite.query(text).then(() => undefined));
+  return {
+    kind: 'pglite',
+    kysely,
+    capabilities: Object.freeze({ mvt }),
+    session,
+    ping: () => mutex.run(async () => void (await pglite.query('select 1'))),
+    close: async () => {
+      await kysely.destroy();
+      await mutex.run(() => pglite.close());
+    },
+  };
+}
+
+/** ST_AsMVT needs PostGIS built with protobuf-c; PGlite's is not. */
+async function probeMvt(run: (text: string) => Promise<void>): Promise<boolean> {
+  try {
+    await run(`select ST_AsMVT(q, 'probe') from (select ST_AsMVTGeom(ST_MakeEnvelope(0,0,1,1,3857), ST_TileEnvelope(0,0,0)) as g) q`);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Feature reads: current or "as of" a version, paged, bbox- and property-filtered.
+ * GeoJSON is built by PostGIS and passed through as text: no parse/serialise round trip in Node.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Schema } from '../db/schema.js';
+
+export interface ItemsQuery {
+  layerId: string;
+  /** read the layer as it was at this version; undefined = current */
+  version?: number;
+  /** intersects filter, in `bboxSrid` units (EPSG:4490 lon/lat degrees by default) */
+  bbox?: [number, number, number, number];
+  bboxSrid?: number;
+  /** equality filters on properties (names already checked against the layer's attributes) */
+  propertyEquals?: Array<{ name: string; value: string }>;
+  /** an extra, already-parameterised predicate on alias `f` (e.g. compiled CQL2) */
+  where?: RawBuilder<boolean>;
+  limit: number;
+  offset: number;
+  /** output SRID; 4490 (lon/lat) by default */
+  outSrid?: number;
+  /** swap to lat/lon for CRSs whose authority axis order is northing first (EPSG:4490/4326) */
+  flipAxes?: boolean;
+  /** decimals in the output coordinates */
+  decimals?: number;
+}
+
+export interface ItemsPage {
+  /** each element is one GeoJSON Feature as JSON text */
+  features: string[];
+  numberMatched: number;
+}
+
+/** rows visible at a version: valid_from ≤ v < valid_to */
+export function visibleAt(version: number | undefined): RawBuilder<boolean> {
+  return version === undefined
+    ? sql<boolean>`f.valid_to is null`
+    : sql<boolean>`(f.valid_from <= ${version} and (f.valid_to is null or f.valid_to > ${version}))`;
+}
+
+function predicates(q: ItemsQuery): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = [sql`f.layer_id = ${q.layerId}`, visibleAt(q.version)];
+  if (q.bbox) {
+    const [x1, y1, x2, y2] = q.bbox;
+    const srid = q.bboxSrid ?? 4490;
+    const env =
+      srid === 4490
+        ? sql`ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, 4490)`
+        : sql`ST_Transform(ST_Segmentize(ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, ${srid}), ${srid === 3857 || srid > 4500 ? 1000 : 0.01}), 4490)`;
+    parts.push(sql`f.geom && ${env} and ST_Intersects(f.geom, ${env})`);
+  }
+  for (const p of q.propertyEquals ?? []) parts.push(sql`f.properties->>${p.name} = ${p.value}`);
+  if (q.where) parts.push(q.where);
+  return sql.join(parts, sql` and `) as RawBuilder<boolean>;
+}
+
+function geometryJson(q: ItemsQuery): RawBuilder<unknown> {
+  const decimals = q.decimals ?? (q.outSrid && q.outSrid !== 4490 && q.outSrid !== 4326 ? 3 : 9);
+  let g: RawBuilder<unknown> = sql`f.geom`;
+  if (q.outSrid && q.outSrid !== 4490) g = sql`ST_Transform(${g}, ${q.outSrid}::int)`;
+  if (q.flipAxes) g = sql`ST_FlipCoordinates(${g})`;
+  return sql`ST_AsGeoJSON(${g}, ${decimals}::int, 0)::json`;
+}
+
+export async function readItems(db: Kysely<Schema>, q: ItemsQuery): Promise<ItemsPage> {
+  const where = predicates(q);
+  const rows = await sql<{ feature: string }>`
+    select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson(q)}, 'properties', f.properties)::text as feature
+    from features f where ${where}
+    order by f.fid
+    limit ${q.limit} offset ${q.offset}`.execute(db);
+  const count = await sql<{ n: number }>`select count(*)::int as n from features f where ${where}`.execute(db);
+  return { features: rows.rows.map((r) => r.feature), numberMatched: count.rows[0].n };
+}
+
+export async function readItem(
+  db: Kysely<Schema>,
+  q: Pick<ItemsQuery, 'layerId' | 'version' | 'outSrid' | 'flipAxes' | 'decimals'> & { fid: string },
+): Promise<string | null> {
+  const rows = await sql<{ feature: string }>`
+    select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson({ ...q, limit: 1, offset: 0 })}, 'properties', f.properties)::text as feature
+    from features f where f.layer_id = ${q.layerId} and ${visibleAt(q.version)} and f.fid = ${q.fid}`.execute(db);
+  return rows.rows[0]?.feature ?? null;
+}

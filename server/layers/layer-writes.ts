@@ -1,0 +1,180 @@
+/**
+ * Every write to a layer is one new layer version in one transaction. Rows are never
+ * updated in place: changed and removed features get valid_to = new version, new and
+ * changed ones are inserted with valid_from = new version. Unchanged features keep their rows.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
+import type { Schema } from '../db/schema.js';
+
+/** A feature to write: geometry is GeoJSON in EPSG:4490 lon/lat. */
+export interface FeatureInput {
+  id?: string | number | null;
+  properties?: Record<string, unknown> | null;
+  geometry: { type: string; coordinates?: unknown; geometries?: unknown };
+}
+
+export type WriteMode =
+  /** the layer becomes exactly these features */
+  | 'replace'
+  /** add these; an existing id is a conflict */
+  | 'append'
+  /** insert or replace these ids, keep the rest */
+  | 'upsert'
+  /** remove `deleteIds`, keep the rest */
+  | 'delete';
+
+export interface WriteRequest {
+  layerId: string;
+  mode: WriteMode;
+  features?: FeatureInput[];
+  deleteIds?: string[];
+  author: string;
+  note?: string | null;
+  /** e.g. { fileName, size, sha256, format } for uploads */
+  source?: Record<string, unknown> | null;
+  restoredFrom?: number | null;
+}
+
+export interface WriteResult {
+  layerId: string;
+  version: number;
+  added: number;
+  removed: number;
+  changed: number;
+  featureCount: number;
+}
+
+/** rows per INSERT … SELECT FROM jsonb_array_elements: bounds one bind parameter's size */
+const BATCH = 2000;
+/** storage grid in degrees; outputs in EPSG:4490 use 9 decimals to match */
+export const GRID = 1e-9;
+
+/**
+ * The store's own invariant, whatever the caller validated: every geometry is valid and of
+ * the layer's type. The first few offenders are named by feature index with PostGIS's reason.
+ */
+async function assertStagedValid(trx: Transaction<Schema>, geometryType: string) {
+  const bad = await sql<{ idx: number; fid: string; problem: string }>`
+    select idx, fid,
+      case when ST_IsEmpty(geom) then 'empty or degenerate geometry (fewer than 3 distinct points)'
+           when not ST_IsValid(geom) then ST_IsValidReason(geom)
+           else 'geometry type ' || replace(GeometryType(geom), 'MULTI', 'Multi') || ' is not ' || ${geometryType} end as problem
+    from staging_features
+    where ST_IsEmpty(geom) or not ST_IsValid(geom) or lower(GeometryType(geom)) <> lower(${geometryType})
+    order by idx limit 20`.execute(trx);
+  if (bad.rows.length) {
+    throw new UnprocessableError(`几何图形无效 (invalid geometry in feature ${bad.rows[0].idx}: ${bad.rows[0].problem})`, {
+      problems: bad.rows.map((r) => ({ feature: r.idx, field: 'geometry', severity: 'error' as const, message: `${r.fid}: ${r.problem}` })),
+    });
+  }
+}
+
+export async function writeLayerVersion(db: Kysely<Schema>, req: WriteRequest): Promise<WriteResult> {
+  return db.transaction().execute((trx) => writeInTransaction(trx, req));
+}
+
+export async function writeInTransaction(trx: Transaction<Schema>, req: WriteRequest): Promise<WriteResult> {
+  const layer = await sql<{ version: number; geometry_type: string }>`
+    select version, geometry_type from layers where id = ${req.layerId} for update`.execute(trx);
+  if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${req.layerId}")`, { layer: req.layerId });
+  const { version: current, geometry_type: geometryType } = layer.rows[0];
+  const version = current + 1;
+
+  await sql`create temp table if not exists staging_features
+    (idx integer not null, fid text not null, properties jsonb not null, geom geometry not null) on commit drop`.execute(trx);
+  await sql`truncate staging_features`.execute(trx);
+  await stageFeatures(trx, req, version, geometryType.startsWith('Multi'));
+  await assertStagedValid(trx, geometryType);
+
+  const counts = await applyDiff(trx, req, current, version);
+  const featureCount = (
+    await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${req.layerId} and valid_to is null`.execute(trx)
+  ).rows[0].n;
+
+  await trx
+    .insertInto('layer_versions')
+    .values({
+      layer_id: req.layerId,
+      version,
+      author: req.author,
+      note: req.note ?? null,
+      source: req.source ? JSON.stringify(req.source) : null,
+      ...counts,
+      feature_count: featureCount,
+      restored_from: req.restoredFrom ?? null,
+    })
+    .execute();
+  await trx.updateTable('layers').set({ version, updated_at: sql`now()` }).where('id', '=', req.layerId).execute();
+  return { layerId: req.layerId, version, ...counts, featureCount };
+}
+
+async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, version: number, multi: boolean) {
+  const features = req.features ?? [];
+  const seen = new Set<string>();
+  const rows = features.map((f, i) => {
+    const fid = f.id === undefined || f.id === null || f.id === '' ? `${req.layerId}-${version}-${i + 1}` : String(f.id);
+    if (seen.has(fid)) {
+      throw new UnprocessableError(`要素编号重复 (duplicate feature id "${fid}")`, {
+        problems: [{ feature: i, field: 'id', severity: 'error', message: `duplicate feature id "${fid}"` }],
+      });
+    }
+    seen.add(fid);
+    return { id: fid, properties: f.properties ?? {}, geometry: f.geometry };
+  });
+  // Snapped to 1e-9° (~0.1 mm) so that a feature read out (9 decimals) and written back
+  // unchanged compares equal and does not count as "changed".
+  const parsed = sql`ST_SnapToGrid(ST_SetSRID(ST_GeomFromGeoJSON(f.value->'geometry'), 4490), ${GRID})`;
+  const geom = multi ? sql`ST_Multi(${parsed})` : parsed;
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await sql`insert into staging_features (idx, fid, properties, geom)
+      select ${i}::int + f.ordinality::int - 1, f.value->>'id', f.value->'properties', ${geom}
+      from jsonb_array_elements(${JSON.stringify(rows.slice(i, i + BATCH))}::jsonb) with ordinality as f`.execute(trx);
+  }
+  if (req.mode === 'delete') {
+    const ids = req.deleteIds ?? [];
+    const found = await sql<{ fid: string }>`select fid from features
+      where layer_id = ${req.layerId} and valid_to is null and fid = any(${ids}::text[])`.execute(trx);
+    const missing = ids.filter((id) => !found.rows.some((r) => r.fid === id));
+    if (missing.length) throw new NotFoundError(`要素不存在 (no feature "${missing[0]}")`, { layer: req.layerId, feature: missing[0] });
+  }
+}
+
+async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, current: number, version: number) {
+  const layerId = req.layerId;
+  if (req.mode === 'append') {
+    const clash = await sql<{ fid: string }>`select s.fid from staging_features s join features f
+      on f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid limit 1`.execute(trx);
+    if (clash.rows.length) throw new ConflictError(`要素编号已存在 (feature id "${clash.rows[0].fid}" already exists)`, { feature: clash.rows[0].fid });
+  }
+  // Changed: same id, different properties or geometry (PostGIS "=" is exact coordinate equality).
+  const changed = await sql<{ n: number }>`with c as (
+      update features f set valid_to = ${version}
+      from staging_features s
+      where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid
+        and (f.properties <> s.properties or not (f.geom = s.geom))
+      returning f.fid)
+    select count(*)::int as n from c`.execute(trx);
+  let removed = 0;
+  if (req.mode === 'replace' || req.mode === 'delete') {
+    const gone =
+      req.mode === 'replace'
+        ? sql`not exists (select 1 from staging_features s where s.fid = f.fid)`
+        : sql`f.fid = any(${req.deleteIds ?? []}::text[])`;
+    removed = (
+      await sql<{ n: number }>`with r as (
+        update features f set valid_to = ${version}
+        where f.layer_id = ${layerId} and f.valid_to is null and ${gone}
+        returning 1) select count(*)::int as n from r`.execute(trx)
+    ).rows[0].n;
+  }
+  // Insert what has no current row now (new ids and the changed ones just closed).
+  const inserted = await sql<{ n: number }>`with i as (
+      insert into features (layer_id, fid, properties, geom, valid_from)
+      select ${layerId}, s.fid, s.properties, s.geom, ${version} from staging_features s
+      where not exists (select 1 from features f where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid)
+      returning 1) select count(*)::int as n from i`.execute(trx);
+  void current;
+  const changedN = changed.rows[0].n;
+  return { added: inserted.rows[0].n - changedN, removed, changed: changedN };
+}

@@ -1,0 +1,78 @@
+/**
+ * Query parameters of /ogc/collections/{id}/items, parsed by hand so each error names its
+ * parameter (OGC API Features: a 400 for an invalid or unknown parameter).
+ */
+import { BadRequestError } from '../errors.js';
+import type { ItemsQuery } from '../layers/feature-reads.js';
+import type { LayerDetail } from '../layers/layer-registry.js';
+import { CRS84, resolveCrs, type CrsInfo } from './crs.js';
+
+/** parameters every items request may carry; anything else must be a queryable attribute */
+const KNOWN = new Set(['limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'version', 'f']);
+
+export interface ItemsParams {
+  query: ItemsQuery;
+  crs: CrsInfo;
+  limit: number;
+  offset: number;
+}
+
+export function intParam(raw: unknown, parameter: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const s = String(raw);
+  if (!/^-?\d+$/.test(s)) throw new BadRequestError(`参数 ${parameter} 必须是整数 (${parameter} must be an integer, got "${s}")`, { parameter });
+  const n = Number(s);
+  if (n < min || n > max) {
+    throw new BadRequestError(`参数 ${parameter} 超出范围 (${parameter} must be between ${min} and ${max}, got ${n})`, { parameter, min, max });
+  }
+  return n;
+}
+
+function single(raw: unknown, parameter: string): string | undefined {
+  if (Array.isArray(raw)) throw new BadRequestError(`参数 ${parameter} 重复 (${parameter} given more than once)`, { parameter });
+  return raw === undefined ? undefined : String(raw);
+}
+
+export function parseBbox(raw: string, parameter = 'bbox'): [number, number, number, number] {
+  const parts = raw.split(',').map((p) => p.trim());
+  if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
+    throw new BadRequestError(`参数 ${parameter} 应为4个（或6个）数值 (${parameter} must be 4 or 6 comma-separated numbers)`, { parameter });
+  }
+  const n = parts.map(Number);
+  const [x1, y1, x2, y2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
+  if (y1 > y2) throw new BadRequestError(`参数 ${parameter} 下边界大于上边界 (${parameter}: miny > maxy)`, { parameter });
+  return [x1, y1, x2, y2];
+}
+
+export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail, limitMax: number): ItemsParams {
+  const limit = intParam(single(q.limit, 'limit'), 'limit', 1, limitMax, 100);
+  const offset = intParam(single(q.offset, 'offset'), 'offset', 0, 1_000_000_000, 0);
+  const version = q.version === undefined ? undefined : intParam(single(q.version, 'version'), 'version', 1, layer.version, 0);
+  const crs = resolveCrs(single(q.crs, 'crs') ?? CRS84, 'crs');
+  const f = single(q.f, 'f');
+  if (f !== undefined && !['json', 'geojson'].includes(f)) throw new BadRequestError(`参数 f 不支持 "${f}" (f must be json or geojson)`, { parameter: 'f' });
+
+  const query: ItemsQuery = { layerId: layer.id, version, limit, offset, outSrid: crs.srid, flipAxes: crs.northFirst, decimals: crs.decimals };
+  const bboxRaw = single(q.bbox, 'bbox');
+  if (bboxRaw !== undefined) {
+    const bboxCrs = resolveCrs(single(q['bbox-crs'], 'bbox-crs') ?? CRS84, 'bbox-crs');
+    let box = parseBbox(bboxRaw);
+    // bbox is given in the axis order of bbox-crs: swap north-first ones back to x/y.
+    if (bboxCrs.northFirst) box = [box[1], box[0], box[3], box[2]];
+    query.bbox = box;
+    query.bboxSrid = bboxCrs.srid;
+  } else if (q['bbox-crs'] !== undefined) {
+    throw new BadRequestError('参数 bbox-crs 需要与 bbox 一起使用 (bbox-crs given without bbox)', { parameter: 'bbox-crs' });
+  }
+  const attributes = new Set(layer.attributes.map((a) => a.name));
+  const propertyEquals: Array<{ name: string; value: string }> = [];
+  for (const [name, raw] of Object.entries(q)) {
+    if (KNOWN.has(name)) continue;
+    if (!attributes.has(name)) {
+      throw new BadRequestError(`未知参数 ${name} (unknown parameter "${name}"; queryable attributes: ${[...attributes].join(', ')})`, { parameter: name });
+    }
+    propertyEquals.push({ name, value: single(raw, name)! });
+  }
+  query.propertyEquals = propertyEquals;
+  return { query, crs, limit, offset };
+}

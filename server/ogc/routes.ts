@@ -1,0 +1,124 @@
+/** OGC API Features (Core + CRS) read routes over the layer store. */
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../errors.js';
+import { baseUrl } from '../http/links.js';
+import { readItem, readItems } from '../layers/feature-reads.js';
+import { getLayer, listLayers } from '../layers/layer-registry.js';
+import { CRS84, resolveCrs } from './crs.js';
+import { CONFORMANCE, collectionDocument, landingPage, pageLinks } from './documents.js';
+import { intParam, parseItemsParams } from './items-params.js';
+
+const idParams = {
+  type: 'object',
+  properties: { collectionId: { type: 'string', maxLength: 64 } },
+  required: ['collectionId'],
+} as const;
+
+export async function ogcRoutes(app: FastifyInstance): Promise<void> {
+  const { db, config } = app;
+
+  app.get('/ogc', { schema: { summary: 'OGC API landing page', tags: ['OGC API'] } }, async (request) =>
+    landingPage(baseUrl(request, config.publicUrl)),
+  );
+
+  app.get('/ogc/conformance', { schema: { summary: 'Conformance classes', tags: ['OGC API'] } }, async () => ({ conformsTo: CONFORMANCE }));
+
+  app.get('/ogc/collections', { schema: { summary: 'Collections (= layers)', tags: ['OGC API'] } }, async (request) => {
+    const base = baseUrl(request, config.publicUrl);
+    const layers = await listLayers(db.kysely);
+    return {
+      links: [{ href: `${base}/ogc/collections`, rel: 'self', type: 'application/json' }],
+      collections: layers.map((l) => collectionDocument(base, l)),
+    };
+  });
+
+  app.get<{ Params: { collectionId: string } }>(
+    '/ogc/collections/:collectionId',
+    { schema: { summary: 'One collection', tags: ['OGC API'], params: idParams } },
+    async (request) => collectionDocument(baseUrl(request, config.publicUrl), await getLayer(db.kysely, request.params.collectionId)),
+  );
+
+  app.get<{ Params: { collectionId: string }; Querystring: Record<string, unknown> }>(
+    '/ogc/collections/:collectionId/items',
+    {
+      schema: {
+        summary: 'Features of a collection (GeoJSON), paged; bbox, bbox-crs, crs, version, property filters',
+        tags: ['OGC API'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'string', description: `1–${config.limits.itemsLimitMax}, default 100` },
+            offset: { type: 'string', description: '≥ 0, default 0' },
+            bbox: { type: 'string', description: 'minx,miny,maxx,maxy in bbox-crs (default CRS84)' },
+            'bbox-crs': { type: 'string' },
+            crs: { type: 'string', description: 'output CRS URI (default CRS84)' },
+            version: { type: 'string', description: 'read the layer as it was at this version' },
+          },
+          additionalProperties: true,
+        },
+      },
+    },
+    async (request, reply) => {
+      const layer = await getLayer(db.kysely, request.params.collectionId);
+      const { query, crs, limit, offset } = parseItemsParams(request.query, layer, config.limits.itemsLimitMax);
+      const page = await readItems(db.kysely, query);
+      const links = pageLinks({
+        base: baseUrl(request, config.publicUrl),
+        layerId: layer.id,
+        query: request.query,
+        limit,
+        offset,
+        numberMatched: page.numberMatched,
+        numberReturned: page.features.length,
+      });
+      const head = JSON.stringify({
+        type: 'FeatureCollection',
+        numberMatched: page.numberMatched,
+        numberReturned: page.features.length,
+        timeStamp: new Date().toISOString(),
+        layerVersion: query.version ?? layer.version,
+        links,
+      });
+      reply.header('content-crs', `<${crs.uri}>`).type('application/geo+json');
+      return `${head.slice(0, -1)},"features":[${page.features.join(',')}]}`;
+    },
+  );
+
+  app.get<{ Params: { collectionId: string; featureId: string }; Querystring: Record<string, unknown> }>(
+    '/ogc/collections/:collectionId/items/:featureId',
+    {
+      schema: {
+        summary: 'One feature (GeoJSON)',
+        tags: ['OGC API'],
+        params: {
+          type: 'object',
+          properties: { collectionId: { type: 'string', maxLength: 64 }, featureId: { type: 'string', maxLength: 200 } },
+          required: ['collectionId', 'featureId'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const layer = await getLayer(db.kysely, request.params.collectionId);
+      const crs = resolveCrs(String(request.query.crs ?? CRS84), 'crs');
+      const version = request.query.version === undefined ? undefined : intParam(request.query.version, 'version', 1, layer.version, 0);
+      const feature = await readItem(db.kysely, {
+        layerId: layer.id,
+        fid: request.params.featureId,
+        version,
+        outSrid: crs.srid,
+        flipAxes: crs.northFirst,
+        decimals: crs.decimals,
+      });
+      if (!feature) throw new NotFoundError(`要素不存在 (no feature "${request.params.featureId}" in "${layer.id}")`, { layer: layer.id, feature: request.params.featureId });
+      const base = baseUrl(request, config.publicUrl);
+      const self = `${base}/ogc/collections/${encodeURIComponent(layer.id)}/items/${encodeURIComponent(request.params.featureId)}`;
+      const links = JSON.stringify([
+        { href: self, rel: 'self', type: 'application/geo+json' },
+        { href: `${base}/ogc/collections/${encodeURIComponent(layer.id)}`, rel: 'collection', type: 'application/json' },
+      ]);
+      reply.header('content-crs', `<${crs.uri}>`).type('application/geo+json');
+      return `${feature.slice(0, -1)},"links":${links}}`;
+    },
+  );
+}

@@ -1,0 +1,64 @@
+/** Makes the test templates once per run (see helpers/templates.ts). */
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { connect } from '../server/db/connect.js';
+import { migrate } from '../server/db/migrate.js';
+import { seedDataset } from '../server/layers/seed.js';
+import { DEHUI_DIR, TEST_DATA_DIR, pgTemplateDatabase, pgliteTemplateDir, templateFingerprint, withDatabase, type TemplateName } from './helpers/templates.js';
+
+// The dehui template needs the generated dataset (npm run data:generate); without it, only 'empty'.
+const TEMPLATES: TemplateName[] = fs.existsSync(path.join(DEHUI_DIR, 'layers.json')) ? ['empty', 'dehui'] : ['empty'];
+
+async function prepare(name: TemplateName, db: Awaited<ReturnType<typeof connect>>) {
+  await migrate(db);
+  if (name === 'dehui') await seedDataset(db.kysely, DEHUI_DIR);
+}
+
+export default async function setup(): Promise<void> {
+  const fingerprint = templateFingerprint();
+  const url = process.env.DATABASE_URL;
+  const started = performance.now();
+  if (!url) {
+    fs.mkdirSync(TEST_DATA_DIR, { recursive: true });
+    // Old templates from earlier fingerprints are stale: remove them.
+    for (const d of fs.readdirSync(TEST_DATA_DIR)) {
+      if (d.startsWith('template-') && !d.endsWith(fingerprint)) fs.rmSync(path.join(TEST_DATA_DIR, d), { recursive: true, force: true });
+    }
+    for (const name of TEMPLATES) {
+      const dir = pgliteTemplateDir(name, fingerprint);
+      if (fs.existsSync(path.join(dir, '.ready'))) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      const db = await connect({ databaseUrl: null, dataDir: dir });
+      await prepare(name, db);
+      await db.close();
+      fs.writeFileSync(path.join(dir, '.ready'), new Date().toISOString());
+    }
+  } else {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // Templates of earlier fingerprints are stale: drop them so they do not pile up.
+      const stale = await admin.query(`select datname from pg_database where datname like 'dehui_tpl_%' and datname not like $1`, [`%_${fingerprint}`]);
+      for (const row of stale.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
+      for (const name of TEMPLATES) {
+        const database = pgTemplateDatabase(name, fingerprint);
+        const exists = await admin.query('select 1 from pg_database where datname = $1', [database]);
+        if (exists.rowCount) continue;
+        await admin.query(`create database "${database}"`);
+        const db = await connect({ databaseUrl: withDatabase(url, database), dataDir: '' });
+        try {
+          await prepare(name, db);
+        } catch (err) {
+          await db.close();
+          await admin.query(`drop database if exists "${database}"`);
+          throw err;
+        }
+        await db.close();
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+  console.log(`test templates ready (${url ? 'PostgreSQL' : 'PGlite'}, ${fingerprint}) in ${Math.round(performance.now() - started)} ms`);
+}

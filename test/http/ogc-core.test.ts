@@ -1,0 +1,161 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { ROOT } from '../helpers/templates.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
+    app = await buildTestApp(db, { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 1000, maxFeatures: 1000, itemsLimitMax: 50 } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const get = async (url: string) => {
+    const r = await app.inject({ url, headers: { host: 'gis.test' } });
+    return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : null };
+  };
+
+  it('the landing page links service-desc, conformance and data', async () => {
+    const { status, json } = await get('/ogc');
+    expect(status).toBe(200);
+    const rels = Object.fromEntries(json.links.map((l: { rel: string; href: string }) => [l.rel, l.href]));
+    expect(rels).toMatchObject({
+      'service-desc': 'http://gis.test/ogc/api',
+      conformance: 'http://gis.test/ogc/conformance',
+      data: 'http://gis.test/ogc/collections',
+    });
+  });
+
+  it('conformance declares Core and GeoJSON', async () => {
+    const { json } = await get('/ogc/conformance');
+    expect(json.conformsTo).toEqual(
+      expect.arrayContaining(['http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core', 'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson']),
+    );
+  });
+
+  it('collections are the layers, with Chinese titles, extents and the storage CRS', async () => {
+    const { json } = await get('/ogc/collections');
+    expect(json.collections.map((c: { id: string }) => c.id)).toEqual(['admin-county', 'permanent-farmland']);
+    const farmland = json.collections[1];
+    expect(farmland.title).toBe('永久基本农田');
+    expect(farmland.storageCrs).toBe('http://www.opengis.net/def/crs/EPSG/0/4490');
+    expect(farmland.extent.spatial.bbox[0][0]).toBeCloseTo(125.602, 6);
+    expect(farmland.links.find((l: { rel: string }) => l.rel === 'items').href).toBe('http://gis.test/ogc/collections/permanent-farmland/items');
+  });
+
+  it('items page with numberMatched, numberReturned and next links until every feature is seen', async () => {
+    const seen = new Set<string>();
+    let url: string | undefined = '/ogc/collections/permanent-farmland/items?limit=30';
+    let pages = 0;
+    while (url) {
+      const { status, headers, json } = await get(url);
+      expect(status).toBe(200);
+      expect(headers['content-type']).toMatch(/application\/geo\+json/);
+      expect(json.numberMatched).toBe(100);
+      expect(json.numberReturned).toBe(json.features.length);
+      for (const f of json.features) seen.add(f.id);
+      const next = json.links.find((l: { rel: string }) => l.rel === 'next');
+      url = next ? next.href.replace('http://gis.test', '') : undefined;
+      pages++;
+    }
+    expect(pages).toBe(4);
+    expect(seen.size).toBe(100);
+  });
+
+  it('bbox selects only intersecting features', async () => {
+    const { json } = await get('/ogc/collections/permanent-farmland/items?bbox=125.6,44.4,125.63,44.43');
+    expect(json.features.map((f: { id: string }) => f.id).sort()).toEqual(['PF-0001', 'PF-0002', 'PF-0011', 'PF-0012']);
+  });
+
+  it('bbox in EPSG:4490 is read latitude first', async () => {
+    const { json } = await get('/ogc/collections/permanent-farmland/items?bbox=44.4,125.6,44.43,125.63&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4490');
+    expect(json.numberMatched).toBe(4);
+  });
+
+  it('crs=EPSG:4490 returns latitude-first coordinates and a Content-Crs header', async () => {
+    const { headers, json } = await get('/ogc/collections/permanent-farmland/items/PF-0001?crs=http://www.opengis.net/def/crs/EPSG/0/4490');
+    expect(headers['content-crs']).toBe('<http://www.opengis.net/def/crs/EPSG/0/4490>');
+    const [lat, lon] = json.geometry.coordinates[0][0];
+    expect(lat).toBeCloseTo(44.402, 6);
+    expect(lon).toBeCloseTo(125.602, 6);
+  });
+
+  it('property filters on the layer attributes', async () => {
+    const { json } = await get(`/ogc/collections/permanent-farmland/items?township=${encodeURIComponent('万宝镇')}&limit=1`);
+    expect(json.numberMatched).toBe(50);
+    expect(json.features[0].properties.township).toBe('万宝镇');
+  });
+
+  it('one item has its links; an unknown one is a 404 naming it', async () => {
+    const ok = await get('/ogc/collections/permanent-farmland/items/PF-0042');
+    expect(ok.status).toBe(200);
+    expect(ok.json.id).toBe('PF-0042');
+    expect(ok.json.links[0].rel).toBe('self');
+    const missing = await get('/ogc/collections/permanent-farmland/items/NOPE');
+    expect(missing.status).toBe(404);
+    expect(missing.json.details).toEqual({ layer: 'permanent-farmland', feature: 'NOPE' });
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=abc', 'limit'],
+    ['limit=51', 'limit'],
+    ['limit=1&limit=2', 'limit'],
+    ['offset=-1', 'offset'],
+    ['bbox=1,2,3', 'bbox'],
+    ['bbox=a,b,c,d', 'bbox'],
+    ['bbox=125,45,126,44', 'bbox'],
+    ['bbox-crs=EPSG:4490', 'bbox-crs'],
+    ['crs=EPSG:9999', 'crs'],
+    ['crs=%27;drop%20table%20features;--', 'crs'],
+    ['version=99', 'version'],
+    ['nosuchfield=1', 'nosuchfield'],
+    ['f=xml', 'f'],
+  ])('items?%s is a 400 naming %s', async (query, parameter) => {
+    const { status, json } = await get(`/ogc/collections/permanent-farmland/items?${query}`);
+    expect(status).toBe(400);
+    expect(json.error).toBe('bad_request');
+    expect(json.details.parameter).toBe(parameter);
+  });
+
+  it('unknown collections and routes are JSON 404s', async () => {
+    expect((await get('/ogc/collections/nope')).status).toBe(404);
+    expect((await get('/ogc/collections/nope/items')).json.error).toBe('not_found');
+    expect((await get('/no/such/route')).status).toBe(404);
+  });
+
+  it('/api/layers lists layers with counts, versions and bboxes; one layer has its attribute schema', async () => {
+    const list = await get('/api/layers');
+    expect(list.json).toEqual([
+      expect.objectContaining({ id: 'admin-county', title: '测试县', kind: 'admin', geometryType: 'MultiPolygon', featureCount: 1, version: 1 }),
+      expect.objectContaining({ id: 'permanent-farmland', featureCount: 100, bbox: expect.any(Array) }),
+    ]);
+    const one = await get('/api/layers/permanent-farmland');
+    expect(one.json.attributes).toEqual([
+      { name: 'code', label: '图斑编号', type: 'string' },
+      { name: 'township', label: '所在乡镇', type: 'string' },
+    ]);
+    expect((await get('/api/layers/nope')).status).toBe(404);
+  });
+
+  it('health and readiness', async () => {
+    expect((await get('/healthz')).json).toEqual({ status: 'ok' });
+    expect((await get('/readyz')).json).toMatchObject({ status: 'ok', database: usingPostgres() ? 'postgres' : 'pglite' });
+  });
+
+  it('/ogc/api is an OpenAPI 3 document generated from the routes', async () => {
+    const { status, json } = await get('/ogc/api');
+    expect(status).toBe(200);
+    expect(json.openapi).toMatch(/^3\./);
+    expect(Object.keys(json.paths)).toEqual(expect.arrayContaining(['/ogc/collections/{collectionId}/items', '/api/layers']));
+  });
+});
