@@ -8,6 +8,8 @@ import swagger from '@fastify/swagger';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import { errorBody, NotFoundError, toAppError } from './errors.js';
+import { authPlugin } from './auth/auth-plugin.js';
+import { tokenRoutes } from './auth/routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { layerRoutes } from './layers/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
@@ -61,11 +63,14 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
         { name: 'OGC API', description: 'OGC API Features / Tiles' },
         { name: 'layers', description: '图层与版本 (layers and versions)' },
         { name: 'health', description: '健康检查' },
+        { name: 'auth', description: '令牌与角色 (tokens and roles)' },
       ],
     },
   });
 
+  await app.register(authPlugin, { adminToken: config.adminToken });
   await app.register(healthRoutes);
+  await app.register(tokenRoutes);
   await app.register(layerRoutes);
   await app.register(ogcRoutes);
 

@@ -3,6 +3,7 @@
  * down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the db).
  */
 import { buildApp } from './app.js';
+import { bootstrapAdminToken } from './auth/bootstrap.js';
 import { loadConfig, ConfigError } from './config.js';
 import { connect } from './db/connect.js';
 import { migrate } from './db/migrate.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const db = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: config.statementTimeoutMs });
   const applied = await migrate(db);
   const seed = config.seed === 'dehui' ? await seedDataset(db.kysely) : null;
+  const bootstrapToken = !config.adminToken && db.kind === 'pglite' ? await bootstrapAdminToken(db.kysely) : null;
   const app = await buildApp(config, db);
   app.log.info(
     {
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ startupMs: Math.round(performance.now() - started) }, `listening on ${address}`);
   console.log(`德惠市矿产资源规划服务 listening on ${address}`);
+  if (bootstrapToken) {
+    // Printed once, to the terminal only (not the structured log): it is not stored anywhere in clear.
+    console.log(`初始管理员令牌 (bootstrap admin token, shown once — keep it): ${bootstrapToken}`);
+  }
 }
 
 main().catch((err) => {

@@ -79,7 +79,19 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Date>;
 }
 
+export interface TokensTable {
+  id: Generated<string>;
+  name: string;
+  role: string;
+  hash: string;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
 export interface Schema {
+  tokens: TokensTable;
   layers: LayersTable;
   layer_versions: LayerVersionsTable;
   features: FeaturesTable;

@@ -1,0 +1,31 @@
+/**
+ * Roles are ordered: each includes the ones before it.
+ * viewer (read; anonymous by default) < planner (checks) < editor (uploads, edits, restore) < admin (tokens, layers).
+ */
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+
+export const ROLES = ['viewer', 'planner', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  /** token name, 'admin (ADMIN_TOKEN)' or 'anonymous' */
+  name: string;
+  role: Role | null;
+  tokenId: string | null;
+}
+
+export const ANONYMOUS: Principal = Object.freeze({ name: 'anonymous', role: null, tokenId: null });
+
+export function hasRole(principal: Principal, needed: Role): boolean {
+  return principal.role !== null && ROLES.indexOf(principal.role) >= ROLES.indexOf(needed);
+}
+
+/** A preHandler: 401 without a valid token, 403 when its role is below `needed`. */
+export function requireRole(needed: Role) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = request.principal;
+    if (principal.role === null) throw new UnauthorizedError();
+    if (!hasRole(principal, needed)) throw new ForbiddenError();
+  };
+}
