@@ -13,6 +13,9 @@ import { tokenRoutes } from './auth/routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { layerRoutes } from './layers/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { tileRoutes } from './tiles/routes.js';
+import { TileService } from './tiles/tile-service.js';
+import { registry as tileRegistry } from './tiles/tile-metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,6 +67,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
         { name: 'layers', description: '图层与版本 (layers and versions)' },
         { name: 'health', description: '健康检查' },
         { name: 'auth', description: '令牌与角色 (tokens and roles)' },
+        { name: 'tiles', description: '矢量瓦片、TileJSON 与样式 (vector tiles, TileJSON, style)' },
       ],
     },
   });
@@ -73,6 +77,12 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   await app.register(tokenRoutes);
   await app.register(layerRoutes);
   await app.register(ogcRoutes);
+  await app.register(tileRoutes, { tiles: new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom }) });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
+    reply.type(tileRegistry.contentType);
+    return tileRegistry.metrics();
+  });
 
   app.get('/ogc/api', { schema: { hide: true } }, async (_request, reply) => {
     reply.type('application/vnd.oai.openapi+json;version=3.0');

@@ -20,6 +20,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** public base URL used in links (OGC, TileJSON); derived from the request when unset */
   readonly publicUrl: string | null;
+  /** in-process tile cache bound, bytes */
+  readonly tileCacheBytes: number;
+  /** on PostgreSQL, zooms below this are cut from the in-memory geojson-vt index (measured: bench/tiles.ts) */
+  readonly postgisMinZoom: number;
   readonly limits: Readonly<{
     bodyBytes: number;
     uploadBytes: number;
@@ -80,6 +84,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     statementTimeoutMs: intVar(env, 'STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl,
+    tileCacheBytes: intVar(env, 'TILE_CACHE_BYTES', 256 * 1024 * 1024, 0, 2 ** 36),
+    postgisMinZoom: intVar(env, 'POSTGIS_MIN_ZOOM', 0, 0, 23),
     limits: Object.freeze({
       bodyBytes: intVar(env, 'MAX_BODY_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31),
       uploadBytes: intVar(env, 'MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 2 ** 34),

@@ -1,0 +1,101 @@
+/**
+ * /tiles/{layers}/{z}/{x}/{y}.pbf, /tiles/{layers}.json, /styles/default.json, /fonts/….
+ * Versioned tile URLs (?v=) are immutable; unversioned ones get a short max-age and an ETag.
+ * An empty tile is 204 No Content.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { baseUrl } from '../http/links.js';
+import { getLayer, listLayers } from '../layers/layer-registry.js';
+import { glyphRange } from './glyphs.js';
+import { buildStyle } from './style.js';
+import { parseTile } from './tile-math.js';
+import { TileService } from './tile-service.js';
+import { tileJson } from './tilejson.js';
+
+const MVT = 'application/vnd.mapbox-vector-tile';
+
+function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
+  reply.header('etag', etag);
+  const inm = request.headers['if-none-match'];
+  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    reply.status(304).send();
+    return true;
+  }
+  return false;
+}
+
+export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileService }): Promise<void> {
+  const { db, config } = app;
+  const { tiles } = opts;
+
+  app.get<{ Params: { layers: string; z: string; x: string; y: string }; Querystring: { v?: string; version?: string } }>(
+    '/tiles/:layers/:z/:x/:y',
+    {
+      schema: {
+        summary: 'Mapbox Vector Tile (MVT 2.1, extent 4096); MVT layer name = layer id; comma-separated layers give one tile',
+        tags: ['tiles'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            v: { type: 'string', maxLength: 200, description: 'layer versions, "." separated (from TileJSON): immutable' },
+            version: { type: 'string', maxLength: 200, description: 'read the layer as it was at this version' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { layers, z, x } = request.params;
+      if (!request.params.y.endsWith('.pbf')) throw new NotFoundError('瓦片地址应以 .pbf 结尾 (tile URLs end in .pbf)');
+      const tile = parseTile(z, x, request.params.y.slice(0, -4));
+      const ids = TileService.parseLayerIds(layers);
+      if (request.query.v && request.query.version) throw new BadRequestError('v 与 version 只能给一个 (give v or version, not both)', { parameter: 'version' });
+      return sendTile(request, reply, await tiles.tile(ids, tile, request.query.v ?? request.query.version));
+    },
+  );
+
+  app.get<{ Params: { layers: string } }>(
+    '/tiles/:layers',
+    { schema: { summary: 'TileJSON 3.0.0 (GET /tiles/{layers}.json); tile URLs carry the layer versions', tags: ['tiles'] } },
+    async (request, reply) => {
+      const raw = request.params.layers;
+      if (!raw.endsWith('.json')) throw new NotFoundError(`没有此路径 (no route GET /tiles/${raw})`);
+      const ids = TileService.parseLayerIds(raw.slice(0, -5));
+      const layers = await Promise.all(ids.map((id) => getLayer(db.kysely, id)));
+      const doc = tileJson(baseUrl(request, config.publicUrl), layers);
+      reply.header('cache-control', 'public, max-age=10, must-revalidate');
+      if (notModified(request, reply, `W/"${layers.map((l) => `${l.id}@${l.version}`).join(',')}"`)) return reply;
+      return doc;
+    },
+  );
+
+  app.get('/styles/default.json', { schema: { summary: 'MapLibre style for every layer (Chinese labels, no external URLs)', tags: ['tiles'] } }, async (request, reply) => {
+    const layers = await listLayers(db.kysely);
+    const details = await Promise.all(layers.map((l) => getLayer(db.kysely, l.id)));
+    reply.header('cache-control', 'public, max-age=10, must-revalidate');
+    if (notModified(request, reply, `W/"style-${layers.map((l) => `${l.id}@${l.version}`).join(',')}"`)) return reply;
+    return buildStyle(baseUrl(request, config.publicUrl), details);
+  });
+
+  app.get<{ Params: { fontstack: string; range: string } }>(
+    '/fonts/:fontstack/:range',
+    { schema: { summary: 'Glyph PBFs for labels (CJK is drawn locally by MapLibre via localIdeographFontFamily)', tags: ['tiles'] } },
+    async (request, reply) => {
+      const m = /^(\d{1,5})-(\d{1,5})\.pbf$/.exec(request.params.range);
+      if (!m || Number(m[1]) % 256 !== 0 || Number(m[2]) !== Number(m[1]) + 255 || Number(m[1]) > 65280) {
+        throw new BadRequestError(`字形范围无效 (glyph range must be N-(N+255).pbf with N a multiple of 256)`, { parameter: 'range' });
+      }
+      reply.header('cache-control', 'public, max-age=86400').type('application/x-protobuf');
+      return glyphRange(request.params.fontstack, Number(m[1]));
+    },
+  );
+}
+
+function sendTile(request: FastifyRequest, reply: FastifyReply, t: Awaited<ReturnType<TileService['tile']>>) {
+  reply.header('x-tile-engine', t.engine).header('x-tile-cache', t.cached ? 'hit' : 'miss');
+  reply.header('cache-control', t.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=30, must-revalidate');
+  if (notModified(request, reply, `"${t.stamp}"`)) return reply;
+  if (t.body.length === 0) return reply.status(204).send();
+  return reply.type(MVT).send(t.body);
+}

@@ -1,0 +1,115 @@
+/**
+ * The MapLibre style for every layer: planning colours (red line red, farmland golden,
+ * blocks outlined by mineral), Chinese labels, and only URLs of this server.
+ * Each layer is its own source, so a hidden layer's tiles are never fetched, and each
+ * source's tile URL carries that layer's version (immutable caching per layer).
+ */
+import type { LayerDetail } from '../layers/layer-registry.js';
+import { FONT_STACK } from './glyphs.js';
+import { TILE_MAXZOOM } from './tilejson.js';
+
+interface LayerStyle {
+  fill?: string;
+  fillOpacity?: number;
+  line?: string;
+  lineWidth?: number;
+  lineDash?: number[];
+}
+
+/** Draw order, bottom first: broad constraint areas, then admin lines, zones, blocks, rights. */
+const DRAW_ORDER = [
+  'cultivated-land',
+  'permanent-farmland',
+  'urban-boundary',
+  'ecological-redline',
+  'admin-townships',
+  'key-development-areas',
+  'key-mining-zones',
+  'key-exploration-zones',
+  'exploration-blocks',
+  'mining-blocks',
+  'exploration-rights',
+  'mining-rights',
+  'admin-county',
+];
+const rank = (id: string) => (DRAW_ORDER.includes(id) ? DRAW_ORDER.indexOf(id) : DRAW_ORDER.length - 1);
+
+/** blocks and rights are outlined by mineral; colours after common mineral-planning maps */
+const MINERAL_COLOURS = ['match', ['get', 'mineral'], '地热', '#d7301f', '矿泉水', '#2b8cbe', '建筑用砂', '#b8860b', '陶粒页岩', '#7b4173', '砖瓦用粘土', '#a0522d', '#555555'];
+
+export function buildStyle(base: string, layers: LayerDetail[]) {
+  const ordered = [...layers].sort((a, b) => rank(a.id) - rank(b.id));
+  const sources = Object.fromEntries(
+    ordered.map((l) => [
+      l.id,
+      {
+        type: 'vector',
+        tiles: [`${base}/tiles/${l.id}/{z}/{x}/{y}.pbf?v=${l.version}`],
+        minzoom: 0,
+        maxzoom: TILE_MAXZOOM,
+        ...(l.bbox ? { bounds: l.bbox } : {}),
+        attribution: '德惠市自然资源局',
+      },
+    ]),
+  );
+  const styleLayers: Record<string, unknown>[] = [{ id: 'background', type: 'background', paint: { 'background-color': '#f4f3ee' } }];
+  const labels: Record<string, unknown>[] = [];
+  for (const l of ordered) {
+    const s = (l.style ?? {}) as LayerStyle;
+    const meta = { 'dehui:group': l.group ?? '其他', 'dehui:layer': l.id, 'dehui:title': l.title };
+    const byMineral = l.kind === 'block' || l.kind === 'right';
+    if (s.fill && (s.fillOpacity ?? 0) > 0) {
+      styleLayers.push({
+        id: `${l.id}-fill`,
+        type: 'fill',
+        source: l.id,
+        'source-layer': l.id,
+        minzoom: l.minzoom,
+        metadata: meta,
+        paint: { 'fill-color': byMineral ? MINERAL_COLOURS : s.fill, 'fill-opacity': s.fillOpacity ?? 0.3 },
+      });
+    }
+    styleLayers.push({
+      id: `${l.id}-line`,
+      type: 'line',
+      source: l.id,
+      'source-layer': l.id,
+      minzoom: l.minzoom,
+      metadata: meta,
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': byMineral ? MINERAL_COLOURS : (s.line ?? s.fill ?? '#333333'),
+        'line-width': s.lineWidth ?? 1,
+        ...(s.lineDash ? { 'line-dasharray': s.lineDash } : {}),
+      },
+    });
+    if (l.labelField) {
+      labels.push({
+        id: `${l.id}-label`,
+        type: 'symbol',
+        source: l.id,
+        'source-layer': l.id,
+        minzoom: Math.max(l.minzoom, l.kind === 'admin' ? 7 : 10),
+        metadata: meta,
+        layout: {
+          'text-field': ['get', l.labelField],
+          'text-font': [FONT_STACK],
+          'text-size': l.kind === 'admin' ? 14 : 12,
+          'text-max-width': 8,
+          'symbol-placement': 'point',
+        },
+        paint: { 'text-color': l.kind === 'admin' ? '#333333' : '#1a1a1a', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      });
+    }
+  }
+  return {
+    version: 8,
+    name: '德惠市矿产资源总体规划（2021—2025年）',
+    metadata: { 'dehui:groups': ['规划分区', '规划区块', '矿业权', '控制线', '行政区'] },
+    center: [125.8, 44.5],
+    zoom: 8.5,
+    glyphs: `${base}/fonts/{fontstack}/{range}.pbf`,
+    sources,
+    layers: [...styleLayers, ...labels],
+  };
+}

@@ -1,0 +1,38 @@
+/** TileJSON 3.0.0 for one layer or a comma-separated composite; tile URLs carry the versions. */
+import type { LayerDetail } from '../layers/layer-registry.js';
+
+export const TILE_MAXZOOM = 15;
+
+const TYPE_LABEL: Record<string, string> = { string: '文本', number: '数值', integer: '整数', boolean: '是/否', date: '日期' };
+
+export function tileJson(base: string, layers: LayerDetail[]) {
+  const ids = layers.map((l) => l.id).join(',');
+  const versions = layers.map((l) => l.version).join('.');
+  const boxes = layers.map((l) => l.bbox).filter((b): b is [number, number, number, number] => b !== null);
+  const bounds: [number, number, number, number] = boxes.length
+    ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
+    : [125.23, 44.03, 126.4, 44.89];
+  return {
+    tilejson: '3.0.0',
+    name: layers.map((l) => l.title).join('、'),
+    description: layers.length === 1 ? (layers[0].description ?? layers[0].title) : `组合图层：${layers.map((l) => l.title).join('、')}`,
+    version: '1.0.0',
+    attribution: '德惠市自然资源局 · 德惠市矿产资源总体规划（2021—2025年）',
+    scheme: 'xyz',
+    tiles: [`${base}/tiles/${ids}/{z}/{x}/{y}.pbf?v=${versions}`],
+    minzoom: 0,
+    maxzoom: TILE_MAXZOOM,
+    bounds,
+    center: [Number(((bounds[0] + bounds[2]) / 2).toFixed(5)), Number(((bounds[1] + bounds[3]) / 2).toFixed(5)), 9],
+    vector_layers: layers.map((l) => ({
+      id: l.id,
+      description: l.title,
+      minzoom: l.minzoom,
+      maxzoom: TILE_MAXZOOM,
+      fields: Object.fromEntries([
+        ['fid', '要素编号 (文本)'],
+        ...l.attributes.filter((a) => a.name !== 'fid').map((a) => [a.name, `${a.label} (${TYPE_LABEL[a.type] ?? a.type})`]),
+      ]),
+    })),
+  };
+}

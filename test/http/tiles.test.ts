@@ -1,0 +1,168 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLayerVersion } from '../../server/layers/layer-writes.js';
+import { seedDataset } from '../../server/layers/seed.js';
+import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
+import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
+import { tileAt } from '../../server/tiles/tile-math.js';
+import { TileService } from '../../server/tiles/tile-service.js';
+import { decodeTile } from '../helpers/mvt.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { ROOT } from '../helpers/templates.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  // the mini fixture: 10×10 farmland squares over 125.6–125.8 E, 44.4–44.6 N
+  const z10 = tileAt(125.65, 44.45, 10);
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
+    app = await buildTestApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const tileUrl = (layers: string, t: { z: number; x: number; y: number }, q = '') => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.pbf${q}`;
+
+  it('serves an MVT whose layer is named by the layer id, with fid and Chinese attributes', async () => {
+    const r = await app.inject(tileUrl('permanent-farmland', z10));
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+    const decoded = decodeTile(r.rawPayload);
+    expect(Object.keys(decoded)).toEqual(['permanent-farmland']);
+    const layer = decoded['permanent-farmland'];
+    expect(layer.extent).toBe(4096);
+    expect(layer.features.length).toBeGreaterThan(0);
+    const f = layer.features.find((x) => x.properties.fid === 'PF-0001')!;
+    expect(f).toBeDefined();
+    expect(f.properties).toMatchObject({ code: 'PF-1', township: '米沙子镇' });
+    expect(f.type).toBe(3);
+    expect(typeof f.id).toBe('number');
+  });
+
+  it('at z8 the tile over the fixture carries every feature of the layer', async () => {
+    const decoded = decodeTile((await app.inject(tileUrl('permanent-farmland', tileAt(125.7, 44.5, 8)))).rawPayload);
+    expect(new Set(decoded['permanent-farmland'].features.map((f) => f.properties.fid)).size).toBe(100);
+  });
+
+  it('comma-separated layers give one tile with several MVT layers', async () => {
+    const decoded = decodeTile((await app.inject(tileUrl('admin-county,permanent-farmland', z10))).rawPayload);
+    expect(Object.keys(decoded).sort()).toEqual(['admin-county', 'permanent-farmland']);
+    expect(decoded['admin-county'].features[0].properties).toMatchObject({ name: '测试县', fid: 'C1' });
+  });
+
+  it('an empty tile is 204 No Content', async () => {
+    const r = await app.inject(tileUrl('permanent-farmland', { z: 10, x: 0, y: 0 }));
+    expect(r.statusCode).toBe(204);
+    expect(r.body).toBe('');
+  });
+
+  it.each([
+    ['/tiles/permanent-farmland/23/0/0.pbf', 'z'],
+    ['/tiles/permanent-farmland/2/4/0.pbf', 'x'],
+    ['/tiles/permanent-farmland/2/0/4.pbf', 'y'],
+    ['/tiles/permanent-farmland/a/0/0.pbf', 'z'],
+    ['/tiles/permanent-farmland/1/-1/0.pbf', 'x'],
+    ['/tiles/Bad_Layer/1/0/0.pbf', 'layer'],
+    ['/tiles/permanent-farmland/1/0/0.pbf?v=abc', 'v'],
+    ['/tiles/permanent-farmland/1/0/0.pbf?foo=1', 'foo'],
+  ])('%s is a 400 naming %s', async (url, parameter) => {
+    const r = await app.inject(url);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().details.parameter).toBe(parameter);
+  });
+
+  it('an unknown layer or version is a 404', async () => {
+    expect((await app.inject('/tiles/no-such-layer/1/0/0.pbf')).statusCode).toBe(404);
+    expect((await app.inject('/tiles/permanent-farmland/1/0/0.pbf?v=99')).statusCode).toBe(404);
+    expect((await app.inject('/tiles/no-such-layer.json')).statusCode).toBe(404);
+  });
+
+  it('TileJSON 3.0.0 carries the version in its tile URL, bounds and Chinese field descriptions', async () => {
+    const r = await app.inject({ url: '/tiles/permanent-farmland.json', headers: { host: 'gis.test' } });
+    const tj = r.json();
+    expect(tj.tilejson).toBe('3.0.0');
+    expect(tj.tiles).toEqual(['http://gis.test/tiles/permanent-farmland/{z}/{x}/{y}.pbf?v=1']);
+    expect(tj.bounds[0]).toBeCloseTo(125.602, 5);
+    expect(tj.vector_layers[0]).toMatchObject({ id: 'permanent-farmland', description: '永久基本农田' });
+    expect(tj.vector_layers[0].fields).toMatchObject({ fid: expect.any(String), code: '图斑编号 (文本)', township: '所在乡镇 (文本)' });
+  });
+
+  it('versioned tiles are immutable; unversioned ones revalidate with an ETag (304)', async () => {
+    const versioned = await app.inject(tileUrl('permanent-farmland', z10, '?v=1'));
+    expect(versioned.headers['cache-control']).toContain('immutable');
+    const plain = await app.inject(tileUrl('permanent-farmland', z10));
+    expect(plain.headers['cache-control']).toContain('max-age=30');
+    const etag = plain.headers.etag as string;
+    const again = await app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('a write changes the tile at once, and ?version= still draws the old one', async () => {
+    const before = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+    const etagBefore = (await app.inject(tileUrl('permanent-farmland', z10))).headers.etag;
+    await writeLayerVersion(db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: ['PF-0001'], author: 'test' });
+    const after = await app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etagBefore as string } });
+    expect(after.statusCode).toBe(200);
+    const fids = (t: ReturnType<typeof decodeTile>) => t['permanent-farmland'].features.map((f) => f.properties.fid);
+    expect(fids(before)).toContain('PF-0001');
+    expect(fids(decodeTile(after.rawPayload))).not.toContain('PF-0001');
+    const old = decodeTile((await app.inject(tileUrl('permanent-farmland', z10, '?version=1'))).rawPayload);
+    expect(fids(old)).toContain('PF-0001');
+    const tj = (await app.inject('/tiles/permanent-farmland.json')).json();
+    expect(tj.tiles[0]).toMatch(/\?v=2$/);
+  });
+
+  it('a write through another app instance on the same database is seen at once', async () => {
+    const other = await buildTestApp(db);
+    try {
+      const before = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+      await writeLayerVersion(other.db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: ['PF-0002'], author: 'other' });
+      const after = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+      expect(before['permanent-farmland'].features.some((f) => f.properties.fid === 'PF-0002')).toBe(true);
+      expect(after['permanent-farmland'].features.some((f) => f.properties.fid === 'PF-0002')).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the style is valid by the MapLibre style spec and names no URL outside this server', async () => {
+    const r = await app.inject({ url: '/styles/default.json', headers: { host: 'gis.test' } });
+    const style = r.json();
+    expect(validateStyleMin(style)).toEqual([]);
+    const urls = JSON.stringify(style).match(/https?:\/\/[^"]+/g) ?? [];
+    expect(urls.length).toBeGreaterThan(0);
+    for (const u of urls) expect(u.startsWith('http://gis.test/')).toBe(true);
+    expect(style.layers.find((l: { id: string }) => l.id === 'admin-county-label').layout['text-field']).toEqual(['get', 'name']);
+  });
+
+  it('glyph ranges are served locally (empty when not generated) and bad ranges are refused', async () => {
+    const ok = await app.inject('/fonts/Noto%20Sans%20Regular/0-255.pbf');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toBe('application/x-protobuf');
+    expect((await app.inject('/fonts/Noto%20Sans%20Regular/1-256.pbf')).statusCode).toBe(400);
+    expect((await app.inject('/fonts/..%2F..%2Fetc/0-255.pbf')).statusCode).toBe(400);
+  });
+
+  it.runIf(usingPostgres())('ST_AsMVT and geojson-vt carry the same features and attributes', async () => {
+    const service = new TileService(db);
+    const sources = await service.sources(['permanent-farmland', 'admin-county']);
+    const pg = new PostgisTileEngine(db.kysely);
+    const mem = new GeojsonVtTileEngine(db.kysely);
+    for (const t of [tileAt(125.65, 44.45, 8), z10, tileAt(125.61, 44.41, 12), tileAt(125.61, 44.41, 14)]) {
+      const a = decodeTile(await pg.render(sources, t));
+      const b = decodeTile(await mem.render(sources, t));
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      for (const name of Object.keys(a)) {
+        const key = (f: { properties: Record<string, unknown>; id: number | undefined }) => JSON.stringify([f.id, f.properties]);
+        expect(a[name].features.map(key).sort(), `${name} at ${t.z}/${t.x}/${t.y}`).toEqual(b[name].features.map(key).sort());
+      }
+    }
+  });
+});
