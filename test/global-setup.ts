@@ -15,7 +15,24 @@ async function prepare(name: TemplateName, db: Awaited<ReturnType<typeof connect
   if (name === 'dehui') await seedDataset(db.kysely, DEHUI_DIR);
 }
 
-export default async function setup(): Promise<void> {
+/**
+ * TEST_DB=container: a throw-away postgis/postgis container via testcontainers (needs Docker;
+ * never the default). Workers read DATABASE_URL, which is set here before they start.
+ */
+async function startContainer(): Promise<() => Promise<void>> {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer('postgis/postgis:15-3.4').start();
+  process.env.DATABASE_URL = container.getConnectionUri();
+  return async () => void (await container.stop());
+}
+
+export default async function setup(): Promise<(() => Promise<void>) | void> {
+  const teardown = process.env.TEST_DB === 'container' ? await startContainer() : undefined;
+  await prepareTemplates();
+  return teardown;
+}
+
+async function prepareTemplates(): Promise<void> {
   const fingerprint = templateFingerprint();
   const url = process.env.DATABASE_URL;
   const started = performance.now();
