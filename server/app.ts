@@ -5,14 +5,19 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import multipart from '@fastify/multipart';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import { errorBody, NotFoundError, toAppError } from './errors.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import { tokenRoutes } from './auth/routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { historyRoutes } from './layers/history-routes.js';
 import { layerRoutes } from './layers/routes.js';
+import { uploadRoutes } from './ingest/upload-routes.js';
+import { viewerRoutes } from './web/viewer-routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { checkRoutes } from './checks/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { TileService } from './tiles/tile-service.js';
 import { registry as tileRegistry } from './tiles/tile-metrics.js';
@@ -72,12 +77,19 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
     },
   });
 
+  // Multipart once, globally: file parts are streamed; the size bound is named in the 413.
+  await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 30 } });
   await app.register(authPlugin, { adminToken: config.adminToken });
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(layerRoutes);
+  await app.register(historyRoutes);
+  await app.register(uploadRoutes);
   await app.register(ogcRoutes);
+  await app.register(checkRoutes);
   await app.register(tileRoutes, { tiles: new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom }) });
+
+  await app.register(viewerRoutes);
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
     reply.type(tileRegistry.contentType);
