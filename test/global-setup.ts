@@ -40,20 +40,29 @@ async function prepareTemplates(): Promise<void> {
     fs.mkdirSync(TEST_DATA_DIR, { recursive: true });
     // Old templates from earlier fingerprints are stale: remove them.
     for (const d of fs.readdirSync(TEST_DATA_DIR)) {
-      if (d.startsWith('template-') && !d.endsWith(fingerprint)) fs.rmSync(path.join(TEST_DATA_DIR, d), { recursive: true, force: true });
+      if (d.startsWith('template-') && !d.includes(fingerprint)) fs.rmSync(path.join(TEST_DATA_DIR, d), { recursive: true, force: true });
     }
     for (const name of TEMPLATES) {
       const dir = pgliteTemplateDir(name, fingerprint);
       if (fs.existsSync(path.join(dir, '.ready'))) continue;
-      fs.rmSync(dir, { recursive: true, force: true });
-      const db = await connect({ databaseUrl: null, dataDir: dir });
+      // Built aside and renamed into place, so concurrent runs never share a half-built directory.
+      const building = `${dir}.building-${process.pid}`;
+      fs.rmSync(building, { recursive: true, force: true });
+      const db = await connect({ databaseUrl: null, dataDir: building });
       await prepare(name, db);
       await db.close();
-      fs.writeFileSync(path.join(dir, '.ready'), new Date().toISOString());
+      fs.writeFileSync(path.join(building, '.ready'), new Date().toISOString());
+      try {
+        fs.renameSync(building, dir);
+      } catch {
+        fs.rmSync(building, { recursive: true, force: true }); // another run finished first
+      }
     }
   } else {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
+    // One builder at a time per cluster: a second run waits, then finds the templates ready.
+    await admin.query('select pg_advisory_lock(4220190)');
     try {
       // Templates of earlier fingerprints are stale: drop them so they do not pile up.
       const stale = await admin.query(`select datname from pg_database where datname like 'dehui_tpl_%' and datname not like $1`, [`%_${fingerprint}`]);
