@@ -40,6 +40,8 @@ export interface LayerVersionsTable {
   removed: number;
   changed: number;
   feature_count: number;
+  /** [minLon, minLat, maxLon, maxLat] of the version, EPSG:4490 degrees */
+  extent: number[] | null;
   restored_from: number | null;
 }
 

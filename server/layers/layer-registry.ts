@@ -43,7 +43,7 @@ export interface LayerDetail extends LayerSummary {
   minzoom: number;
 }
 
-type LayerRow = Selectable<LayersTable> & { feature_count: number; bbox: string | null };
+type LayerRow = Selectable<LayersTable> & { feature_count: number; extent: number[] | null };
 
 export function toLayerSummary(row: LayerRow): LayerSummary {
   return {
@@ -54,7 +54,7 @@ export function toLayerSummary(row: LayerRow): LayerSummary {
     geometryType: row.geometry_type,
     featureCount: row.feature_count,
     version: row.version,
-    bbox: parseBox(row.bbox),
+    bbox: row.extent && row.extent.length === 4 ? [row.extent[0], row.extent[1], row.extent[2], row.extent[3]] : null,
     updatedAt: new Date(row.updated_at).toISOString(),
   };
 }
@@ -70,22 +70,13 @@ export function toLayerDetail(row: LayerRow): LayerDetail {
   };
 }
 
-/** PostGIS box2d text "BOX(x1 y1,x2 y2)" → [x1, y1, x2, y2] */
-function parseBox(box: string | null): LayerSummary['bbox'] {
-  if (!box) return null;
-  const n = box.match(/-?\d+(\.\d+)?(e-?\d+)?/gi)?.map(Number);
-  return n && n.length === 4 ? [n[0], n[1], n[2], n[3]] : null;
-}
-
 function layerQuery(db: Kysely<Schema>) {
-  // Counts and extents of the current rows; ST_Extent over the GiST-indexed column.
+  // Count and extent were recorded with the current version at write time: no feature scan here.
   return db
     .selectFrom('layers as l')
+    .leftJoin('layer_versions as lv', (j) => j.onRef('lv.layer_id', '=', 'l.id').onRef('lv.version', '=', 'l.version'))
     .selectAll('l')
-    .select([
-      sql<number>`(select count(*) from features f where f.layer_id = l.id and f.valid_to is null)::int`.as('feature_count'),
-      sql<string | null>`(select ST_Extent(f.geom)::text from features f where f.layer_id = l.id and f.valid_to is null)`.as('bbox'),
-    ])
+    .select([sql<number>`coalesce(lv.feature_count, 0)`.as('feature_count'), 'lv.extent as extent'])
     .orderBy('l.sort_order')
     .orderBy('l.id');
 }

@@ -88,9 +88,12 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
   await assertStagedValid(trx, geometryType);
 
   const counts = await applyDiff(trx, req, current, version);
-  const featureCount = (
-    await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${req.layerId} and valid_to is null`.execute(trx)
-  ).rows[0].n;
+  const stats = (
+    await sql<{ n: number; extent: number[] | null }>`select count(*)::int as n,
+      case when count(*) = 0 then null else array[ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))] end as extent
+      from features where layer_id = ${req.layerId} and valid_to is null`.execute(trx)
+  ).rows[0];
+  const featureCount = stats.n;
 
   await trx
     .insertInto('layer_versions')
@@ -102,6 +105,7 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
       source: req.source ? JSON.stringify(req.source) : null,
       ...counts,
       feature_count: featureCount,
+      extent: stats.extent,
       restored_from: req.restoredFrom ?? null,
     })
     .execute();
