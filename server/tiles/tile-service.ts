@@ -46,7 +46,9 @@ export class TileService {
     this.memory = new GeojsonVtTileEngine(db.kysely);
     this.primary = db.capabilities.mvt ? new PostgisTileEngine(db.kysely) : this.memory;
     this.postgisMinZoom = options.postgisMinZoom ?? 0;
-    this.cache = new LRUCache({ maxSize: options.cacheBytes ?? 256 * 1024 * 1024, sizeCalculation: (b, k) => b.length + k.length + 64 });
+    // cacheBytes 0 turns the cache off (benchmarks of the uncached path); lru-cache needs maxSize ≥ 1.
+    const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
+    this.cache = new LRUCache({ maxSize: Math.max(1, cacheBytes), sizeCalculation: (b, k) => (cacheBytes === 0 ? 2 : b.length + k.length + 64) });
   }
 
   engineFor(z: number): TileEngine {
