@@ -1,4 +1,103 @@
-/** Layer history (issue 5): POST /api/layers, diff, restore. Filled in by the uploads work. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Layer history (issue 5): POST /api/layers (create), GET /api/layers/{id}/diff,
+ * POST /api/layers/{id}/versions/{v}/restore. Writes need the editor role and are audited,
+ * refusals included.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { recordAudit } from '../auth/audit.js';
+import { requireRole } from '../auth/roles.js';
+import { toAppError } from '../errors.js';
+import { diffVersions } from './diff.js';
+import { createLayer, createLayerBody } from './layer-create.js';
+import type { LayerDefinition } from './layer-registry.js';
+import { restoreVersion } from './restore.js';
 
-export async function historyRoutes(_app: FastifyInstance): Promise<void> {}
+const DIFF_LIMIT_DEFAULT = 1000; // features listed per kind; counts are always complete
+const DIFF_LIMIT_MAX = 10_000;
+
+const idParam = { id: { type: 'string', maxLength: 64 } } as const;
+
+/** Run a write, auditing success and refusal alike. */
+async function audited<T>(app: FastifyInstance, request: FastifyRequest, action: string, target: string, details: Record<string, unknown>, run: () => Promise<T>, ok: (r: T) => Record<string, unknown>): Promise<T> {
+  try {
+    const result = await run();
+    await recordAudit(app.db.kysely, request, { action, target, result: 'ok', details: { ...details, ...ok(result) } });
+    return result;
+  } catch (err) {
+    const e = toAppError(err);
+    await recordAudit(app.db.kysely, request, { action, target, result: e.status < 500 ? 'refused' : 'failed', details: { ...details, status: e.status, error: e.code, message: e.message.slice(0, 500) } }).catch(
+      (auditErr) => request.log.error({ err: auditErr }, 'audit record failed'),
+    );
+    throw err;
+  }
+}
+
+export async function historyRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app;
+
+  app.post<{ Body: LayerDefinition }>(
+    '/api/layers',
+    { preHandler: requireRole('editor'), schema: { summary: '新建图层 (create an empty layer, version 0, before its first upload)', tags: ['layers'], body: createLayerBody } },
+    async (request, reply) => {
+      const def = request.body;
+      const layer = await audited(app, request, 'layer.create', def.id, { title: def.title, kind: def.kind, geometryType: def.geometryType }, () => createLayer(db.kysely, def), () => ({}));
+      reply.status(201).header('location', `/api/layers/${layer.id}`);
+      return layer;
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { from?: number; to?: number; geometry?: boolean; limit?: number } }>(
+    '/api/layers/:id/diff',
+    {
+      schema: {
+        summary: '两个版本之间新增、删除、修改的要素 (features added/removed/changed between versions; geometry=true adds GeoJSON, EPSG:4490)',
+        tags: ['layers'],
+        params: { type: 'object', properties: idParam, required: ['id'] },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'integer', minimum: 0 },
+            to: { type: 'integer', minimum: 0 },
+            geometry: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: DIFF_LIMIT_MAX },
+          },
+        },
+      },
+      // The app's ajv does not coerce; query strings are text, so coerce here, per route.
+      preValidation: async (request) => {
+        const q = request.query as Record<string, unknown>;
+        for (const k of ['from', 'to', 'limit']) if (typeof q[k] === 'string' && /^\d+$/.test(q[k] as string)) q[k] = Number(q[k]);
+        if (q.geometry === 'true' || q.geometry === 'false') q.geometry = q.geometry === 'true';
+      },
+    },
+    async (request) =>
+      diffVersions(db.kysely, {
+        layerId: request.params.id,
+        from: request.query.from,
+        to: request.query.to,
+        geometry: request.query.geometry ?? false,
+        limit: request.query.limit ?? DIFF_LIMIT_DEFAULT,
+      }),
+  );
+
+  app.post<{ Params: { id: string; v: string }; Body: { note?: string } | undefined }>(
+    '/api/layers/:id/versions/:v/restore',
+    {
+      preHandler: requireRole('editor'),
+      schema: {
+        summary: '恢复到某一版本：生成与该版本相同的新版本 (a new version equal to v)',
+        tags: ['layers'],
+        params: { type: 'object', properties: { ...idParam, v: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } }, required: ['id', 'v'] },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const v = Number(request.params.v);
+      const note = typeof request.body?.note === 'string' ? request.body.note.slice(0, 500) : null;
+      const result = await audited(app, request, 'layer.restore', id, { restoredFrom: v }, () => restoreVersion(db.kysely, id, v, request.principal.name, note), (r) => ({ version: r.version }));
+      reply.status(201);
+      return { layer: id, version: result.version, added: result.added, removed: result.removed, changed: result.changed, featureCount: result.featureCount, restoredFrom: v };
+    },
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * Maps a file's attribute names to the layer's schema (AttributeDef: name, Chinese label,
+ * type, required). A source field matches a schema attribute by name, then by label
+ * (区块编号 → code), then by a unique label prefix, because .dbf field names are cut at
+ * 10 bytes (5 GBK characters). Unknown fields are kept as they are. Values are coerced to
+ * the schema type where that is lossless; otherwise the row gets an error.
+ */
+import type { AttributeDef } from '../db/schema.js';
+import type { ProblemList } from './problem-list.js';
+
+export interface MappedFeature {
+  id: string | null;
+  properties: Record<string, unknown>;
+}
+
+const norm = (s: string) => s.replace(/[\s_()（）]/g, '').toLowerCase();
+
+function isoDate(d: Date): string | null {
+  if (Number.isNaN(d.getTime())) return null;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A value as the schema type wants it; `undefined` means "cannot" (an error for the row). */
+function coerce(v: unknown, type: AttributeDef['type']): unknown {
+  if (v === null || v === undefined || v === '') return null;
+  if (v instanceof Date) v = isoDate(v);
+  switch (type) {
+    case 'string':
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    case 'number':
+    case 'integer': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+      if (!Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) return undefined;
+      return n;
+    }
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      if (/^(true|t|y|yes|1|是)$/i.test(String(v).trim())) return true;
+      if (/^(false|f|n|no|0|否)$/i.test(String(v).trim())) return false;
+      return undefined;
+    case 'date': {
+      const m = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(String(v).trim());
+      return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+    }
+  }
+}
+
+export class AttributeMapper {
+  /** source field → schema name (or itself when unknown) */
+  readonly fields = new Map<string, string>();
+  private readonly byName = new Map<string, AttributeDef>();
+
+  constructor(
+    private readonly attributes: AttributeDef[],
+    private readonly problems: ProblemList,
+    private readonly idField?: string,
+  ) {
+    for (const a of attributes) this.byName.set(a.name, a);
+  }
+
+  private resolve(key: string, taken: Set<string>): string {
+    const known = this.fields.get(key);
+    if (known !== undefined) return known;
+    const k = norm(key);
+    const free = this.attributes.filter((a) => !taken.has(a.name));
+    const hit =
+      free.find((a) => a.name === key) ??
+      free.find((a) => norm(a.name) === k) ??
+      free.find((a) => norm(a.label) === k) ??
+      (k.length >= 2 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined);
+    const target = hit?.name ?? key;
+    this.fields.set(key, target);
+    return target;
+  }
+
+  /** Map one feature's properties; row problems go to the list with the feature index. */
+  map(index: number, fileId: string | number | null | undefined, props: Record<string, unknown>): MappedFeature {
+    const out: Record<string, unknown> = {};
+    const taken = new Set<string>();
+    let id = fileId === undefined || fileId === null || fileId === '' ? null : String(fileId);
+    for (const [key, value] of Object.entries(props ?? {})) {
+      if (this.idField && (key === this.idField || this.fields.get(key) === this.idField)) {
+        if (value !== null && value !== undefined && value !== '') id = String(value);
+      }
+      if (id === null && /^(id|fid)$/i.test(key) && !this.byName.has(key) && value !== null && value !== '') {
+        id = String(value); // an exported id column: the feature id, not an attribute
+        continue;
+      }
+      const name = this.resolve(key, taken);
+      taken.add(name);
+      const def = this.byName.get(name);
+      if (!def) {
+        out[name] = value instanceof Date ? isoDate(value) : value;
+        continue;
+      }
+      const v = coerce(value, def.type);
+      if (v === undefined) {
+        this.problems.error({ feature: index, field: key, message: `“${def.label}”(${def.name}) 的值“${String(value).slice(0, 40)}”不是 ${def.type} (not a ${def.type})` });
+        out[name] = value;
+      } else out[name] = v;
+    }
+    for (const def of this.attributes) {
+      if (def.required && (out[def.name] === null || out[def.name] === undefined || out[def.name] === '')) {
+        this.problems.error({ feature: index, field: def.name, message: `缺少必填字段“${def.label}”(${def.name}) (missing required field)` });
+      }
+    }
+    if (id !== null && id.length > 200) {
+      this.problems.error({ feature: index, field: 'id', message: '要素编号超过200个字符 (feature id longer than 200 characters)' });
+      id = id.slice(0, 200);
+    }
+    return { id, properties: out };
+  }
+
+  /** source field → schema name, for the report (only fields that were renamed) */
+  renamed(): Record<string, string> {
+    return Object.fromEntries([...this.fields].filter(([k, v]) => k !== v));
+  }
+}
+
+function uniq<T>(xs: T[]): T | undefined {
+  return xs.length === 1 ? xs[0] : undefined;
+}

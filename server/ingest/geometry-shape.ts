@@ -1,0 +1,95 @@
+/**
+ * Structural checks on a GeoJSON-like geometry before it goes to PostGIS: known type, finite
+ * numeric positions, enough points, closed rings. ST_GeomFromGeoJSON would otherwise abort the
+ * whole batch (and the transaction) on the first malformed feature, losing the row-by-row
+ * report. Counts vertices and widens `bounds` ([minX, minY, maxX, maxY], file units).
+ * Validity (self-intersection etc.) is PostGIS's job, not this file's.
+ */
+import type { Geometry } from 'geojson';
+
+export interface ShapeReport {
+  vertices: number;
+  /** why the geometry cannot be staged at all */
+  error?: string;
+  /** unclosed rings closed (only when asked to repair) */
+  closedRings?: number;
+}
+
+export const emptyBounds = (): [number, number, number, number] => [Infinity, Infinity, -Infinity, -Infinity];
+
+const TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']);
+
+class ShapeError extends Error {}
+
+function position(p: unknown, b: number[]): void {
+  if (!Array.isArray(p) || p.length < 2) throw new ShapeError('坐标应为 [x, y] 数组 (a position must be [x, y])');
+  const [x, y] = p as number[];
+  if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
+    throw new ShapeError(`坐标不是有限数值 ${JSON.stringify(p).slice(0, 60)} (non-numeric coordinate)`);
+  }
+  if (x < b[0]) b[0] = x;
+  if (y < b[1]) b[1] = y;
+  if (x > b[2]) b[2] = x;
+  if (y > b[3]) b[3] = y;
+}
+
+function list(a: unknown, what: string): unknown[] {
+  if (!Array.isArray(a)) throw new ShapeError(`${what} 应为数组 (${what} must be an array)`);
+  return a;
+}
+
+/** Inspect (and, with `closeRings`, close unclosed rings in place). Never throws. */
+export function inspectGeometry(g: Geometry | null | undefined, bounds: number[], closeRings = false): ShapeReport {
+  const report: ShapeReport = { vertices: 0 };
+  const line = (coords: unknown, min: number) => {
+    const pts = list(coords, 'coordinates');
+    for (const p of pts) position(p, bounds);
+    if (pts.length < min) throw new ShapeError(`线或环的点数 ${pts.length} 少于 ${min} (too few points)`);
+    report.vertices += pts.length;
+    return pts as number[][];
+  };
+  const ring = (coords: unknown) => {
+    const pts = line(coords, 3);
+    const [a, z] = [pts[0], pts[pts.length - 1]];
+    if (a[0] !== z[0] || a[1] !== z[1]) {
+      if (!closeRings) throw new ShapeError('多边形的环未闭合（首末点不同） (ring not closed; repair=true closes it)');
+      pts.push([a[0], a[1]]);
+      report.vertices++;
+      report.closedRings = (report.closedRings ?? 0) + 1;
+    }
+    if (pts.length < 4) throw new ShapeError(`环的点数 ${pts.length} 少于 4 (a ring needs 4 points)`);
+  };
+  try {
+    if (!g || typeof g !== 'object') throw new ShapeError('缺少几何图形 (no geometry)');
+    if (!TYPES.has(g.type)) throw new ShapeError(`不支持的几何类型 ${String(g.type).slice(0, 40)} (unsupported geometry type)`);
+    const c = (g as { coordinates?: unknown }).coordinates;
+    switch (g.type) {
+      case 'Point':
+        position(c, bounds);
+        report.vertices = 1;
+        break;
+      case 'MultiPoint':
+      case 'LineString':
+        line(c, g.type === 'LineString' ? 2 : 1);
+        break;
+      case 'MultiLineString':
+        for (const l of list(c, 'coordinates')) line(l, 2);
+        break;
+      case 'Polygon':
+        if (list(c, 'coordinates').length === 0) throw new ShapeError('空的多边形 (empty polygon)');
+        for (const r of c as unknown[]) ring(r);
+        break;
+      case 'MultiPolygon':
+        if (list(c, 'coordinates').length === 0) throw new ShapeError('空的多边形 (empty multipolygon)');
+        for (const poly of c as unknown[]) {
+          if (list(poly, 'polygon').length === 0) throw new ShapeError('空的多边形部分 (empty polygon part)');
+          for (const r of poly as unknown[]) ring(r);
+        }
+        break;
+    }
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    report.error = e.message;
+  }
+  return report;
+}

@@ -1,0 +1,101 @@
+/**
+ * The upload pipeline for one layer: open (format, CRS, encoding) → stage (EPSG:4490) →
+ * validate → write ONE new layer version, all in ONE transaction. Any error, a refusal, a dry
+ * run or the process dying before COMMIT leaves the store exactly as it was.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { getLayerRow } from '../layers/layer-registry.js';
+import { writeInTransaction, type WriteResult } from '../layers/layer-writes.js';
+import type { InputProblem } from '../errors.js';
+import { AttributeMapper } from './attribute-map.js';
+import type { IngestLimits } from './ingest-limits.js';
+import { createStaging, readStaged, stageFeatures } from './ingest-staging.js';
+import type { OpenedSource, UploadOptions } from './ingest-types.js';
+import { validateStaged } from './ingest-validate.js';
+import { openUpload, type StoredFile } from './open-upload.js';
+import { ProblemList } from './problem-list.js';
+
+export interface IngestRequest {
+  layerId: string;
+  file: StoredFile & { sha256: string };
+  opts: UploadOptions;
+  limits: IngestLimits;
+  author: string;
+}
+
+/** What was read, for the report and the version's `source`. */
+export interface IngestSourceInfo {
+  fileName: string;
+  size: number;
+  sha256: string;
+  format: OpenedSource['format'];
+  crs: string;
+  srid: number;
+  encoding: string | null;
+  layer?: string;
+  mode: UploadOptions['mode'];
+}
+
+export type IngestOutcome =
+  | { kind: 'written'; result: WriteResult; source: IngestSourceInfo; warnings: InputProblem[]; fields: Record<string, string> }
+  /** a valid file, rolled back: `result` is what the write would have produced */
+  | { kind: 'dry-run'; result: WriteResult; source: IngestSourceInfo; warnings: InputProblem[]; fields: Record<string, string> };
+
+/** Thrown inside the transaction to roll a dry run back after computing its counts. */
+class DryRunRollback extends Error {
+  constructor(readonly result: WriteResult) {
+    super('dry run');
+  }
+}
+
+export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise<IngestOutcome> {
+  const layer = await getLayerRow(db, req.layerId);
+  const problems = new ProblemList();
+  const source = await openUpload(req.file, req.opts, req.limits, problems);
+  const info: IngestSourceInfo = {
+    fileName: req.file.fileName,
+    size: req.file.size,
+    sha256: req.file.sha256,
+    format: source.format,
+    crs: source.crs.label,
+    srid: source.crs.srid,
+    encoding: source.encoding,
+    ...(source.layerName ? { layer: source.layerName } : {}),
+    mode: req.opts.mode,
+  };
+  const mapper = new AttributeMapper(layer.attributes, problems, req.opts.idField);
+  try {
+    const result = await db.transaction().execute(async (trx) => {
+      // Serialise writers of this layer from the first check to COMMIT (append-clash checks stay true).
+      await sql`select 1 from layers where id = ${req.layerId} for update`.execute(trx);
+      await createStaging(trx);
+      await stageFeatures(trx, source, { mapper, problems, limits: req.limits, repair: req.opts.repair });
+      await validateStaged(trx, {
+        layerId: req.layerId,
+        geometryType: layer.geometry_type,
+        hasCode: layer.attributes.some((a) => a.name === 'code'),
+        mode: req.opts.mode,
+        repair: req.opts.repair,
+        problems,
+      });
+      // A dry run with errors is refused like a real upload: the 422 is the report.
+      if (problems.hasErrors) throw problems.refusal();
+      const staged = await readStaged(trx);
+      const written = await writeInTransaction(trx, {
+        layerId: req.layerId,
+        mode: req.opts.mode,
+        features: staged,
+        author: req.author,
+        note: req.opts.note ?? null,
+        source: { ...info },
+      });
+      if (req.opts.dryRun) throw new DryRunRollback(written);
+      return written;
+    });
+    return { kind: 'written', result, source: info, warnings: problems.warningList(), fields: mapper.renamed() };
+  } catch (e) {
+    if (!(e instanceof DryRunRollback)) throw e;
+    return { kind: 'dry-run', result: e.result, source: info, warnings: problems.warningList(), fields: mapper.renamed() };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Layer history through the API: create a layer, fill it by upload, diff versions, restore an
+ * old version as a new one. Writes are audited.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { ROOT } from '../helpers/templates.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
+
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+const DEF = {
+  id: 'test-blocks',
+  title: '测试区块',
+  kind: 'block',
+  geometryType: 'Polygon',
+  attributes: [
+    { name: 'code', label: '区块编号', type: 'string', required: true },
+    { name: 'area_km2', label: '面积', type: 'number' },
+  ],
+};
+
+describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
+    app = await buildTestApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  async function upload(features: unknown[]) {
+    const body = await multipart({ name: 'blocks.geojson', data: JSON.stringify(collection(features)) });
+    return app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+  }
+
+  it('creates an empty layer (editor), 409 when it exists, 400 naming a bad field', async () => {
+    expect((await app.inject({ method: 'POST', url: '/api/layers', payload: DEF })).statusCode).toBe(401);
+    const r = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ id: DEF.id, title: '测试区块', version: 0, featureCount: 0, geometryType: 'Polygon' });
+    expect((await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF })).statusCode).toBe(409);
+    const bad = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'Bad_Id' } });
+    expect(bad.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'id' } });
+    const english = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'other', title: 'Blocks' } });
+    expect(english.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'title' } });
+  });
+
+  it('a first upload maps 区块编号 → code and reports a missing required field row by row', async () => {
+    const missing = await upload([feature(null, { 区块编号: 'A' }, square(125.7, 44.5)), feature(null, { 面积: 1 }, square(125.71, 44.5))]);
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().details.problems).toEqual([expect.objectContaining({ feature: 1, field: 'code', severity: 'error' })]);
+    const v1 = await upload([feature(null, { 区块编号: 'A', 面积: '0.0100' }, square(125.7, 44.5)), feature(null, { 区块编号: 'B' }, square(125.71, 44.5))]);
+    expect(v1.statusCode, v1.body).toBe(201);
+    expect(v1.json()).toMatchObject({ version: 1, added: 2 });
+    const v2 = await upload([feature(null, { 区块编号: 'A', 面积: 0.02 }, square(125.7, 44.5)), feature(null, { 区块编号: 'C' }, square(125.72, 44.5, 0.002))]);
+    expect(v2.json()).toMatchObject({ version: 2, added: 1, removed: 1, changed: 1 });
+  });
+
+  it('diffs two versions, with geometry on request', async () => {
+    const r = await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2&geometry=true` });
+    expect(r.statusCode, r.body).toBe(200);
+    const d = r.json();
+    expect(d.counts).toEqual({ added: 1, removed: 1, changed: 1 });
+    expect(d.added).toEqual([{ id: 'C', properties: { code: 'C' }, geometry: expect.objectContaining({ type: 'Polygon' }) }]);
+    expect(d.removed.map((f: { id: string }) => f.id)).toEqual(['B']);
+    expect(d.changed[0]).toMatchObject({ id: 'A', propertiesChanged: ['area_km2'], geometryChanged: false, before: { properties: { code: 'A', area_km2: 0.01 } } });
+    const noGeom = (await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2` })).json();
+    expect(noGeom.added[0].geometry).toBeUndefined();
+    expect((await app.inject({ url: `/api/layers/${DEF.id}/diff?from=9` })).json()).toMatchObject({ error: 'bad_request', details: { parameter: 'from' } });
+  });
+
+  it('restores version 1 as version 3 (restoredFrom 1), and the diff 1→3 is empty', async () => {
+    expect((await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore` })).statusCode).toBe(401);
+    const r = await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: ADMIN });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ version: 3, restoredFrom: 1, added: 1, removed: 1, changed: 1, featureCount: 2 });
+    const d = (await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=3` })).json();
+    expect(d.counts).toEqual({ added: 0, removed: 0, changed: 0 });
+    const versions = (await app.inject({ url: `/api/layers/${DEF.id}/versions` })).json();
+    expect(versions[0]).toMatchObject({ version: 3, restoredFrom: 1 });
+    expect((await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/7/restore`, headers: ADMIN })).statusCode).toBe(404);
+  });
+
+  it('create, upload and restore are audited, refusals too', async () => {
+    const rows = await db.kysely.selectFrom('audit').select(['action', 'result']).where('target', '=', DEF.id).orderBy('id').execute();
+    const seen = rows.map((r) => `${r.action}:${r.result}`);
+    expect(seen).toEqual(expect.arrayContaining(['layer.create:ok', 'layer.create:refused', 'layer.upload:refused', 'layer.upload:ok', 'layer.restore:ok', 'layer.restore:refused']));
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Hostile and broken files: each is refused with a 4xx quickly, nothing is written (layer
+ * version and row counts identical before and after), and no file is left outside a temp
+ * folder. Limits are configured small so the bounds are reached with small inputs.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { TEMP_PREFIX } from '../../server/ingest/upload-receive.js';
+import { ROOT } from '../helpers/templates.js';
+import { buildTestApp, testConfig } from '../helpers/test-app.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { collection, feature, hasOgr, multipart, parcels, shapefileParts, square, zipEntries } from '../fixtures/uploads/upload-files.js';
+import { writeZip } from '../fixtures/uploads/zip-writer.js';
+
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+const LAYER = 'permanent-farmland';
+const UPLOAD_BYTES = 128 * 1024; // → zipUncompressedBytes = 1.25 MiB
+const MAX_VERTICES = 1_000;
+
+describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
+    app = await buildTestApp(db, { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: MAX_VERTICES } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  async function snapshot() {
+    const v = await sql<{ version: number }>`select version from layers where id = ${LAYER}`.execute(db.kysely);
+    const rows = await sql<{ n: number }>`select count(*)::int as n from features`.execute(db.kysely);
+    const versions = await sql<{ n: number }>`select count(*)::int as n from layer_versions`.execute(db.kysely);
+    return { version: v.rows[0].version, rows: rows.rows[0].n, versions: versions.rows[0].n };
+  }
+  const tempDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(TEMP_PREFIX)));
+
+  /** upload, expect `status`, and prove that nothing changed and no temp folder is left */
+  async function refused(name: string, data: Buffer | string, status: number, fields: Record<string, string> = {}) {
+    const before = await snapshot();
+    const dirsBefore = tempDirs();
+    const body = await multipart({ name, data }, fields);
+    const started = performance.now();
+    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(status);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(await snapshot()).toEqual(before);
+    // Other test files may upload at the same moment: wait for every folder new since we began to go.
+    await expect.poll(() => [...tempDirs()].filter((d) => !dirsBefore.has(d)).length, { timeout: 5_000 }).toBe(0);
+    return r.json();
+  }
+
+  it('random bytes', async () => {
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256));
+    expect((await refused('data.zip', bytes, 422)).error).toBe('unprocessable');
+  });
+
+  it('a GeoJSON larger than uploadBytes → 413 naming the limit', async () => {
+    const big = JSON.stringify(collection(parcels(1000)));
+    expect(big.length).toBeGreaterThan(UPLOAD_BYTES);
+    expect((await refused('big.geojson', big, 413)).details).toMatchObject({ limit: 'uploadBytes', max: UPLOAD_BYTES });
+  });
+
+  it('a ring with more vertices than maxVertices → 413 naming the limit', async () => {
+    const n = MAX_VERTICES + 10;
+    const ring = Array.from({ length: n }, (_, i) => [125.7 + 0.001 * Math.cos((2 * Math.PI * i) / n), 44.5 + 0.001 * Math.sin((2 * Math.PI * i) / n)].map((v) => +v.toFixed(6)));
+    ring.push(ring[0]);
+    const data = JSON.stringify(collection([feature('V', {}, { type: 'Polygon', coordinates: [ring] })]));
+    expect(data.length).toBeLessThan(UPLOAD_BYTES);
+    expect((await refused('v.geojson', data, 413)).details).toMatchObject({ limit: 'maxVertices', max: MAX_VERTICES, feature: 0 });
+  });
+
+  it.skipIf(!hasOgr)('a shapefile ring over maxVertices → 413 from the .shx, before parsing', async () => {
+    const n = MAX_VERTICES + 50;
+    const ring = Array.from({ length: n }, (_, i) => [125.7 + 0.001 * Math.cos((2 * Math.PI * i) / n), 44.5 + 0.001 * Math.sin((2 * Math.PI * i) / n)]);
+    ring.push(ring[0]);
+    const zip = zipEntries(shapefileParts(collection([feature(null, { 图斑编号: 'V' }, { type: 'Polygon', coordinates: [ring] })])), 'v');
+    expect((await refused('v.zip', zip, 413)).details).toMatchObject({ limit: 'maxVertices', max: MAX_VERTICES, feature: 0 });
+  });
+
+  it('malformed JSON names the line', async () => {
+    const json = await refused('bad.geojson', '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}', 422);
+    expect(json.details.problems[0]).toMatchObject({ line: 3 });
+  });
+
+  it('zip-slip names (../x.shp) are refused', async () => {
+    const zip = writeZip([{ name: '../evil.shp', data: 'x' }, { name: '../evil.dbf', data: 'y' }]);
+    expect((await refused('slip.zip', zip, 422)).message).toMatch(/unsafe path/);
+    expect(fs.existsSync(path.join(os.tmpdir(), 'evil.shp'))).toBe(false);
+  });
+
+  it('a zip inside the zip is refused', async () => {
+    const inner = writeZip([{ name: 'a.shp', data: 'x' }]);
+    expect((await refused('nested.zip', writeZip([{ name: 'inner.zip', data: inner }]), 422)).message).toMatch(/nested archive/);
+  });
+
+  it('a zip bomb (declared sizes) → 413 zipUncompressedBytes before inflating', async () => {
+    const zeros = Buffer.alloc(2 * 1024 * 1024);
+    const zip = writeZip([{ name: 'b.shp', data: zeros }, { name: 'b.dbf', data: zeros }]);
+    expect(zip.length).toBeLessThan(UPLOAD_BYTES);
+    expect((await refused('bomb.zip', zip, 413)).details).toMatchObject({ limit: 'zipUncompressedBytes' });
+  });
+
+  it('a zip bomb that lies about its sizes is stopped while inflating', async () => {
+    const zeros = Buffer.alloc(2 * 1024 * 1024);
+    const zip = writeZip([{ name: 'b.shp', data: zeros, declaredSize: 100 }, { name: 'b.dbf', data: zeros, declaredSize: 100 }]);
+    await refused('liar.zip', zip, 422);
+  });
+
+  it('too many zip entries → 413 zipEntries', async () => {
+    const zip = writeZip(Array.from({ length: 1001 }, (_, i) => ({ name: `${i}`, data: '', method: 0 as const })));
+    expect(zip.length).toBeLessThan(UPLOAD_BYTES);
+    expect((await refused('many.zip', zip, 413)).details).toMatchObject({ limit: 'zipEntries' });
+  });
+
+  it.skipIf(!hasOgr)('several layers in one zip → 422 listing them; `layer` picks one', async () => {
+    const a = shapefileParts(collection(parcels(2)));
+    const b = shapefileParts(collection(parcels(2, 10)));
+    const zip = writeZip([...Object.entries(a).map(([e, d]) => ({ name: `甲.${e}`, data: d })), ...Object.entries(b).map(([e, d]) => ({ name: `乙.${e}`, data: d }))]);
+    expect((await refused('two.zip', zip, 422)).details.layers.sort()).toEqual(['乙', '甲'].sort());
+    const body = await multipart({ name: 'two.zip', data: zip }, { layer: '乙', dryRun: 'true' });
+    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().source.layer).toBe('乙');
+  });
+
+  it.skipIf(!hasOgr)('a truncated .shp is refused', async () => {
+    const parts = shapefileParts(collection(parcels(20)));
+    parts.shp = parts.shp.subarray(0, parts.shp.length - 100);
+    expect((await refused('cut.zip', zipEntries(parts, 'cut'), 422)).message).toMatch(/truncated/);
+  });
+
+  it.skipIf(!hasOgr)('.dbf and .shp with different record counts are refused', async () => {
+    const parts = shapefileParts(collection(parcels(20)));
+    const fewer = shapefileParts(collection(parcels(19)));
+    expect((await refused('mismatch.zip', zipEntries({ ...parts, dbf: fewer.dbf }, 'm'), 422)).message).toMatch(/mismatch/);
+    // and without a .shx to compare with, the mismatch is found while reading
+    const noShx: Record<string, Buffer> = { ...parts, dbf: fewer.dbf };
+    delete noShx.shx;
+    expect((await refused('mismatch2.zip', zipEntries(noShx, 'm'), 422)).message).toMatch(/mismatch/);
+  });
+
+  it.skipIf(!hasOgr)('a shapefile whose .prj is Xian 1980 is refused unless towgs84 is given', async () => {
+    const parts = shapefileParts(collection([feature(null, { 图斑编号: 'X1' }, square(125.7, 44.5))]), { epsg: 2366 });
+    const json = await refused('xian.zip', zipEntries(parts, 'xian'), 422);
+    expect(json.message).toMatch(/towgs84/);
+    const body = await multipart({ name: 'xian.zip', data: zipEntries(parts, 'xian') }, { towgs84: '15,-120,-50,0,0,0,0', dryRun: 'true', mode: 'append' });
+    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().source.crs).toMatch(/七参数/);
+  });
+
+  it('metres declared as lon/lat are refused with the bounds', async () => {
+    const fc = collection([feature('G', {}, { type: 'Polygon', coordinates: [[[42540000, 4930000], [42540100, 4930000], [42540100, 4930100], [42540000, 4930000]]] })]);
+    expect((await refused('gk.geojson', JSON.stringify(fc), 422, { crs: '4490' })).details.problems[0].field).toBe('crs');
+  });
+
+  it('a broken feature among good ones is reported by index, with the rest unwritten', async () => {
+    const fc = collection([
+      feature('OK1', {}, square(125.7, 44.5)),
+      feature('BAD', {}, { type: 'Polygon', coordinates: [[[125.7, 44.5], [125.71, 44.5], [125.7, 44.51]]] }),
+      feature('OK1', {}, square(125.72, 44.5)),
+    ]);
+    const json = await refused('mixed.geojson', JSON.stringify(fc), 422);
+    expect(json.details.problems.map((p: { feature: number; field: string }) => [p.feature, p.field])).toEqual([
+      [1, 'geometry'],
+      [2, 'id'],
+    ]);
+  });
+});

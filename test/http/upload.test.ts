@@ -1,0 +1,171 @@
+/**
+ * Uploads through the API, one per supported format, on the mini fixture (admin-county,
+ * permanent-farmland). Every success is ONE new version with the file recorded in its source.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { listVersions } from '../../server/layers/versions.js';
+import { ROOT } from '../helpers/templates.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { bowtie, collection, feature, hasOgr, multipart, parcelTxt, parcels, shapefileZip, square } from '../fixtures/uploads/upload-files.js';
+
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+const LAYER = 'permanent-farmland';
+
+describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
+    app = await buildTestApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  async function upload(file: { name: string; data: Buffer | string } | null, fields: Record<string, string> = {}, layer = LAYER, headers: Record<string, string> = ADMIN) {
+    const body = await multipart(file, fields);
+    return app.inject({ method: 'POST', url: `/api/layers/${layer}/uploads`, headers: { ...headers, ...body.headers }, payload: body.payload });
+  }
+  const current = async (layer = LAYER) =>
+    (await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${layer} and valid_to is null`.execute(db.kysely)).rows[0].n;
+
+  it('refuses anonymous users (401) and roles below editor (403)', async () => {
+    const geo = { name: 'a.geojson', data: JSON.stringify(collection(parcels(1))) };
+    expect((await upload(geo, {}, LAYER, {})).statusCode).toBe(401);
+    const minted = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科', role: 'planner' } });
+    const planner = { authorization: `Bearer ${minted.json().token}` };
+    expect((await upload(geo, {}, LAYER, planner)).statusCode).toBe(403);
+  });
+
+  it('a GeoJSON replace maps Chinese labels to schema names and makes one new version', async () => {
+    const r = await upload({ name: '农田.geojson', data: JSON.stringify(collection(parcels(30))) }, { note: '测试替换' });
+    expect(r.statusCode, r.body).toBe(201);
+    const body = r.json();
+    expect(body).toMatchObject({ version: 2, added: 30, removed: 100, changed: 0, featureCount: 30 });
+    expect(body.fields).toMatchObject({ 图斑编号: 'code', 所在乡镇: 'township' });
+    const item = await sql<{ fid: string; properties: Record<string, unknown> }>`
+      select fid, properties from features where layer_id = ${LAYER} and valid_to is null order by fid limit 1`.execute(db.kysely);
+    // ids come from the unique, complete `code`; the unknown field 备注 is kept
+    expect(item.rows[0]).toEqual({ fid: 'T-0', properties: { code: 'T-0', township: '米沙子镇', 备注: '第0块' } });
+    const [v] = await listVersions(db.kysely, LAYER);
+    expect(v).toMatchObject({ version: 2, note: '测试替换', author: 'admin (ADMIN_TOKEN)' });
+    expect(v.source).toMatchObject({ fileName: '农田.geojson', format: 'geojson', srid: 4490, encoding: 'utf-8', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('re-uploading the same file changes nothing but the version', async () => {
+    const r = await upload({ name: '农田.geojson', data: JSON.stringify(collection(parcels(30))) });
+    expect(r.json()).toMatchObject({ added: 0, removed: 0, changed: 0, featureCount: 30 });
+  });
+
+  it('append adds features; an id that already exists is a row error and nothing is written', async () => {
+    const ok = await upload({ name: 'more.geojson', data: JSON.stringify(collection(parcels(5, 30))) }, { mode: 'append' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ added: 5, removed: 0, featureCount: 35 });
+    const versionBefore = ok.json().version;
+    const clash = await upload({ name: 'clash.geojson', data: JSON.stringify(collection(parcels(2, 34))) }, { mode: 'append' });
+    expect(clash.statusCode).toBe(422);
+    expect(clash.json().details.problems).toEqual([expect.objectContaining({ feature: 0, field: 'id', severity: 'error' })]);
+    expect((await listVersions(db.kysely, LAYER))[0].version).toBe(versionBefore);
+  });
+
+  it('a dry run reports what would happen and writes nothing', async () => {
+    const before = await listVersions(db.kysely, LAYER);
+    const r = await upload({ name: 'dry.geojson', data: JSON.stringify(collection(parcels(10))) }, { dryRun: 'true' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ dryRun: true, version: before[0].version + 1, removed: 25, featureCount: 10 });
+    expect(await listVersions(db.kysely, LAYER)).toEqual(before);
+  });
+
+  it('reports invalid geometry with its reason and location, and repairs it when asked', async () => {
+    const fc = collection([feature('B1', { code: 'B1' }, bowtie(125.7, 44.5)), feature('B2', { code: 'B2' }, square(125.71, 44.5))]);
+    const refused = await upload({ name: 'bow.geojson', data: JSON.stringify(fc) });
+    expect(refused.statusCode).toBe(422);
+    const [p] = refused.json().details.problems;
+    expect(p).toMatchObject({ feature: 0, field: 'geometry', severity: 'error', location: [expect.closeTo(125.7005, 6), expect.closeTo(44.5005, 6)] });
+    expect(p.message).toMatch(/Self-intersection/);
+    // Polygon layer: the repaired bow-tie has two parts, so it still cannot be stored
+    const repaired = await upload({ name: 'bow.geojson', data: JSON.stringify(fc) }, { repair: 'true' });
+    expect(repaired.statusCode).toBe(422);
+    expect(repaired.json().details.problems[0].message).toMatch(/MULTIPOLYGON.*2/);
+  });
+
+  it('converts a single-part MultiPolygon into a Polygon layer with a warning; refuses a Point', async () => {
+    const multi = { type: 'MultiPolygon', coordinates: [square(125.72, 44.5).coordinates] };
+    const ok = await upload({ name: 'm.geojson', data: JSON.stringify(collection([feature('M1', { code: 'M1' }, multi)])) }, { mode: 'append' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().warnings).toEqual([expect.objectContaining({ feature: 0, severity: 'warning', message: expect.stringMatching(/MULTIPOLYGON/) })]);
+    const point = await upload({ name: 'p.geojson', data: JSON.stringify(collection([feature('P1', {}, { type: 'Point', coordinates: [125.7, 44.5] })])) }, { mode: 'append' });
+    expect(point.statusCode).toBe(422);
+  });
+
+  it('warns about features outside the county', async () => {
+    const r = await upload({ name: 'far.geojson', data: JSON.stringify(collection([feature('F1', { code: 'F1' }, square(120, 30))])) }, { mode: 'append', dryRun: 'true' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().warnings[0]).toMatchObject({ feature: 0, message: expect.stringMatching(/outside the county/) });
+  });
+
+  it('a GeoJSON in EPSG:4530 (crs member) is transformed to EPSG:4490', async () => {
+    const fc = collection([feature('G1', { code: 'G1' }, { type: 'Polygon', coordinates: [[[42540000, 4930000], [42540100, 4930000], [42540100, 4930100], [42540000, 4930100], [42540000, 4930000]]] })], {
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::4530' } },
+    });
+    const r = await upload({ name: 'gk.json', data: JSON.stringify(fc) }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    const g = await sql<{ x: number; y: number }>`select ST_XMin(geom) as x, ST_YMin(geom) as y from features where layer_id = ${LAYER} and fid = 'G1' and valid_to is null`.execute(db.kysely);
+    expect(g.rows[0].x).toBeCloseTo(126.5, 1);
+    expect(g.rows[0].y).toBeCloseTo(44.5, 1);
+  });
+
+  it('a boundary-coordinate TXT (GBK) becomes one feature per parcel with code, name, use', async () => {
+    const txt = iconv.encode(parcelTxt(['KC-01', 'KC-02']), 'gbk');
+    const r = await upload({ name: 'parcels.txt', data: txt }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ added: 2, source: { format: 'txt', encoding: 'gbk', srid: 4530 } });
+    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'KC-01' and valid_to is null`.execute(db.kysely);
+    expect(row.rows[0].properties).toMatchObject({ code: 'KC-01', name: '地块1', use: '采矿用地', declared_area_ha: 1 });
+  });
+
+  it('a file with no features, or of an unknown kind, is refused', async () => {
+    expect((await upload({ name: 'e.geojson', data: JSON.stringify(collection([])) })).statusCode).toBe(422);
+    expect((await upload({ name: 'x.geojson', data: 'hello world' })).statusCode).toBe(422);
+    expect((await upload(null, { mode: 'replace' })).statusCode).toBe(400);
+    expect((await upload({ name: 'a.geojson', data: '{}' }, { mode: 'merge' })).json()).toMatchObject({ error: 'bad_request', details: { parameter: 'mode' } });
+    expect((await upload({ name: 'a.geojson', data: '{}' }, {}, 'no-such-layer')).statusCode).toBe(404);
+  });
+
+  it.skipIf(!hasOgr)('a zipped GBK shapefile in EPSG:4530 with .prj and .cpg', async () => {
+    const zip = shapefileZip(collection(parcels(50, 200)), { baseName: '永久基本农田' });
+    const r = await upload({ name: '永久基本农田.zip', data: zip }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ added: 50, source: { format: 'shapefile', srid: 4530, encoding: 'gbk', layer: '永久基本农田' } });
+    const row = await sql<{ properties: Record<string, unknown>; x: number }>`
+      select properties, ST_XMin(geom) as x from features where layer_id = ${LAYER} and fid = 'T-200' and valid_to is null`.execute(db.kysely);
+    expect(row.rows[0].properties).toMatchObject({ code: 'T-200', township: '米沙子镇', 备注: '第200块' });
+    expect(row.rows[0].x).toBeCloseTo(125.61, 6);
+  });
+
+  it.skipIf(!hasOgr)('a shapefile without .cpg is detected as GBK; without .prj its CRS is detected with a warning', async () => {
+    const zip = shapefileZip(collection(parcels(3, 300)), { omit: ['cpg', 'prj'] });
+    const r = await upload({ name: 'bare.zip', data: zip }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().source).toMatchObject({ encoding: 'gbk', srid: 4530 });
+    expect(r.json().warnings.some((w: { field: string }) => w.field === 'crs')).toBe(true);
+    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'T-300' and valid_to is null`.execute(db.kysely);
+    expect(row.rows[0].properties.township).toBe('米沙子镇');
+  });
+
+  it('every upload, refused ones too, is in the audit log with file name, size and checksum', async () => {
+    const rows = await db.kysely.selectFrom('audit').selectAll().where('action', 'like', 'layer.upload%').orderBy('id').execute();
+    expect(rows.some((r) => r.result === 'ok' && r.details?.sha256 && r.details?.fileName === '农田.geojson')).toBe(true);
+    const refused = rows.filter((r) => r.result === 'refused');
+    expect(refused.length).toBeGreaterThan(3);
+    expect(refused.find((r) => r.details?.fileName === 'bow.geojson')?.details).toMatchObject({ size: expect.any(Number), sha256: expect.any(String), status: 422 });
+  });
+});
