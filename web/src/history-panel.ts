@@ -1,0 +1,182 @@
+/**
+ * A layer's history: its versions, the difference between two versions drawn on the map
+ * (added green, removed red, changed amber), and restore of an old version (editor).
+ */
+import type { Map as MlMap } from 'maplibre-gl';
+import { ApiError, describeError, getJson, request, type LayerSummary, type VersionSummary } from './api.ts';
+import { CAPABILITY_ROLE, can, onAuthChange } from './auth.ts';
+import { h } from './dom.ts';
+import { geojsonBounds, setOverlay, zoomTo } from './map.ts';
+
+type Status = 'added' | 'removed' | 'changed';
+const STATUS_LABEL: Record<Status, string> = { added: '新增', removed: '删除', changed: '修改' };
+
+/**
+ * The diff as one FeatureCollection with properties.status. Accepts a FeatureCollection whose
+ * features say their change (`status`/`change`/`op`), or `{added, removed, changed}` lists of
+ * features (a changed entry may be `{before, after}`).
+ */
+export function normaliseDiff(raw: unknown): GeoJSON.FeatureCollection & { counts?: Record<Status, number>; truncated?: boolean } {
+  const out: GeoJSON.Feature[] = [];
+  const push = (f: unknown, status: Status) => {
+    if (!f || typeof f !== 'object') return;
+    const o = f as Record<string, unknown>;
+    let feature: GeoJSON.Feature | undefined;
+    if (o.type === 'Feature') feature = o as unknown as GeoJSON.Feature;
+    else if (o.geometry && typeof o.geometry === 'object') {
+      // the server's DiffEntry: {id, properties, geometry, before?}
+      feature = { type: 'Feature', id: o.id as string, properties: (o.properties ?? {}) as GeoJSON.GeoJsonProperties, geometry: o.geometry as GeoJSON.Geometry };
+    } else {
+      const inner = (o.after ?? o.to ?? o.feature ?? o.before ?? o.from) as Record<string, unknown> | undefined;
+      if (inner) return push(inner.type === 'Feature' || inner.geometry ? { id: o.id, ...inner } : null, status);
+    }
+    if (!feature?.geometry) return;
+    out.push({ ...feature, properties: { ...(feature.properties ?? {}), fid: feature.id ?? o.id, status } });
+  };
+  const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as GeoJSON.FeatureCollection).features) ? (v as GeoJSON.FeatureCollection).features : []);
+  const r = (raw ?? {}) as Record<string, unknown>;
+  if (r.type === 'FeatureCollection') {
+    for (const f of asList(r)) {
+      const p = ((f as GeoJSON.Feature).properties ?? {}) as Record<string, unknown>;
+      const s = String(p.status ?? p.change ?? p.op ?? p.diff ?? 'changed') as Status;
+      push(f, (['added', 'removed', 'changed'] as Status[]).includes(s) ? s : 'changed');
+    }
+  } else {
+    for (const s of ['added', 'removed', 'changed'] as Status[]) for (const f of asList(r[s])) push(f, s);
+  }
+  const counts = r.counts && typeof r.counts === 'object' ? (r.counts as Record<Status, number>) : undefined;
+  return { type: 'FeatureCollection', features: out, counts, truncated: r.truncated === true };
+}
+
+export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () => LayerSummary[], onRestored: (layerId: string) => void): { refresh: (layerId?: string) => void } {
+  const layerSelect = h('select', { id: 'history-layer' });
+  const fromSelect = h('select', { id: 'history-from' });
+  const toSelect = h('select', { id: 'history-to' });
+  const diffButton = h('button', { type: 'button', id: 'history-diff' }, '在地图上比较');
+  const clearButton = h('button', { type: 'button', class: 'secondary' }, '清除比较');
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const list = h('div', { class: 'versions' });
+  const diffSummary = h('div', { class: 'diff-summary' });
+  let versions: VersionSummary[] = [];
+
+  const fillLayers = () => {
+    const current = layerSelect.value;
+    layerSelect.replaceChildren(...layers().map((l) => h('option', { value: l.id }, `${l.title}（当前第 ${l.version} 版）`)));
+    if (current) layerSelect.value = current;
+  };
+
+  const load = async () => {
+    const id = layerSelect.value;
+    if (!id) return;
+    status.textContent = '正在读取版本…';
+    try {
+      versions = await getJson<VersionSummary[]>(`/api/layers/${encodeURIComponent(id)}/versions`);
+      status.textContent = '';
+    } catch (err) {
+      status.textContent = describeError(err);
+      versions = [];
+    }
+    const opts = () => versions.map((v) => h('option', { value: String(v.version) }, `第 ${v.version} 版`));
+    fromSelect.replaceChildren(...opts());
+    toSelect.replaceChildren(...opts());
+    if (versions.length > 1) fromSelect.value = String(versions[1].version);
+    if (versions.length) toSelect.value = String(versions[0].version);
+    renderList();
+  };
+
+  const renderList = () => {
+    const canRestore = can('restore') !== false;
+    const latest = versions[0]?.version;
+    list.replaceChildren(
+      versions.length
+        ? h(
+            'table',
+            { class: 'version-table' },
+            h('caption', {}, '版本记录'),
+            h('thead', {}, h('tr', {}, ['版本', '时间', '操作人', '增', '删', '改', '要素', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h(
+              'tbody',
+              {},
+              versions.map((v) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'num' }, String(v.version), v.restoredFrom ? h('span', { class: 'muted' }, `（恢复自第${v.restoredFrom}版）`) : null),
+                  h('td', {}, new Date(v.createdAt).toLocaleString('zh-CN', { hour12: false })),
+                  h('td', {}, v.author, v.note ? h('div', { class: 'muted' }, v.note) : null),
+                  h('td', { class: 'num' }, String(v.added)),
+                  h('td', { class: 'num' }, String(v.removed)),
+                  h('td', { class: 'num' }, String(v.changed)),
+                  h('td', { class: 'num' }, String(v.featureCount)),
+                  h('td', {}, v.version !== latest && canRestore ? h('button', { type: 'button', class: 'small', 'data-cap': 'restore', 'aria-label': `恢复为第 ${v.version} 版`, onclick: () => void restore(v.version) }, '恢复') : null),
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, '暂无版本记录。'),
+    );
+  };
+
+  const restore = async (version: number) => {
+    const id = layerSelect.value;
+    if (!confirm(`将图层恢复为第 ${version} 版？（会生成一个新版本，历史不丢失）`)) return;
+    status.textContent = '正在恢复…';
+    try {
+      await request(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
+      status.textContent = `已恢复为第 ${version} 版的内容。`;
+      onRestored(id);
+      await load();
+    } catch (err) {
+      status.textContent = describeError(err);
+      if (err instanceof ApiError && err.denied) status.textContent += `（需要${CAPABILITY_ROLE.restore}角色）`;
+    }
+  };
+
+  diffButton.addEventListener('click', async () => {
+    const id = layerSelect.value;
+    const from = fromSelect.value;
+    const to = toSelect.value;
+    if (!from || !to || from === to) return void (status.textContent = '请选择两个不同的版本。');
+    status.textContent = '正在比较…';
+    try {
+      const raw = await getJson<unknown>(`/api/layers/${encodeURIComponent(id)}/diff?from=${from}&to=${to}&geometry=true`);
+      const fc = normaliseDiff(raw);
+      setOverlay(map, 'diff', fc, 'status');
+      // counts from the server are complete; listed features may be truncated
+      const n = (s: Status) => fc.counts?.[s] ?? fc.features.filter((f) => f.properties?.status === s).length;
+      diffSummary.replaceChildren(
+        h(
+          'ul',
+          { class: 'diff-legend', 'data-testid': 'diff-summary' },
+          (['added', 'removed', 'changed'] as Status[]).map((s) => h('li', {}, h('span', { class: `swatch diff-${s}`, 'aria-hidden': 'true' }), `${STATUS_LABEL[s]} ${n(s)} 个`)),
+        ),
+      );
+      const total = (['added', 'removed', 'changed'] as Status[]).reduce((a, s) => a + n(s), 0);
+      status.textContent = `第 ${from} 版 → 第 ${to} 版：共 ${total} 个要素有变化${fc.truncated ? `（地图上仅显示前 ${fc.features.length} 个）` : ''}。`;
+      zoomTo(map, geojsonBounds(fc), 14);
+    } catch (err) {
+      status.textContent = describeError(err);
+    }
+  });
+  clearButton.addEventListener('click', () => {
+    setOverlay(map, 'diff', null);
+    diffSummary.replaceChildren();
+  });
+  layerSelect.addEventListener('change', () => void load());
+  onAuthChange(renderList);
+
+  panel.replaceChildren(
+    h('h2', { class: 'panel-title' }, '历史版本'),
+    h('div', { class: 'field' }, h('label', { for: 'history-layer' }, '图层'), layerSelect),
+    h('fieldset', { class: 'diff' }, h('legend', {}, '版本比较'), h('div', { class: 'row2' }, h('div', { class: 'field' }, h('label', { for: 'history-from' }, '从'), fromSelect), h('div', { class: 'field' }, h('label', { for: 'history-to' }, '到'), toSelect)), h('div', { class: 'row' }, diffButton, clearButton), diffSummary),
+    status,
+    list,
+  );
+  return {
+    refresh: (layerId?: string) => {
+      fillLayers();
+      if (layerId) layerSelect.value = layerId;
+      void load();
+    },
+  };
+}
