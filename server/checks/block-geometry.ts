@@ -1,0 +1,91 @@
+/**
+ * The proposed block in PostGIS: source CRS → EPSG:4490 MultiPolygon, validity repaired, area.
+ *
+ * Decision (documented in README.md): an invalid ring (self-intersection, bow-tie) is REPAIRED
+ * with ST_MakeValid in the source CRS and the check goes on, with a warning that names where
+ * (ST_IsValidDetail's location, and for a TXT the nearest 界址点 and its line) — a planner
+ * pasting a surveyor's file wants the report, and the warning tells them to fix the file.
+ * A block that still has no area after repair is refused (422).
+ * A block far outside Jilin (wrong zone, swapped axes the parser could not detect) is checked
+ * with a warning; the county rule then reports it outside the plan area (review).
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { type InputProblem, UnprocessableError } from '../errors.js';
+import { JILIN_BOUNDS } from '../ingest/gauss-kruger.js';
+import type { SourceGeometry } from './input-geometry.js';
+
+export interface Block {
+  /** hex EWKB of the block, EPSG:4490 MultiPolygon: bound back into later queries losslessly */
+  ewkb: string;
+  /** m², ellipsoidal (ST_Area on geography) */
+  areaM2: number;
+  /** [minLon, minLat, maxLon, maxLat], EPSG:4490 degrees */
+  bbox: [number, number, number, number];
+  warnings: InputProblem[];
+  repaired: boolean;
+}
+
+/** The source geometry as an SQL expression in its own CRS. */
+const sourceExpr = (src: SourceGeometry): RawBuilder<unknown> => sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(src.geometry)}), ${src.projString ? 0 : src.srid}::int)`;
+
+/** to EPSG:4490; WGS84 is taken as CGCS2000 (they differ by centimetres, PostGIS has no grid between them). */
+function toCgcs2000(src: SourceGeometry, g: RawBuilder<unknown>): RawBuilder<unknown> {
+  if (src.projString) return sql`ST_Transform(${g}, ${src.projString}::text, 4490)`;
+  if (src.srid === 4490) return g;
+  if (src.srid === 4326) return sql`ST_SetSRID(${g}, 4490)`;
+  return sql`ST_Transform(${g}, 4490)`;
+}
+
+export async function buildBlock(db: Kysely<Schema>, src: SourceGeometry): Promise<Block> {
+  const warnings: InputProblem[] = [...src.warnings];
+  const g = sourceExpr(src);
+  const validity = await sql<{ valid: boolean; reason: string | null; x: number | null; y: number | null }>`
+    select d.valid, d.reason, ST_X(d.location) as x, ST_Y(d.location) as y
+    from (select (ST_IsValidDetail(${g})).*) d`.execute(db);
+  const v = validity.rows[0];
+  if (!v.valid) warnings.push(repairWarning(src, v.reason ?? 'invalid', v.x, v.y));
+
+  // Repair in the source CRS (where the block was drawn), keep only areal parts, then transform.
+  // Areas: ST_Segmentize to 0.0001° (~10 m) first, see areas.ts.
+  const repaired = v.valid ? g : sql`ST_CollectionExtract(ST_MakeValid(${g}), 3)`;
+  const result = await sql<{ ewkb: string | null; area: number | null; xmin: number; ymin: number; xmax: number; ymax: number }>`
+    select ST_AsHexEWKB(b) as ewkb, ST_Area(ST_Segmentize(b, 0.0001)::geography) as area, ST_XMin(b) as xmin, ST_YMin(b) as ymin, ST_XMax(b) as xmax, ST_YMax(b) as ymax
+    from (select ST_Multi(${toCgcs2000(src, repaired)}) as b) t`.execute(db);
+  const row = result.rows[0];
+  if (!row.ewkb || !row.area || row.area <= 0) {
+    const message = '区块没有面积（空几何或修复后无面） (the block has no area, even after repair)';
+    throw new UnprocessableError(message, { problems: [{ field: src.format === 'txt' ? '地块坐标' : 'geometry', severity: 'error', message }] });
+  }
+  const bbox: Block['bbox'] = [row.xmin, row.ymin, row.xmax, row.ymax];
+  const b = JILIN_BOUNDS;
+  if (bbox[2] < b.minLon || bbox[0] > b.maxLon || bbox[3] < b.minLat || bbox[1] > b.maxLat) {
+    warnings.push({
+      severity: 'warning',
+      field: src.format === 'txt' ? '带号' : 'crs',
+      message: `区块位于吉林省以外（约 ${((bbox[1] + bbox[3]) / 2).toFixed(3)}°N ${((bbox[0] + bbox[2]) / 2).toFixed(3)}°E），请核对坐标系、带号和X/Y顺序 (the block lies outside Jilin: check crs, zone and axis order)`,
+    });
+  }
+  return { ewkb: row.ewkb, areaM2: row.area, bbox, warnings, repaired: !v.valid };
+}
+
+function repairWarning(src: SourceGeometry, reason: string, x: number | null, y: number | null): InputProblem {
+  const at = x === null || y === null ? '' : src.srid === 4490 || src.srid === 4326 ? `经度${x.toFixed(7)} 纬度${y.toFixed(7)}` : `X(北)=${y.toFixed(3)} Y(东)=${x.toFixed(3)}`;
+  const near = x !== null && y !== null && src.points?.length ? nearestPoint(src.points, x, y) : null;
+  return {
+    severity: 'warning',
+    field: src.format === 'txt' ? '地块坐标' : 'geometry',
+    ...(near ? { line: near.line } : {}),
+    message: `区块几何无效（${reason}，位于 ${at}${near ? `，邻近界址点 ${near.name}（第${near.line}行）` : ''}），已用 ST_MakeValid 修复后检查，请核对原始坐标 (invalid geometry: ${reason} at ${at}; repaired with ST_MakeValid)`,
+  };
+}
+
+function nearestPoint(points: NonNullable<SourceGeometry['points']>, x: number, y: number) {
+  let best = points[0];
+  let bestD = Infinity;
+  for (const p of points) {
+    const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+    if (d < bestD) [best, bestD] = [p, d];
+  }
+  return best;
+}

@@ -1,0 +1,102 @@
+/**
+ * The fields of POST /api/checks (JSON or multipart), validated before any geometry work.
+ * A wrong field is a 400 naming it (details.parameter); geometry problems are input-geometry's.
+ */
+import { BadRequestError } from '../errors.js';
+import { gaussKrugerFromEpsg } from '../ingest/gauss-kruger.js';
+import { ACTIVITIES, MINERALS, type Activity } from './rules.js';
+
+export interface CheckRequestBody {
+  geometry?: unknown;
+  coordinates?: unknown;
+  activity?: unknown;
+  mineral?: unknown;
+  scale?: unknown;
+  name?: unknown;
+  crs?: unknown;
+}
+
+/** Where the block comes from: GeoJSON (in `srid`) or a boundary-coordinate TXT (text or file bytes). */
+export type BlockSource =
+  | { kind: 'geojson'; geometry: unknown; srid: number }
+  | { kind: 'txt'; content: string | Uint8Array; fileName?: string };
+
+export interface CheckInput {
+  source: BlockSource;
+  activity: Activity;
+  mineral: string;
+  /** production per year in `unit` (e.g. 万吨/年) */
+  scale: { value: number; unit: string } | null;
+  name: string | null;
+}
+
+/** Input CRSs a block may be drawn in: CGCS2000 geographic, WGS84, Web Mercator, CGCS2000 3° GK zones. */
+export function parseCrs(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return 4490;
+  const text = String(raw).trim();
+  const m = /^(?:(?:urn:ogc:def:crs:)?EPSG:{1,2}(?:[\d.]*:)?|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/)?(\d{4,5})$/i.exec(text);
+  const srid = m ? Number(m[1]) : NaN;
+  const gk = gaussKrugerFromEpsg(srid);
+  if ([4490, 4326, 3857].includes(srid) || (gk && gk.datum === 'CGCS2000')) return srid;
+  throw new BadRequestError(
+    `crs 不支持“${text}”：可用 EPSG:4490、4326、3857 或 CGCS2000 3度带 4513–4554 (unsupported crs; use EPSG:4490, 4326, 3857 or CGCS2000 3-degree GK 4513–4554)`,
+    { parameter: 'crs' },
+  );
+}
+
+function parseScale(raw: unknown): CheckInput['scale'] {
+  if (raw === undefined || raw === null || raw === '') return null;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw); // multipart sends fields as text
+    } catch {
+      throw new BadRequestError('scale 应为 {"value": 数值, "unit": "万吨/年"} (scale must be {value, unit})', { parameter: 'scale' });
+    }
+  }
+  const s = value as { value?: unknown; unit?: unknown };
+  if (typeof s !== 'object' || s === null) throw new BadRequestError('scale 应为对象 {value, unit} (scale must be an object)', { parameter: 'scale' });
+  if (typeof s.value !== 'number' || !Number.isFinite(s.value) || s.value <= 0) {
+    throw new BadRequestError('scale.value 应为正数（年产量） (scale.value must be a positive number)', { parameter: 'scale.value' });
+  }
+  if (typeof s.unit !== 'string' || s.unit.trim() === '' || s.unit.length > 20) {
+    throw new BadRequestError('scale.unit 应为单位文字，如“万吨/年” (scale.unit must be a unit such as 万吨/年)', { parameter: 'scale.unit' });
+  }
+  return { value: s.value, unit: s.unit.trim() };
+}
+
+/**
+ * Validate the non-geometry fields and pick the block source. `file` is the multipart upload,
+ * when there is one. Exactly one of geometry / coordinates / file must be given.
+ */
+export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8Array; fileName?: string }): CheckInput {
+  if (typeof body.activity !== 'string' || !(ACTIVITIES as readonly string[]).includes(body.activity)) {
+    throw new BadRequestError(`activity 应为 exploration（勘查）或 mining（开采），而不是“${String(body.activity ?? '')}” (activity must be exploration or mining)`, { parameter: 'activity' });
+  }
+  if (typeof body.mineral !== 'string' || !(MINERALS as readonly string[]).includes(body.mineral)) {
+    throw new BadRequestError(`mineral 应为 ${MINERALS.join('、')} 之一，而不是“${String(body.mineral ?? '')}” (unknown mineral)`, { parameter: 'mineral' });
+  }
+  if (body.name !== undefined && body.name !== null && (typeof body.name !== 'string' || body.name.length > 200)) {
+    throw new BadRequestError('name 应为不超过200字的文字 (name must be a string of at most 200 characters)', { parameter: 'name' });
+  }
+  const given = [body.geometry !== undefined && body.geometry !== null, typeof body.coordinates === 'string' && body.coordinates !== '', Boolean(file)];
+  if (given.filter(Boolean).length !== 1) {
+    throw new BadRequestError('须且仅须提供 geometry、coordinates 或 file 之一 (give exactly one of geometry, coordinates or file)', { parameter: 'geometry' });
+  }
+  if (body.coordinates !== undefined && typeof body.coordinates !== 'string') {
+    throw new BadRequestError('coordinates 应为坐标文件文本 (coordinates must be the TXT as text)', { parameter: 'coordinates' });
+  }
+  const srid = parseCrs(body.crs);
+  const source: BlockSource = file
+    ? { kind: 'txt', content: file.bytes, fileName: file.fileName }
+    : given[1]
+      ? { kind: 'txt', content: body.coordinates as string }
+      : { kind: 'geojson', geometry: body.geometry, srid };
+  return {
+    source,
+    activity: body.activity as Activity,
+    mineral: body.mineral,
+    scale: parseScale(body.scale),
+    name: typeof body.name === 'string' && body.name.trim() ? body.name.trim() : null,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * /api/checks and /api/rules. Thin: validate, call one service function, set headers.
+ * Registered by app.ts (`await app.register(checkRoutes)`); multipart is registered here, in
+ * this plugin's own scope, unless the app already parses it.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { recordAudit } from '../auth/audit.js';
+import { requireRole } from '../auth/roles.js';
+import { BadRequestError } from '../errors.js';
+import { parseCheckRequest, type CheckRequestBody } from './check-request.js';
+import { runCheck } from './check-service.js';
+import { getCheckReport, overlapsGeoJson } from './check-store.js';
+import { runPlanAudit } from './plan-audit.js';
+import { renderCheckHtml } from './report-html.js';
+import { RULES_DOCUMENT } from './rules.js';
+
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
+
+/** JSON body, or multipart fields + one `file` part (a boundary-coordinate TXT). */
+async function readBody(request: FastifyRequest, maxBytes: number): Promise<{ body: CheckRequestBody; file?: { bytes: Uint8Array; fileName?: string } }> {
+  if (!request.isMultipart()) return { body: (request.body ?? {}) as CheckRequestBody };
+  const body: Record<string, unknown> = {};
+  let file: { bytes: Uint8Array; fileName?: string } | undefined;
+  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') throw new BadRequestError(`未知文件字段“${part.fieldname}”，应为 file (unknown file field)`, { parameter: part.fieldname });
+      if (/\.(zip|shp)$/i.test(part.filename)) {
+        throw new BadRequestError('暂不支持 Shapefile 压缩包，请上传界址点坐标 TXT 或提交 GeoJSON (zipped shapefiles are not supported for checks yet)', { parameter: 'file' });
+      }
+      file = { bytes: await part.toBuffer(), fileName: part.filename };
+    } else body[part.fieldname] = part.value;
+  }
+  return { body, file };
+}
+
+export async function checkRoutes(app: FastifyInstance): Promise<void> {
+  const { db, config } = app;
+  if (!app.hasContentTypeParser('multipart/form-data')) await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes } });
+
+  app.get('/api/rules', { schema: { summary: '冲突检查规则（数据） Conflict rules as data', tags: ['checks'] } }, async () => RULES_DOCUMENT);
+
+  app.post(
+    '/api/checks',
+    {
+      preHandler: requireRole('planner'),
+      schema: {
+        summary: '合规性检查：拟设区块 vs 规划与控制线 (conflict check of a proposed block; JSON or multipart with a TXT file)',
+        tags: ['checks'],
+      },
+    },
+    async (request, reply) => {
+      const { body, file } = await readBody(request, config.limits.uploadBytes);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('请求体应为 JSON 对象 (body must be a JSON object)', { parameter: 'body' });
+      const input = parseCheckRequest(body, file);
+      const report = await runCheck(db.kysely, input, { actor: request.principal.name, role: request.principal.role, maxVertices: config.limits.maxVertices });
+      await recordAudit(db.kysely, request, { action: 'check.create', target: report.id, result: 'ok', details: { verdict: report.verdict, activity: report.activity, mineral: report.mineral } });
+      reply.status(201).header('location', report.links.self);
+      return report;
+    },
+  );
+
+  app.post(
+    '/api/checks/plan-audit',
+    { preHandler: requireRole('planner'), schema: { summary: '规划一致性审查：规划图层全部要素 vs 控制线 (plan consistency audit)', tags: ['checks'] } },
+    async (request) => {
+      const result = await runPlanAudit(db.kysely);
+      await recordAudit(db.kysely, request, { action: 'check.plan-audit', result: 'ok', details: { features: result.summary.features, verdict: result.verdict } });
+      return result;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/checks/:id', { schema: { summary: '检查报告 (the stored report)', tags: ['checks'], params: idParams } }, async (request) =>
+    getCheckReport(db.kysely, request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/checks/:id/overlaps.geojson',
+    { schema: { summary: '重叠部分 GeoJSON（EPSG:4490） (overlap pieces)', tags: ['checks'], params: idParams } },
+    async (request, reply) => {
+      reply.type('application/geo+json');
+      return overlapsGeoJson(db.kysely, request.params.id);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/checks/:id/report.html',
+    { schema: { summary: '可打印的检查报告（含地图） (printable report with map)', tags: ['checks'], params: idParams } },
+    async (request, reply) => {
+      reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+      return renderCheckHtml(db.kysely, request.params.id);
+    },
+  );
+}

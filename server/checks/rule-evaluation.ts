@@ -1,0 +1,171 @@
+/**
+ * Rule evaluation, generic over rule kinds: one handler per kind (overlap, containment/outside,
+ * attribute) turns a rule into a Hit or nothing; toFinding turns any Hit into the report's
+ * finding (areas in m²/ha/亩, share, features, citation, Chinese message). All overlap rules are
+ * answered by ONE query over their layers (overlap-query.ts), whatever their number.
+ */
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { BadRequestError } from '../errors.js';
+import { areaFigures, sharePercent, type AreaFigures } from './areas.js';
+import { queryContainment, queryOverlaps, type FeatureHit, type LayerOverlap } from './overlap-query.js';
+import {
+  fillTemplate, ruleApplies, sameScaleUnit, VERDICT_LABELS,
+  type Activity, type AttributeRule, type ContainmentRule, type MinimumScale, type OverlapRule, type Rule, type Verdict,
+} from './rules.js';
+
+export interface Subject {
+  activity: Activity;
+  mineral: string;
+  scale: { value: number; unit: string } | null;
+  /** hex EWKB, EPSG:4490 */
+  ewkb: string;
+  /** m², ellipsoidal */
+  areaM2: number;
+}
+
+export interface LayerInfo { id: string; title: string; version: number }
+
+/** What a handler found. Areas m², ellipsoidal; geometry hex EWKB, EPSG:4490. */
+export interface Hit {
+  measure: 'overlap' | 'outside' | 'attribute';
+  areaM2: number | null;
+  count: number;
+  top: FeatureHit[];
+  /** the finding's own geometry: union of overlaps, or the piece outside */
+  geometry: string | null;
+  values?: Record<string, string | number>;
+  details?: Record<string, unknown>;
+}
+
+export interface FindingFeature { id: string; name: string; area: AreaFigures; sharePercent: number }
+
+export interface Finding {
+  ruleId: string;
+  kind: Rule['kind'];
+  layer: string | null;
+  layerTitle: string | null;
+  layerVersion: number | null;
+  verdict: Exclude<Verdict, 'pass'>;
+  verdictLabel: string;
+  title: string;
+  measure: Hit['measure'];
+  area: AreaFigures | null;
+  sharePercent: number | null;
+  featureCount: number;
+  /** the largest `featuresShown` of `featureCount` features */
+  features: FindingFeature[];
+  featuresShown: number;
+  citation: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type Outcome = { hit: Hit } | { skipped: string } | null;
+
+export interface EvalContext {
+  db: Kysely<Schema>;
+  subject: Subject;
+  layers: Map<string, LayerInfo>;
+  scales: MinimumScale[];
+  topN: number;
+  /** every overlap layer any applicable rule needs, fetched together on first use */
+  overlaps(): Promise<Map<string, LayerOverlap>>;
+}
+
+type Handler<R extends Rule> = (rule: R, ctx: EvalContext) => Promise<Outcome>;
+
+const overlap: Handler<OverlapRule> = async (rule, ctx) => {
+  const o = (await ctx.overlaps()).get(rule.layer);
+  return o ? { hit: { measure: 'overlap', areaM2: o.areaM2, count: o.count, top: o.top, geometry: o.union } } : null;
+};
+
+const containment: Handler<ContainmentRule> = async (rule, ctx) => {
+  const match = rule.match ? { property: rule.match.property, value: ctx.subject[rule.match.equals] } : null;
+  const c = await queryContainment(ctx.db, ctx.subject.ewkb, rule.layer, match, ctx.topN);
+  return c.outsideM2 > 0 ? { hit: { measure: 'outside', areaM2: c.outsideM2, count: c.count, top: c.top, geometry: c.outside } } : null;
+};
+
+const attribute: Handler<AttributeRule> = async (rule, ctx) => {
+  const { scale, mineral } = ctx.subject;
+  const min = ctx.scales.find((m) => m.mineral === mineral);
+  if (!min) return { skipped: `规划未规定${mineral}最低开采规模 (no minimum scale for ${mineral})` };
+  if (!scale) return { skipped: `未提供开采规模，未检查最低开采规模（${mineral} ${min[rule.level]} ${min.unit}） (no scale given)` };
+  if (!sameScaleUnit(scale.unit, min.unit)) {
+    throw new BadRequestError(`scale.unit 应为“${min.unit}”（${mineral}最低开采规模的单位），而不是“${scale.unit}” (scale.unit must be ${min.unit})`, { parameter: 'scale.unit' });
+  }
+  const minimum = min[rule.level];
+  if (scale.value >= minimum) return null;
+  return {
+    hit: {
+      measure: 'attribute', areaM2: null, count: 0, top: [], geometry: null,
+      values: { value: scale.value, minimum, unit: min.unit },
+      details: { value: scale.value, minimum, unit: min.unit, level: rule.level, illustrative: min.illustrative === true, source: min.source ?? '专栏10' },
+    },
+  };
+};
+
+const HANDLERS: { [K in Rule['kind']]: Handler<Extract<Rule, { kind: K }>> } = { overlap, containment, outside: containment, attribute };
+
+export function ruleLayer(rule: Rule): string | null {
+  return rule.kind === 'attribute' ? null : rule.layer;
+}
+
+/** Evaluate every applicable rule; rules whose layer is not loaded are reported as skipped. */
+export async function evaluateRules(
+  rules: readonly Rule[],
+  base: Omit<EvalContext, 'overlaps'>,
+): Promise<{ findings: Finding[]; hits: Hit[]; skipped: { ruleId: string; reason: string }[] }> {
+  const { subject, layers } = base;
+  const applicable = rules.filter((r) => ruleApplies(r, subject.activity, subject.mineral));
+  const overlapLayers = [...new Set(applicable.flatMap((r) => (r.kind === 'overlap' && layers.has(r.layer) ? [r.layer] : [])))];
+  let pending: Promise<Map<string, LayerOverlap>> | undefined;
+  const ctx: EvalContext = { ...base, overlaps: () => (pending ??= queryOverlaps(base.db, subject.ewkb, overlapLayers, base.topN)) };
+  const findings: Finding[] = [];
+  const hits: Hit[] = [];
+  const skipped: { ruleId: string; reason: string }[] = [];
+  for (const rule of applicable) {
+    const layer = ruleLayer(rule);
+    if (layer && !layers.has(layer)) {
+      skipped.push({ ruleId: rule.id, reason: `图层 ${layer} 未加载 (layer not loaded)` });
+      continue;
+    }
+    const outcome = await (HANDLERS[rule.kind] as Handler<Rule>)(rule, ctx);
+    if (outcome && 'skipped' in outcome) skipped.push({ ruleId: rule.id, reason: outcome.skipped });
+    else if (outcome) {
+      findings.push(toFinding(rule, outcome.hit, subject, layer ? layers.get(layer)! : null));
+      hits.push(outcome.hit);
+    }
+  }
+  return { findings, hits, skipped };
+}
+
+/** A Hit as the report states it. blockAreaM2: m², ellipsoidal. */
+export function toFinding(rule: Rule, hit: Hit, subject: Pick<Subject, 'mineral' | 'areaM2'>, layer: LayerInfo | null): Finding {
+  const area = hit.areaM2 === null ? null : areaFigures(hit.areaM2);
+  const share = hit.areaM2 === null ? null : sharePercent(hit.areaM2, subject.areaM2);
+  const values = {
+    layerTitle: layer?.title ?? '', count: hit.count, mineral: subject.mineral,
+    areaM2: area?.m2.toFixed(2) ?? '', areaHa: area?.ha.toFixed(4) ?? '', areaMu: area?.mu.toFixed(2) ?? '', share: share?.toFixed(2) ?? '',
+    ...hit.values,
+  };
+  return {
+    ruleId: rule.id,
+    kind: rule.kind,
+    layer: layer?.id ?? null,
+    layerTitle: layer?.title ?? null,
+    layerVersion: layer?.version ?? null,
+    verdict: rule.verdict,
+    verdictLabel: VERDICT_LABELS[rule.verdict],
+    title: rule.title,
+    measure: hit.measure,
+    area,
+    sharePercent: share,
+    featureCount: hit.count,
+    features: hit.top.map((f) => ({ id: f.fid, name: f.name, area: areaFigures(f.areaM2), sharePercent: sharePercent(f.areaM2, subject.areaM2) })),
+    featuresShown: hit.top.length,
+    citation: rule.citation,
+    message: fillTemplate(rule.message, values),
+    ...(hit.details ? { details: hit.details } : {}),
+  };
+}

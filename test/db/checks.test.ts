@@ -1,0 +1,214 @@
+/**
+ * Conflict checks against the checks fixture (test/fixtures/checks, rectangles in GK zone 42 km
+ * offsets, see make.ts). Expected areas are computed independently: PostGIS geography area of the
+ * same rectangles (ST_MakeEnvelope in EPSG:4530 → 4490), intersected with the stored features —
+ * not through any function of server/checks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCheckRequest, type CheckRequestBody } from '../../server/checks/check-request.js';
+import { countChecks, runCheck } from '../../server/checks/check-service.js';
+import { overlapsGeoJson } from '../../server/checks/check-store.js';
+import { runPlanAudit } from '../../server/checks/plan-audit.js';
+import { seedDataset } from '../../server/layers/seed.js';
+import { E0, N0, gkRect } from '../fixtures/checks/make.js';
+import { ROOT } from '../helpers/templates.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+const FIXTURE = path.join(ROOT, 'test/fixtures/checks');
+const OPTS = { actor: 'tester', role: 'planner', maxVertices: 1000 };
+
+/** A GK zone-42 rectangle (km offsets) as a GeoJSON polygon in EPSG:4530. */
+const block = (r: number[]) => ({ type: 'Polygon', coordinates: [gkRect(r)] });
+const envelope = ([x0, y0, x1, y1]: number[]) => sql`ST_Transform(ST_MakeEnvelope(${E0 + x0 * 1000}, ${N0 + y0 * 1000}, ${E0 + x1 * 1000}, ${N0 + y1 * 1000}, 4530), 4490)`;
+/** m², ellipsoidal, edges straight in lon/lat (densified to ~2 m, finer than the service's ~10 m) */
+const geoArea = (g: ReturnType<typeof sql>) => sql`ST_Area(ST_Segmentize(${g}, 0.00002)::geography)`;
+/** "to the square metre" */
+const M2 = 0.5;
+
+describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, FIXTURE, 'checks-fixture');
+  });
+  afterAll(() => db?.dispose());
+
+  const check = (body: CheckRequestBody, opts = OPTS) => runCheck(db.kysely, parseCheckRequest(body), opts);
+  const gk = (r: number[], activity: string, mineral: string, extra: Partial<CheckRequestBody> = {}) =>
+    check({ geometry: block(r), crs: 'EPSG:4530', activity, mineral, ...extra });
+  /** m², ellipsoidal, of the rectangle r (independent of server/checks) */
+  const areaOf = async (r: number[]) => (await sql<{ a: number }>`select ${geoArea(envelope(r))} as a`.execute(db.kysely)).rows[0].a;
+  /** m², ellipsoidal, of rectangle r ∩ the union of the given stored features */
+  const overlapWith = async (r: number[], layer: string, fids?: string[]) =>
+    (await sql<{ a: number }>`select coalesce(${geoArea(sql`ST_Intersection(${envelope(r)}, ST_Union(geom))`)}, 0) as a from features
+      where layer_id = ${layer} and valid_to is null ${fids ? sql`and fid in (${sql.join(fids)})` : sql``}`.execute(db.kysely)).rows[0].a;
+  const finding = (report: Awaited<ReturnType<typeof check>>, ruleId: string) => report.findings.find((f) => f.ruleId === ruleId);
+
+  it('a clean sand block inside its mining block passes, with the ellipsoidal area in m², ha, 亩 and km²', async () => {
+    const r = [4.5, 4.5, 5.5, 5.5];
+    const report = await gk(r, 'mining', '建筑用砂', { scale: { value: 20, unit: '万吨/年' }, name: '测试区块' });
+    expect(report.findings).toEqual([]);
+    expect(report.verdict).toBe('pass');
+    expect(report.verdictLabel).toBe('符合');
+    const expected = await areaOf(r);
+    expect(Math.abs(report.block.area.m2 - expected)).toBeLessThan(M2);
+    expect(report.block.area.m2).toBeCloseTo(1_000_000, -2); // a 1 km GK square is ~1 km² on the ellipsoid (scale factor ~1)
+    expect(report.block.area.ha).toBeCloseTo(expected / 10_000, 4);
+    expect(report.block.area.mu).toBeCloseTo((expected * 15) / 10_000, 2);
+    expect(report.block.area.km2).toBe(Math.round(expected / 100) / 10_000);
+    expect(report.layerVersions).toMatchObject({ 'ecological-redline': 1, 'mining-blocks': 1 });
+    expect(report.skippedRules.map((s) => s.ruleId)).toContain('key-development-area'); // layer not in the fixture
+  });
+
+  it('mining over the red line is prohibited, exploration over it needs review, with the exact overlap', async () => {
+    const r = [11, 12, 13, 13]; // 1 km² of its 2 km² lies on the red line (x 10–12)
+    const expected = await overlapWith(r, 'ecological-redline');
+    const mining = await gk(r, 'mining', '建筑用砂');
+    const hit = finding(mining, 'redline-mining')!;
+    expect(hit).toMatchObject({ verdict: 'prohibited', verdictLabel: '禁止', layer: 'ecological-redline', featureCount: 1 });
+    expect(Math.abs(hit.area!.m2 - expected)).toBeLessThan(M2);
+    expect(hit.sharePercent).toBeCloseTo(50, 1);
+    expect(hit.features[0]).toMatchObject({ id: 'ER1', name: '松花江红线' });
+    expect(hit.citation).toContain('第三章第一节');
+    expect(hit.message).toContain('生态保护红线');
+    expect(mining.verdict).toBe('prohibited');
+
+    const exploration = await gk(r, 'exploration', '地热');
+    expect(finding(exploration, 'redline-exploration')).toMatchObject({ verdict: 'review' });
+    expect(finding(exploration, 'redline-mining')).toBeUndefined();
+    expect(exploration.verdict).toBe('review');
+  });
+
+  it('mining on permanent farmland is prohibited with the exact area per parcel and in total', async () => {
+    const r = [20.25, 10, 21.25, 10.25]; // parcels PF-1 (quarter), PF-2 (half), PF-3 (quarter)
+    const report = await gk(r, 'mining', '建筑用砂');
+    const hit = finding(report, 'farmland-mining')!;
+    expect(hit.verdict).toBe('prohibited');
+    expect(hit.featureCount).toBe(3);
+    expect(Math.abs(hit.area!.m2 - (await overlapWith(r, 'permanent-farmland')))).toBeLessThan(M2);
+    expect(hit.features[0].id).toBe('PF-2'); // the largest piece first
+    expect(hit.features.map((f) => f.id).sort()).toEqual(['PF-1', 'PF-2', 'PF-3']);
+    const pf2 = hit.features.find((f) => f.id === 'PF-2')!;
+    expect(Math.abs(pf2.area.m2 - (await overlapWith(r, 'permanent-farmland', ['PF-2'])))).toBeLessThan(M2);
+    expect(pf2.area.m2).toBeCloseTo(125_000, -2);
+    expect(hit.area!.mu).toBeCloseTo((hit.area!.m2 * 15) / 10_000, 1);
+  });
+
+  it('a mining block half outside its mining block reports the share outside', async () => {
+    const r = [5, 2, 7, 4]; // x 6–7 outside KC-01 (x 2–6)
+    const report = await gk(r, 'mining', '建筑用砂');
+    const hit = finding(report, 'inside-mining-block')!;
+    expect(hit).toMatchObject({ verdict: 'review', measure: 'outside' });
+    const outside = (await areaOf(r)) - (await overlapWith(r, 'mining-blocks', ['KC-01']));
+    expect(Math.abs(hit.area!.m2 - outside)).toBeLessThan(M2);
+    expect(hit.sharePercent).toBeCloseTo(50, 1);
+    // the same block for 矿泉水 is wholly outside: KC-01 is a sand block
+    const water = await gk(r, 'mining', '矿泉水');
+    expect(finding(water, 'inside-mining-block')!.sharePercent).toBe(100);
+  });
+
+  it('overlapping an existing mining right is prohibited', async () => {
+    const report = await gk([3.5, 3.5, 4.5, 4.5], 'mining', '建筑用砂');
+    expect(finding(report, 'existing-mining-right')).toMatchObject({ verdict: 'prohibited', featureCount: 1, features: [{ id: 'CK-1', name: '某建筑用砂矿' }] });
+    expect(finding(report, 'existing-mining-right')!.sharePercent).toBeCloseTo(25, 1);
+  });
+
+  it('a geothermal exploration block in its block and key zone gets only the notice', async () => {
+    const report = await gk([3, 21, 4, 22], 'exploration', '地热');
+    expect(report.findings.map((f) => [f.ruleId, f.verdict])).toEqual([['key-exploration-zone', 'notice']]);
+    expect(report.verdict).toBe('notice');
+    expect(report.verdictLabel).toBe('提示');
+    const overRight = await gk([5.5, 21, 6.5, 22], 'exploration', '地热');
+    expect(finding(overRight, 'existing-exploration-right')?.verdict).toBe('prohibited');
+  });
+
+  it('a scale below the minimum for the mineral is prohibited; the unit must match', async () => {
+    const report = await gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 1, unit: '万吨/年' } });
+    expect(finding(report, 'minimum-scale')).toMatchObject({ verdict: 'prohibited', details: { value: 1, unit: '万吨/年' } });
+    expect(report.verdict).toBe('prohibited');
+    await expect(gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 50, unit: '万立方米/年' } })).rejects.toMatchObject({ code: 'bad_request', details: { parameter: 'scale.unit' } });
+  });
+
+  it('a block partly outside the county needs review, with the share outside', async () => {
+    const r = [38, 28, 42, 29]; // x 40–42 outside the county (x 0–40)
+    const report = await gk(r, 'exploration', '地热');
+    const hit = finding(report, 'outside-county')!;
+    expect(hit.verdict).toBe('review');
+    expect(Math.abs(hit.area!.m2 - ((await areaOf(r)) - (await overlapWith(r, 'admin-county'))))).toBeLessThan(M2);
+    expect(hit.sharePercent).toBeCloseTo(50, 1);
+  });
+
+  it('overlap with the urban development boundary needs review', async () => {
+    const report = await gk([15, 3, 16, 4], 'exploration', '地热');
+    expect(finding(report, 'urban-boundary')).toMatchObject({ verdict: 'review', sharePercent: 100 });
+  });
+
+  it('brick clay on cultivated land is prohibited, and off it needs review', async () => {
+    const on = await gk([27, 11, 28, 12], 'mining', '砖瓦用粘土');
+    expect(finding(on, 'clay-on-cultivated-land')).toMatchObject({ verdict: 'prohibited', sharePercent: 100 });
+    expect(finding(on, 'clay-off-cultivated-land')).toBeUndefined();
+    const half = await gk([29.5, 13, 30.5, 14], 'mining', '砖瓦用粘土');
+    expect(finding(half, 'clay-on-cultivated-land')!.sharePercent).toBeCloseTo(50, 1);
+    expect(finding(half, 'clay-off-cultivated-land')).toMatchObject({ verdict: 'review' });
+    expect(finding(half, 'clay-off-cultivated-land')!.sharePercent).toBeCloseTo(50, 1);
+    // sand on the same cultivated land is not this rule's business
+    expect(finding(await gk([27, 11, 28, 12], 'mining', '建筑用砂'), 'clay-on-cultivated-land')).toBeUndefined();
+  });
+
+  it('the reference parcel TXT (zone 40) computes 57 088.89 m² and reports its declared area', async () => {
+    const txt = fs.readFileSync(path.join(FIXTURE, 'pengbu-zone40.txt'), 'utf8');
+    const report = await check({ coordinates: txt, activity: 'mining', mineral: '建筑用砂' });
+    expect(report.block.area.m2).toBeCloseTo(57_088.89, 2);
+    expect(report.input.declaredArea!.ha).toBe(5.7089);
+    expect(report.input.format).toBe('txt');
+    expect(report.warnings.some((w) => /吉林省以外/.test(w.message))).toBe(true);
+    expect(finding(report, 'outside-county')).toMatchObject({ verdict: 'review', sharePercent: 100 });
+  });
+
+  it('a self-intersecting ring is repaired and the warning says where', async () => {
+    const [a, b, c, d] = gkRect([4.5, 4.5, 5.5, 5.5]);
+    const bowtie = { type: 'Polygon', coordinates: [[a, c, b, d, a]] };
+    const report = await check({ geometry: bowtie, crs: '4530', activity: 'mining', mineral: '建筑用砂' });
+    expect(report.input.repaired).toBe(true);
+    const w = report.warnings.find((x) => /Self-intersection/.test(x.message))!;
+    expect(w.message).toContain(`X(北)=${(N0 + 5000).toFixed(3)} Y(东)=${(E0 + 5000).toFixed(3)}`);
+    expect(report.block.area.m2).toBeCloseTo((await areaOf([4.5, 4.5, 5.5, 5.5])) / 2, -1); // two triangles, half the square
+  });
+
+  it('stores every finding’s overlap geometry and each listed feature’s piece as GeoJSON in EPSG:4490', async () => {
+    const report = await gk([11, 12, 13, 13], 'mining', '建筑用砂');
+    const fc = JSON.parse(await overlapsGeoJson(db.kysely, report.id));
+    expect(fc.checkId).toBe(report.id);
+    const redline = fc.features.filter((f: { properties: { ruleId: string } }) => f.properties.ruleId === 'redline-mining');
+    expect(redline.map((f: { properties: { role: string } }) => f.properties.role).sort()).toEqual(['feature', 'union']);
+    expect(redline[0].properties).toMatchObject({ verdict: 'prohibited', layer: 'ecological-redline' });
+    expect(redline.find((f: { properties: { featureId: string } }) => f.properties.featureId === 'ER1').properties.areaM2).toBeCloseTo(finding(report, 'redline-mining')!.area!.m2, 1);
+    const lon = redline[0].geometry.coordinates.flat(3).filter((_: number, i: number) => i % 2 === 0);
+    expect(Math.min(...lon)).toBeGreaterThan(125.8);
+    expect(Math.max(...lon)).toBeLessThan(126);
+  });
+
+  it('a refused input stores nothing', async () => {
+    const before = await countChecks(db.kysely);
+    await expect(check({ geometry: { type: 'Point', coordinates: [125.8, 44.3] }, activity: 'mining', mineral: '建筑用砂' })).rejects.toMatchObject({ code: 'unprocessable' });
+    await expect(gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 5, unit: '吨' } })).rejects.toMatchObject({ code: 'bad_request' });
+    expect(await countChecks(db.kysely)).toBe(before);
+  });
+
+  it('the plan audit judges every planning feature in one report, set-based', async () => {
+    const audit = await runPlanAudit(db.kysely);
+    expect(audit.summary.features).toBe(7); // 2 mining blocks, 1 exploration block, 1 right each, 2 key zones
+    const right = audit.features.find((f) => f.layer === 'mining-rights' && f.id === 'CK-1')!;
+    expect(right.findings.map((f) => f.ruleId)).toEqual([]); // inside KC-01, same mineral, nothing else there
+    const kt = audit.features.find((f) => f.id === 'KT-01')!;
+    expect(kt.findings.map((f) => [f.ruleId, f.verdict])).toEqual([['key-exploration-zone', 'notice']]);
+    const kc2 = audit.features.find((f) => f.id === 'KC-02')!;
+    expect(kc2.findings.map((f) => f.ruleId)).toEqual(['key-mining-zone']);
+    const zk = audit.features.find((f) => f.id === 'ZK-1')!;
+    expect(zk.findings.map((f) => f.ruleId)).toEqual([]); // the key zone contains KT-01, but a zone is not judged by block containment
+    expect(audit.verdict).toBe('notice');
+  });
+});
