@@ -16,6 +16,7 @@ import { historyRoutes } from './layers/history-routes.js';
 import { layerRoutes } from './layers/routes.js';
 import { uploadRoutes } from './ingest/upload-routes.js';
 import { viewerRoutes } from './web/viewer-routes.js';
+import { corsPlugin } from './ogc/cors.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { checkRoutes } from './checks/routes.js';
 import { tileRoutes } from './tiles/routes.js';
@@ -80,6 +81,8 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   // Multipart once, globally: file parts are streamed; the size bound is named in the 413.
   await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 30 } });
   await app.register(authPlugin, { adminToken: config.adminToken });
+  // CORS for the 一张图 origin(s) in CORS_ORIGINS, before the routes so every route is covered.
+  await app.register(corsPlugin);
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(layerRoutes);

@@ -1,12 +1,42 @@
 /** OGC API Features documents (landing, conformance, collection) built from layers. */
 import type { LayerDetail, LayerSummary } from '../layers/layer-registry.js';
+import type { CollectionExtras } from './collection-extents.js';
 import { CRS84, STORAGE_CRS, SUPPORTED_CRS } from './crs.js';
 
+const F3 = 'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf';
+const CQL2 = 'http://www.opengis.net/spec/cql2/1.0/conf';
+const TILES = 'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf';
+
+/** Only what is implemented and tested (test/http/ogc-*.test.ts). */
 export const CONFORMANCE = [
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
   'http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs',
+  `${F3}/queryables`,
+  `${F3}/queryables-query-parameters`,
+  `${F3}/filter`,
+  `${F3}/features-filter`,
+  `${CQL2}/cql2-text`,
+  `${CQL2}/cql2-json`,
+  `${CQL2}/basic-cql2`,
+  `${CQL2}/advanced-comparison-operators`,
+  `${CQL2}/case-insensitive-comparison`,
+  `${CQL2}/basic-spatial-functions`,
+  `${CQL2}/basic-spatial-functions-plus`,
+  `${CQL2}/spatial-functions`,
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete',
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features',
+  `${TILES}/core`,
+  `${TILES}/tileset`,
+  `${TILES}/tilesets-list`,
+  `${TILES}/geodata-tilesets`,
+  `${TILES}/mvt`,
+  'http://www.opengis.net/spec/tms/2.0/conf/tilematrixset',
+  'http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset',
 ];
 
 const GEOJSON = 'application/geo+json';
@@ -18,17 +48,23 @@ export function landingPage(base: string) {
     description: '德惠市矿产资源总体规划图层：勘查开采规划区块、重点勘查区、重点开采区、矿业权与生态保护红线、永久基本农田等控制线（OGC API Features）。',
     links: [
       { href: `${base}/ogc`, rel: 'self', type: JSON_TYPE, title: '本页 (this document)' },
-      { href: `${base}/ogc/api`, rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.0', title: 'OpenAPI 3.0 定义' },
-      { href: `${base}/ogc/api`, rel: 'service-doc', type: 'application/vnd.oai.openapi+json;version=3.0', title: '接口文档 (API documentation)' },
+      // rooted at this landing page, as OGC clients expect (api-document.ts)
+      { href: `${base}/ogc/openapi.json`, rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.0', title: 'OpenAPI 3.0 定义 (OGC API)' },
+      { href: `${base}/ogc/api`, rel: 'service-doc', type: 'application/vnd.oai.openapi+json;version=3.0', title: '接口文档：整个服务 (API documentation, whole service)' },
       { href: `${base}/ogc/conformance`, rel: 'conformance', type: JSON_TYPE, title: '符合性声明 (conformance)' },
       { href: `${base}/ogc/collections`, rel: 'data', type: JSON_TYPE, title: '数据集合 (collections)' },
+      { href: `${base}/ogc/tileMatrixSets`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes', type: JSON_TYPE, title: '瓦片矩阵集 (tile matrix sets)' },
     ],
   };
 }
 
-export function collectionDocument(base: string, layer: LayerSummary | LayerDetail) {
+/** Dehui's extent (domain.md §1), for a layer that has no features yet */
+const DEHUI_BBOX: [number, number, number, number] = [125.23, 44.03, 126.4, 44.89];
+
+export function collectionDocument(base: string, layer: LayerSummary | LayerDetail, extras?: CollectionExtras) {
   const href = `${base}/ogc/collections/${encodeURIComponent(layer.id)}`;
   const detail = layer as Partial<LayerDetail>;
+  const [x1, y1, x2, y2] = layer.bbox ?? DEHUI_BBOX;
   return {
     id: layer.id,
     title: layer.title,
@@ -36,17 +72,25 @@ export function collectionDocument(base: string, layer: LayerSummary | LayerDeta
     itemType: 'feature',
     extent: {
       spatial: {
-        bbox: layer.bbox ? [layer.bbox] : [[125.23, 44.03, 126.4, 44.89]],
+        bbox: [[x1, y1, x2, y2]],
         crs: CRS84,
+        // the same box in the storage CRS, in its axis order (EPSG:4490 is latitude first)
+        storageCrsBbox: [[y1, x1, y2, x2]],
       },
+      ...(extras?.temporal ? { temporal: { interval: [extras.temporal], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' } } : {}),
     },
     crs: SUPPORTED_CRS.map((c) => c.uri),
     storageCrs: STORAGE_CRS,
     version: layer.version,
+    featureCount: layer.featureCount,
     links: [
       { href, rel: 'self', type: JSON_TYPE, title: layer.title },
       { href: `${href}/items`, rel: 'items', type: GEOJSON, title: `${layer.title} 要素` },
-      { href: `${base}/tiles/${encodeURIComponent(layer.id)}.json`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: JSON_TYPE, title: 'TileJSON' },
+      { href: `${href}/queryables`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: 'application/schema+json', title: '可查询属性 (queryables)' },
+      // GDAL ≤ 3.6 looks for the pre-1.0 rel name "queryables"
+      { href: `${href}/queryables`, rel: 'queryables', type: 'application/schema+json', title: '可查询属性 (queryables)' },
+      { href: `${href}/tiles`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: JSON_TYPE, title: '矢量瓦片集 (vector tilesets)' },
+      { href: `${base}/tiles/${encodeURIComponent(layer.id)}.json`, rel: 'related', type: JSON_TYPE, title: 'TileJSON 3.0' },
     ],
   };
 }

@@ -5,10 +5,13 @@
 import { BadRequestError } from '../errors.js';
 import type { ItemsQuery } from '../layers/feature-reads.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
+import { sql, type RawBuilder } from 'kysely';
 import { CRS84, resolveCrs, type CrsInfo } from './crs.js';
+import { filterToSql } from './cql2/index.js';
+import { datetimePredicate } from './datetime.js';
 
 /** parameters every items request may carry; anything else must be a queryable attribute */
-const KNOWN = new Set(['limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'version', 'f']);
+const KNOWN = new Set(['limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'version', 'f', 'filter', 'filter-lang', 'filter-crs', 'datetime']);
 
 export interface ItemsParams {
   query: ItemsQuery;
@@ -45,7 +48,9 @@ export function parseBbox(raw: string, parameter = 'bbox'): [number, number, num
 }
 
 export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail, limitMax: number): ItemsParams {
-  const limit = intParam(single(q.limit, 'limit'), 'limit', 1, limitMax, 100);
+  // A limit above the maximum is clamped, not refused (OGC API Features 1.0, /req/core/fc-limit-response-1):
+  // clients such as GDAL ask for large pages and follow the next links.
+  const limit = Math.min(limitMax, intParam(single(q.limit, 'limit'), 'limit', 1, Number.MAX_SAFE_INTEGER, Math.min(100, limitMax)));
   const offset = intParam(single(q.offset, 'offset'), 'offset', 0, 1_000_000_000, 0);
   const version = q.version === undefined ? undefined : intParam(single(q.version, 'version'), 'version', 1, layer.version, 0);
   const crs = resolveCrs(single(q.crs, 'crs') ?? CRS84, 'crs');
@@ -74,5 +79,19 @@ export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail,
     propertyEquals.push({ name, value: single(raw, name)! });
   }
   query.propertyEquals = propertyEquals;
+
+  const where: RawBuilder<boolean>[] = [];
+  const filter = single(q.filter, 'filter');
+  const filterLang = single(q['filter-lang'], 'filter-lang');
+  const filterCrsRaw = single(q['filter-crs'], 'filter-crs');
+  if (filter !== undefined) {
+    where.push(filterToSql(filter, filterLang, layer.attributes, resolveCrs(filterCrsRaw ?? CRS84, 'filter-crs')));
+  } else if (filterLang !== undefined || filterCrsRaw !== undefined) {
+    const parameter = filterLang !== undefined ? 'filter-lang' : 'filter-crs';
+    throw new BadRequestError(`参数 ${parameter} 需要与 filter 一起使用 (${parameter} given without filter)`, { parameter });
+  }
+  const datetime = single(q.datetime, 'datetime');
+  if (datetime !== undefined) where.push(datetimePredicate(datetime, layer.attributes, layer.id));
+  if (where.length) query.where = sql.join(where, sql` and `) as RawBuilder<boolean>;
   return { query, crs, limit, offset };
 }

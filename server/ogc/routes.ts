@@ -1,12 +1,21 @@
-/** OGC API Features (Core + CRS) read routes over the layer store. */
+/**
+ * OGC API Features read routes (Core, CRS, Filter) over the layer store; Part 4 writes and
+ * OGC API Tiles are sub-plugins (item-write-routes.ts, tile-routes.ts).
+ */
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
 import { readItem, readItems } from '../layers/feature-reads.js';
 import { getLayer, listLayers } from '../layers/layer-registry.js';
 import { CRS84, resolveCrs } from './crs.js';
 import { CONFORMANCE, collectionDocument, landingPage, pageLinks } from './documents.js';
 import { intParam, parseItemsParams } from './items-params.js';
+import { collectionExtras } from './collection-extents.js';
+import { FILTER_LANGS } from './cql2/index.js';
+import { apiDocumentRoute } from './api-document.js';
+import { itemWriteRoutes } from './item-write-routes.js';
+import { queryablesDocument } from './queryables.js';
+import { ogcTileRoutes } from './tile-routes.js';
 
 const idParams = {
   type: 'object',
@@ -26,23 +35,40 @@ export async function ogcRoutes(app: FastifyInstance): Promise<void> {
   app.get('/ogc/collections', { schema: { summary: 'Collections (= layers)', tags: ['OGC API'] } }, async (request) => {
     const base = baseUrl(request, config.publicUrl);
     const layers = await listLayers(db.kysely);
+    const extras = await collectionExtras(db.kysely, layers.map((l) => l.id));
     return {
       links: [{ href: `${base}/ogc/collections`, rel: 'self', type: 'application/json' }],
-      collections: layers.map((l) => collectionDocument(base, l)),
+      collections: layers.map((l) => collectionDocument(base, l, extras.get(l.id))),
     };
   });
 
   app.get<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId',
     { schema: { summary: 'One collection', tags: ['OGC API'], params: idParams } },
-    async (request) => collectionDocument(baseUrl(request, config.publicUrl), await getLayer(db.kysely, request.params.collectionId)),
+    async (request) => {
+      const layer = await getLayer(db.kysely, request.params.collectionId);
+      const extras = await collectionExtras(db.kysely, [layer.id]);
+      return collectionDocument(baseUrl(request, config.publicUrl), layer, extras.get(layer.id));
+    },
+  );
+
+  app.get<{ Params: { collectionId: string } }>(
+    '/ogc/collections/:collectionId/queryables',
+    { schema: { summary: 'Queryables of a collection (JSON Schema): its attributes and geometry', tags: ['OGC API'], params: idParams } },
+    async (request, reply) => {
+      const layer = await getLayer(db.kysely, request.params.collectionId);
+      // GDAL ≤ 3.6 asks with Accept: application/geo+json, application/json and refuses schema+json
+      const accept = request.headers.accept ?? '';
+      reply.type(/application\/schema\+json|\*\/\*/.test(accept) || !/application\/json/.test(accept) ? 'application/schema+json' : 'application/json');
+      return queryablesDocument(baseUrl(request, config.publicUrl), layer);
+    },
   );
 
   app.get<{ Params: { collectionId: string }; Querystring: Record<string, unknown> }>(
     '/ogc/collections/:collectionId/items',
     {
       schema: {
-        summary: 'Features of a collection (GeoJSON), paged; bbox, bbox-crs, crs, version, property filters',
+        summary: 'Features of a collection (GeoJSON), paged; bbox, bbox-crs, crs, datetime, filter (CQL2), version, property filters',
         tags: ['OGC API'],
         params: idParams,
         querystring: {
@@ -54,6 +80,10 @@ export async function ogcRoutes(app: FastifyInstance): Promise<void> {
             'bbox-crs': { type: 'string' },
             crs: { type: 'string', description: 'output CRS URI (default CRS84)' },
             version: { type: 'string', description: 'read the layer as it was at this version' },
+            datetime: { type: 'string', description: 'RFC 3339 date/time or interval a/b (".." open); layers with date attributes only' },
+            filter: { type: 'string', description: 'CQL2 filter on the queryables (/queryables)' },
+            'filter-lang': { type: 'string', enum: [...FILTER_LANGS, 'cql-text'], description: 'default cql2-text' },
+            'filter-crs': { type: 'string', description: 'CRS of geometry literals in filter (default CRS84)' },
           },
           additionalProperties: true,
         },
@@ -100,8 +130,13 @@ export async function ogcRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const layer = await getLayer(db.kysely, request.params.collectionId);
-      const crs = resolveCrs(String(request.query.crs ?? CRS84), 'crs');
-      const version = request.query.version === undefined ? undefined : intParam(request.query.version, 'version', 1, layer.version, 0);
+      const one = (name: string) => {
+        const v = request.query[name];
+        if (Array.isArray(v)) throw new BadRequestError(`参数 ${name} 重复 (${name} given more than once)`, { parameter: name });
+        return v === undefined ? undefined : String(v);
+      };
+      const crs = resolveCrs(one('crs') ?? CRS84, 'crs');
+      const version = one('version') === undefined ? undefined : intParam(one('version'), 'version', 1, layer.version, 0);
       const feature = await readItem(db.kysely, {
         layerId: layer.id,
         fid: request.params.featureId,
@@ -121,4 +156,8 @@ export async function ogcRoutes(app: FastifyInstance): Promise<void> {
       return `${feature.slice(0, -1)},"links":${links}}`;
     },
   );
+
+  await app.register(apiDocumentRoute);
+  await app.register(itemWriteRoutes);
+  await app.register(ogcTileRoutes);
 }

@@ -1,0 +1,21 @@
+/**
+ * CORS for the 国土空间规划"一张图" system and other browser clients: on only when
+ * CORS_ORIGINS is set ('*' or a list). Wrapped with fastify-plugin so the hooks apply to every
+ * route (/ogc, /tiles, /api), not only to routes registered inside this plugin.
+ */
+import cors from '@fastify/cors';
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+
+export const corsPlugin = fp(async (app: FastifyInstance) => {
+  const origins = app.config.corsOrigins;
+  if (origins.length === 0) return;
+  await app.register(cors, {
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Crs', 'If-None-Match'],
+    // Clients read these to place features (Content-Crs), find created items and revalidate tiles.
+    exposedHeaders: ['Content-Crs', 'Location', 'ETag', 'X-Tile-Engine', 'X-Tile-Cache'],
+    maxAge: 600,
+  });
+}, { name: 'ogc-cors' });

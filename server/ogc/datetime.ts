@@ -1,0 +1,51 @@
+/**
+ * `datetime` (OGC API Features Core) over a layer's date attributes. A layer with date
+ * attributes `valid_from`/`valid_to` (the 矿业权 layers: 有效期起/止) is matched by validity
+ * interval overlap; a layer with exactly one date attribute by that date; any other layer has
+ * no temporal dimension and `datetime` is a 400 naming it.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { AttributeDef } from '../db/schema.js';
+import { BadRequestError } from '../errors.js';
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** the attribute(s) that carry a layer's time: [start, end] (equal for a single date) */
+export function temporalAttributes(attributes: AttributeDef[]): [string, string] | null {
+  const dates = attributes.filter((a) => a.type === 'date').map((a) => a.name);
+  if (dates.includes('valid_from') && dates.includes('valid_to')) return ['valid_from', 'valid_to'];
+  return dates.length === 1 ? [dates[0], dates[0]] : null;
+}
+
+function bound(raw: string): string | null {
+  if (raw === '..' || raw === '') return null;
+  if (!INSTANT.test(raw) || Number.isNaN(Date.parse(raw))) {
+    throw new BadRequestError(`参数 datetime 格式错误 (datetime must be an RFC 3339 date/time or an interval a/b with ".." for open ends, got "${raw}")`, {
+      parameter: 'datetime',
+    });
+  }
+  return raw.slice(0, 10);
+}
+
+/** datetime → a predicate on alias `f`; dates compare at day precision (the attributes are dates) */
+export function datetimePredicate(raw: string, attributes: AttributeDef[], layerId: string): RawBuilder<boolean> {
+  const attrs = temporalAttributes(attributes);
+  if (!attrs) {
+    throw new BadRequestError(`图层 ${layerId} 没有日期属性，不支持 datetime (layer "${layerId}" has no date attribute to filter by datetime)`, {
+      parameter: 'datetime',
+    });
+  }
+  const parts = raw.split('/');
+  if (parts.length > 2) throw new BadRequestError(`参数 datetime 格式错误 (datetime has more than one "/")`, { parameter: 'datetime' });
+  const from = bound(parts[0]);
+  const to = parts.length === 2 ? bound(parts[1]) : from;
+  if (parts.length === 2 && from === null && to === null) throw new BadRequestError('参数 datetime 两端不能都开放 (datetime "../.." is not allowed)', { parameter: 'datetime' });
+  if (from && to && from > to) throw new BadRequestError('参数 datetime 起点晚于终点 (datetime start is after its end)', { parameter: 'datetime' });
+  const asDate = (name: string) => sql`(case when f.properties->>${name} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(f.properties->>${name}, 10)::date end)`;
+  const [startAttr, endAttr] = attrs;
+  // A feature's missing start/end is an open end; a feature with neither date never matches.
+  const parts2: RawBuilder<unknown>[] = [sql`(${asDate(startAttr)} is not null or ${asDate(endAttr)} is not null)`];
+  if (to) parts2.push(sql`coalesce(${asDate(startAttr)} <= ${to}::date, true)`);
+  if (from) parts2.push(sql`coalesce(${asDate(endAttr)} >= ${from}::date, true)`);
+  return sql`(${sql.join(parts2, sql` and `)})` as RawBuilder<boolean>;
+}

@@ -1,0 +1,61 @@
+/**
+ * Structural checks of GeoJSON geometries before they reach PostGIS (whose parse errors would
+ * otherwise surface as 500s): type, nesting depth, finite numbers, closed rings. Counts
+ * vertices so callers can enforce `maxVertices`. Used by CQL2 literals and Part 4 bodies.
+ */
+
+export interface GeometryProblem {
+  message: string;
+}
+
+const DEPTH: Record<string, number> = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
+
+/** Returns the vertex count, or a problem describing the first structural error. */
+export function checkGeometry(g: unknown): { vertices: number } | GeometryProblem {
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) return { message: 'geometry must be a GeoJSON geometry object' };
+  const { type, coordinates, geometries } = g as { type?: unknown; coordinates?: unknown; geometries?: unknown };
+  if (type === 'GeometryCollection') {
+    if (!Array.isArray(geometries)) return { message: 'GeometryCollection needs a "geometries" array' };
+    let vertices = 0;
+    for (const child of geometries) {
+      const r = checkGeometry(child);
+      if ('message' in r) return r;
+      vertices += r.vertices;
+    }
+    return { vertices };
+  }
+  if (typeof type !== 'string' || !(type in DEPTH)) return { message: `unknown geometry type ${JSON.stringify(type)}` };
+  let vertices = 0;
+  const walk = (node: unknown, depth: number, path: string): string | null => {
+    if (!Array.isArray(node)) return `${path} must be an array`;
+    if (depth === 0) {
+      if (node.length < 2 || node.length > 3 || !node.every((n) => typeof n === 'number' && Number.isFinite(n))) return `${path} must be a position of 2 or 3 finite numbers`;
+      vertices++;
+      return null;
+    }
+    for (let i = 0; i < node.length; i++) {
+      const e = walk(node[i], depth - 1, `${path}[${i}]`);
+      if (e) return e;
+    }
+    return null;
+  };
+  const err = walk(coordinates, DEPTH[type], 'coordinates');
+  if (err) return { message: `${type}: ${err}` };
+  const rings = type === 'Polygon' ? (coordinates as number[][][]) : type === 'MultiPolygon' ? (coordinates as number[][][][]).flat() : [];
+  for (const r of rings) {
+    if (r.length < 4) return { message: `${type}: a ring needs at least 4 positions` };
+    const [a, b] = [r[0], r[r.length - 1]];
+    if (a[0] !== b[0] || a[1] !== b[1]) return { message: `${type}: a ring must be closed (first position = last)` };
+  }
+  if (type === 'LineString' && (coordinates as unknown[]).length < 2) return { message: 'LineString: needs at least 2 positions' };
+  return { vertices };
+}
+
+/** Drops Z values: the store is 2D (geometry(Geometry, 4490)); heights have no meaning in the plan. */
+export function force2d<T>(g: T): T {
+  const strip = (node: unknown): unknown =>
+    Array.isArray(node) ? (typeof node[0] === 'number' ? node.slice(0, 2) : node.map(strip)) : node;
+  const o = g as { coordinates?: unknown; geometries?: unknown[] };
+  if (Array.isArray(o.geometries)) return { ...o, geometries: o.geometries.map(force2d) } as T;
+  return { ...o, coordinates: strip(o.coordinates) } as T;
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { SUPPORTED_CRS } from '../../server/ogc/crs.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { ROOT } from '../helpers/templates.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+// PF-0001's first vertex is 125.60E 44.40N, a corner no other parcel touches (test/fixtures/ogc).
+const EPSG = (n: number) => `http://www.opengis.net/def/crs/EPSG/0/${n}`;
+
+describe(`OGC API Features Part 2: CRS (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
+    app = await buildTestApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+  const get = async (url: string) => {
+    const r = await app.inject({ url });
+    return { status: r.statusCode, headers: r.headers, json: JSON.parse(r.body) };
+  };
+  const corner = async (crs: string) => {
+    const r = await get(`/ogc/collections/permanent-farmland/items/PF-0001?crs=${encodeURIComponent(crs)}`);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-crs']).toBe(`<${crs}>`);
+    return r.json.geometry.coordinates[0][0] as [number, number];
+  };
+
+  it('every offered CRS answers with its Content-Crs, in its axis order', async () => {
+    expect(await corner('http://www.opengis.net/def/crs/OGC/1.3/CRS84')).toEqual([125.6, 44.4]);
+    expect(await corner(EPSG(4490))).toEqual([44.4, 125.6]);
+    const wgs = await corner(EPSG(4326));
+    expect(wgs[0]).toBeCloseTo(44.4, 5);
+    expect(wgs[1]).toBeCloseTo(125.6, 5);
+    const merc = await corner(EPSG(3857));
+    expect(merc[0]).toBeCloseTo(13981728.04, 0);
+    expect(merc[1]).toBeCloseTo(5527553.22, 0);
+    // Gauss-Kruger zone 42 (CM 126°E): northing first; 4530 carries the zone in the easting
+    const [n4551, e4551] = await corner(EPSG(4551));
+    const [n4530, e4530] = await corner(EPSG(4530));
+    expect(n4551).toBeGreaterThan(4_900_000);
+    expect(n4551).toBeLessThan(4_930_000);
+    expect(e4551).toBeGreaterThan(460_000); // 0.4° west of the central meridian ≈ 31.9 km
+    expect(e4551).toBeLessThan(470_000);
+    expect(n4530).toBeCloseTo(n4551, 3);
+    expect(e4530 - e4551).toBeCloseTo(42_000_000, 3);
+  });
+
+  it.each(SUPPORTED_CRS.map((c) => [c.uri, c.decimals]))('a bbox in %s (its own axis order) finds the corner parcel only', async (uri, decimals) => {
+    const [a, b] = await corner(uri as string);
+    const d = (decimals as number) > 3 ? 1e-5 : 1;
+    const r = await get(`/ogc/collections/permanent-farmland/items?bbox=${[a - d, b - d, a + d, b + d].join(',')}&bbox-crs=${encodeURIComponent(uri as string)}`);
+    expect(r.status).toBe(200);
+    expect(r.json.features.map((f: { id: string }) => f.id)).toEqual(['PF-0001']);
+  });
+
+  it('accepts the short forms EPSG:n and CRS84, and crs on items pages', async () => {
+    const r = await get('/ogc/collections/permanent-farmland/items?crs=EPSG:4551&limit=1');
+    expect(r.headers['content-crs']).toBe(`<${EPSG(4551)}>`);
+    expect(r.json.features[0].geometry.coordinates[0][0][0]).toBeGreaterThan(4_900_000);
+    expect((await get('/ogc/collections/permanent-farmland/items?bbox=125.599,44.399,125.601,44.401&bbox-crs=CRS84')).json.numberMatched).toBe(1);
+  });
+
+  it('collections list every CRS and give the extent in CRS84 and in the storage CRS', async () => {
+    const c = (await get('/ogc/collections/permanent-farmland')).json;
+    expect(c.crs).toEqual(SUPPORTED_CRS.map((s) => s.uri));
+    expect(c.storageCrs).toBe(EPSG(4490));
+    const [x1, y1, x2, y2] = c.extent.spatial.bbox[0];
+    expect(x1).toBeCloseTo(125.6, 6);
+    expect(y1).toBeCloseTo(44.4, 6);
+    expect(c.extent.spatial.storageCrsBbox[0]).toEqual([y1, x1, y2, x2]);
+  });
+
+  it.each([['crs=EPSG:2366'], ['bbox=1,2,3,4&bbox-crs=EPSG:2387'], ['crs=EPSG:4490&crs=EPSG:4326']])('%s is a 400 naming the parameter', async (q) => {
+    const r = await get(`/ogc/collections/permanent-farmland/items?${q}`);
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toMatch(/crs/);
+  });
+});

@@ -1,0 +1,160 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataset } from '../../server/layers/seed.js';
+import { buildTestApp } from '../helpers/test-app.js';
+import { ROOT } from '../helpers/templates.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+// Fixture (test/fixtures/ogc): 10×10 farmland parcels PF-0001…PF-0100 on a 0.02° grid from
+// 125.60E 44.40N (i = column, j = row, n = 10i + j + 1), area_ha = (10i + j) / 2,
+// quality_grade = 1 + (i + j) % 10, 万宝镇 for i ≥ 5; PF-0100 has no land_class. 4 mining rights.
+describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
+    app = await buildTestApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const get = async (url: string) => {
+    const r = await app.inject({ url, headers: { host: 'gis.test' } });
+    return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : null };
+  };
+  const items = (layer: string, params: Record<string, string>) => get(`/ogc/collections/${layer}/items?${new URLSearchParams({ limit: '200', ...params })}`);
+  const count = async (filter: string, extra: Record<string, string> = {}, layer = 'permanent-farmland') => {
+    const r = await items(layer, { filter, ...extra });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.numberReturned).toBe(r.json.features.length);
+    return r.json.numberMatched as number;
+  };
+
+  it.each([
+    ["township = '万宝镇'", 50],
+    ['area_ha > 40', 19],
+    ['area_ha >= 40', 20],
+    ['quality_grade = 1', 10],
+    ['quality_grade < 3', 20],
+    ['quality_grade <> 1', 90],
+    ["code LIKE 'PF-1_'", 10],
+    ["code NOT LIKE 'PF-%'", 0],
+    ["code IN ('PF-1', 'PF-2', 'nope')", 2],
+    ['area_ha BETWEEN 10 AND 12', 5],
+    ['land_class IS NULL', 1],
+    ['land_class IS NOT NULL', 99],
+    ["NOT (township = '万宝镇')", 50],
+    ["township = '万宝镇' AND area_ha < 30", 10],
+    ["township = '米沙子镇' OR quality_grade = 1", 55],
+    ["CASEI(land_class) = casei('旱地')", 49],
+    ['S_INTERSECTS(geometry, POINT(125.605 44.405))', 1],
+    ['S_INTERSECTS(geometry, BBOX(125.6, 44.4, 125.63, 44.43))', 4],
+    ['S_WITHIN(geometry, POLYGON((125.59 44.39, 125.64 44.39, 125.64 44.44, 125.59 44.44, 125.59 44.39)))', 4],
+    ['S_INTERSECTS(geometry, LINESTRING(125.605 44.405, 125.605 44.49))', 5],
+    ['S_INTERSECTS(geometry, MULTIPOLYGON(((125.601 44.401, 125.602 44.401, 125.602 44.402, 125.601 44.401)), ((125.781 44.581, 125.782 44.581, 125.782 44.582, 125.781 44.581))))', 2],
+    ['S_DISJOINT(geometry, BBOX(125.6, 44.4, 125.63, 44.43))', 96],
+    ['S_CONTAINS(geometry, POINT(125.605 44.405))', 1],
+    ["S_INTERSECTS(geometry, BBOX(125.6, 44.4, 125.63, 44.43)) AND township = '米沙子镇'", 4],
+  ])('cql2-text %s matches %i parcels', async (filter, expected) => {
+    expect(await count(filter)).toBe(expected);
+  });
+
+  it.each([
+    [{ op: '=', args: [{ property: 'township' }, '万宝镇'] }, 50],
+    [{ op: 'and', args: [{ op: '>', args: [{ property: 'area_ha' }, 40] }, { op: 'in', args: [{ property: 'quality_grade' }, [1, 2]] }] }, 4],
+    [{ op: 'not', args: [{ op: 'isNull', args: [{ property: 'land_class' }] }] }, 99],
+    [{ op: 's_intersects', args: [{ property: 'geometry' }, { type: 'Point', coordinates: [125.605, 44.405] }] }, 1],
+    [{ op: 's_intersects', args: [{ property: 'geometry' }, { bbox: [125.6, 44.4, 125.63, 44.43] }] }, 4],
+    [{ op: 'between', args: [{ property: 'area_ha' }, 10, 12] }, 5],
+    [{ op: 'like', args: [{ property: 'code' }, 'PF-1_'] }, 10],
+  ])('cql2-json %j matches %i parcels', async (filter, expected) => {
+    expect(await count(JSON.stringify(filter), { 'filter-lang': 'cql2-json' })).toBe(expected);
+  });
+
+  it('geometry literals follow filter-crs axis order (EPSG:4490 and EPSG:4326 are latitude first)', async () => {
+    expect(await count('S_INTERSECTS(geometry, POINT(44.405 125.605))', { 'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/4490' })).toBe(1);
+    expect(await count('S_INTERSECTS(geometry, POINT(44.405 125.605))', { 'filter-crs': 'EPSG:4326' })).toBe(1);
+    // Web Mercator metres for 125.605E 44.405N
+    expect(await count('S_INTERSECTS(geometry, POINT(13982284.6 5528332.3))', { 'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/3857' })).toBe(1);
+  });
+
+  it('filter combines with bbox, property parameters and paging; next links keep the filter', async () => {
+    expect(await count('area_ha >= 0', { bbox: '125.6,44.4,125.63,44.43', township: '米沙子镇' })).toBe(4);
+    const page = await items('permanent-farmland', { filter: "township = '万宝镇'", limit: '20' });
+    const next = page.json.links.find((l: { rel: string }) => l.rel === 'next').href as string;
+    const second = await get(next.replace('http://gis.test', ''));
+    expect(second.json.numberMatched).toBe(50);
+    expect(second.json.features.every((f: { properties: { township: string } }) => f.properties.township === '万宝镇')).toBe(true);
+  });
+
+  it('booleans, numbers and dates of the mining-rights layer compare by type', async () => {
+    expect(await count('illustrative = true', {}, 'mining-rights')).toBe(2);
+    expect(await count("valid_to < DATE('2024-12-31')", {}, 'mining-rights')).toBe(2);
+    expect(await count('design_capacity IS NULL', {}, 'mining-rights')).toBe(1);
+    expect(await count("mineral = '矿泉水' AND design_capacity < 0.19", {}, 'mining-rights')).toBe(1);
+  });
+
+  it('literals are bound, never pasted: a quote in a value is just a character', async () => {
+    expect(await count("township = '''; drop table features; --'")).toBe(0);
+    expect(await count('township = \'万宝镇\' OR "township" = \'x\'')).toBe(50);
+  });
+
+  it.each([
+    ["township = '万宝镇' AND", 'filter', 20],
+    ['nosuch = 1', 'filter', 0],
+    ["area_ha = 'x'", 'filter', 10],
+    ["township > true", 'filter', 11],
+    ['S_INTERSECTS(township, POINT(1 2))', 'filter', 13],
+    ['{"op":"=","args":[1]}', 'filter', 17],
+  ])('a malformed filter %j is a 400 naming the parameter and the position', async (filter, parameter, position) => {
+    const lang: Record<string, string> = filter.startsWith('{') ? { 'filter-lang': 'cql2-json' } : {};
+    const r = await items('permanent-farmland', { filter, ...lang });
+    expect(r.status).toBe(400);
+    expect(r.json.details).toEqual({ parameter, position });
+    expect(r.json.message).toMatch(/expected|unknown property/);
+  });
+
+  it.each([
+    [{ filter: 'a = 1', 'filter-lang': 'sql' }, 'filter-lang'],
+    [{ 'filter-crs': 'EPSG:4490' }, 'filter-crs'],
+    [{ filter: 'area_ha > 1', 'filter-crs': 'EPSG:1234' }, 'filter-crs'],
+    [{ datetime: '2020-01-01' }, 'datetime'],
+  ])('%j is a 400 naming %s', async (params, parameter) => {
+    const r = await items('permanent-farmland', params as Record<string, string>);
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toBe(parameter);
+  });
+
+  it('datetime selects mining rights whose validity overlaps the instant or interval', async () => {
+    const ids = async (datetime: string) => (await items('mining-rights', { datetime })).json.features.map((f: { id: string }) => f.id).sort();
+    expect(await ids('2023-01-01')).toEqual(['MR-1', 'MR-2']);
+    expect(await ids('2017-01-01/2019-12-31')).toEqual(['MR-1', 'MR-3']);
+    expect(await ids('../2018-01-01')).toEqual(['MR-3']);
+    expect(await ids('2025-01-01T00:00:00Z/..')).toEqual(['MR-2']);
+    for (const bad of ['2023-13-01', '2023/2022', '../..', 'yesterday']) expect((await items('mining-rights', { datetime: bad })).json.details.parameter).toBe('datetime');
+  });
+
+  it('queryables is a JSON Schema with Chinese titles and the geometry', async () => {
+    const r = await get('/ogc/collections/permanent-farmland/queryables');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/application\/schema\+json/);
+    expect(r.json.type).toBe('object');
+    expect(r.json.properties.township).toMatchObject({ title: '所在乡镇', type: 'string' });
+    expect(r.json.properties.quality_grade).toMatchObject({ title: '耕地质量等别', type: 'integer' });
+    expect(r.json.properties.geometry.$ref).toMatch(/Polygon/);
+    const rights = await get('/ogc/collections/mining-rights/queryables');
+    expect(rights.json.properties.valid_from).toMatchObject({ type: 'string', format: 'date', title: '有效期起' });
+  });
+
+  it('collections link their queryables and mining rights carry a temporal extent', async () => {
+    const c = (await get('/ogc/collections/mining-rights')).json;
+    expect(c.links.find((l: { rel: string }) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/queryables').href).toBe('http://gis.test/ogc/collections/mining-rights/queryables');
+    expect(c.extent.temporal.interval).toEqual([['2016-01-01T00:00:00Z', '2026-02-28T23:59:59Z']]);
+    const conf = (await get('/ogc/conformance')).json.conformsTo;
+    expect(conf).toEqual(expect.arrayContaining(['http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter', 'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text', 'http://www.opengis.net/spec/cql2/1.0/conf/cql2-json', 'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus']));
+  });
+});
