@@ -85,6 +85,11 @@ export async function listLayers(db: Kysely<Schema>): Promise<LayerSummary[]> {
   return (await layerQuery(db).execute()).map(toLayerSummary);
 }
 
+/** Every layer with its attribute schema and style, in one query (style, viewer). */
+export async function listLayerDetails(db: Kysely<Schema>): Promise<LayerDetail[]> {
+  return (await layerQuery(db).execute()).map(toLayerDetail);
+}
+
 export async function getLayer(db: Kysely<Schema>, id: string): Promise<LayerDetail> {
   const row = await layerQuery(db).where('l.id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError(`图层不存在 (no layer "${id}")`, { layer: id });

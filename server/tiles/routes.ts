@@ -1,13 +1,12 @@
 /**
- * /tiles/{layers}/{z}/{x}/{y}.pbf, /tiles/{layers}.json, /styles/default.json, /fonts/….
+ * /tiles/{layers}/{z}/{x}/{y}.pbf, /tiles/{layers}.json, /styles/default.json.
  * Versioned tile URLs (?v=) are immutable; unversioned ones get a short max-age and an ETag.
  * An empty tile is 204 No Content.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
-import { getLayer, listLayers } from '../layers/layer-registry.js';
-import { glyphRange } from './glyphs.js';
+import { getLayer, listLayerDetails } from '../layers/layer-registry.js';
 import { buildStyle } from './style.js';
 import { parseTile } from './tile-math.js';
 import { TileService } from './tile-service.js';
@@ -71,25 +70,11 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
   );
 
   app.get('/styles/default.json', { schema: { summary: 'MapLibre style for every layer (Chinese labels, no external URLs)', tags: ['tiles'] } }, async (request, reply) => {
-    const layers = await listLayers(db.kysely);
-    const details = await Promise.all(layers.map((l) => getLayer(db.kysely, l.id)));
+    const details = await listLayerDetails(db.kysely);
     reply.header('cache-control', 'public, max-age=10, must-revalidate');
-    if (notModified(request, reply, `W/"style-${layers.map((l) => `${l.id}@${l.version}`).join(',')}"`)) return reply;
+    if (notModified(request, reply, `W/"style-${details.map((l) => `${l.id}@${l.version}`).join(',')}"`)) return reply;
     return buildStyle(baseUrl(request, config.publicUrl), details);
   });
-
-  app.get<{ Params: { fontstack: string; range: string } }>(
-    '/fonts/:fontstack/:range',
-    { schema: { summary: 'Glyph PBFs for labels (CJK is drawn locally by MapLibre via localIdeographFontFamily)', tags: ['tiles'] } },
-    async (request, reply) => {
-      const m = /^(\d{1,5})-(\d{1,5})\.pbf$/.exec(request.params.range);
-      if (!m || Number(m[1]) % 256 !== 0 || Number(m[2]) !== Number(m[1]) + 255 || Number(m[1]) > 65280) {
-        throw new BadRequestError(`字形范围无效 (glyph range must be N-(N+255).pbf with N a multiple of 256)`, { parameter: 'range' });
-      }
-      reply.header('cache-control', 'public, max-age=86400').type('application/x-protobuf');
-      return glyphRange(request.params.fontstack, Number(m[1]));
-    },
-  );
 }
 
 function sendTile(request: FastifyRequest, reply: FastifyReply, t: Awaited<ReturnType<TileService['tile']>>) {

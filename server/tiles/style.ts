@@ -3,9 +3,15 @@
  * blocks outlined by mineral), Chinese labels, and only URLs of this server.
  * Each layer is its own source, so a hidden layer's tiles are never fetched, and each
  * source's tile URL carries that layer's version (immutable caching per layer).
+ *
+ * No `glyphs` URL, on purpose: MapLibre GL JS ≥ 5 then draws every label glyph locally (TinySDF
+ * with the browser's fonts; CJK through the map's localIdeographFontFamily), so Chinese names,
+ * digits, Latin codes and full-width brackets all render with no internet and no glyph files.
  */
+
+/** font stack for labels; resolved by the browser to a local font (Noto Sans on the servers here) */
+const FONT_STACK = 'Noto Sans Regular';
 import type { LayerDetail } from '../layers/layer-registry.js';
-import { FONT_STACK } from './glyphs.js';
 import { TILE_MAXZOOM } from './tilejson.js';
 
 interface LayerStyle {
@@ -108,7 +114,6 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
     metadata: { 'dehui:groups': ['规划分区', '规划区块', '矿业权', '控制线', '行政区'] },
     center: [125.8, 44.5],
     zoom: 8.5,
-    glyphs: `${base}/fonts/{fontstack}/{range}.pbf`,
     sources,
     layers: [...styleLayers, ...labels],
   };

@@ -142,12 +142,12 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     expect(style.layers.find((l: { id: string }) => l.id === 'admin-county-label').layout['text-field']).toEqual(['get', 'name']);
   });
 
-  it('glyph ranges are served locally (empty when not generated) and bad ranges are refused', async () => {
-    const ok = await app.inject('/fonts/Noto%20Sans%20Regular/0-255.pbf');
-    expect(ok.statusCode).toBe(200);
-    expect(ok.headers['content-type']).toBe('application/x-protobuf');
-    expect((await app.inject('/fonts/Noto%20Sans%20Regular/1-256.pbf')).statusCode).toBe(400);
-    expect((await app.inject('/fonts/..%2F..%2Fetc/0-255.pbf')).statusCode).toBe(400);
+  it('the style names no glyph URL, so MapLibre draws every label glyph locally (offline)', async () => {
+    const style = (await app.inject('/styles/default.json')).json();
+    expect(style.glyphs).toBeUndefined();
+    const labels = style.layers.filter((l: { type: string }) => l.type === 'symbol');
+    expect(labels.length).toBeGreaterThan(0);
+    expect((await app.inject('/fonts/Noto%20Sans%20Regular/0-255.pbf')).statusCode).toBe(404);
   });
 
   it.runIf(usingPostgres())('ST_AsMVT and geojson-vt carry the same features and attributes', async () => {

@@ -1,6 +1,6 @@
 /**
  * The MapLibre map over /styles/default.json. Chinese labels are drawn with local fonts
- * (localIdeographFontFamily): the server's glyph PBFs are empty. No basemap unless configured
+ * (the style has no glyphs URL; CJK via localIdeographFontFamily). No basemap unless configured
  * (`?basemap=<raster tile URL>` or localStorage `dehui.basemap`), so the page requests nothing
  * from the internet. Overlays (search hits, check overlaps, diffs, upload problems) are GeoJSON
  * sources added above the plan layers.
