@@ -6,4 +6,5 @@ COPY . .
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 USER node
-CMD ["npx", "tsx", "server/main.ts"]
+# One process (no npx/tsx wrapper), so SIGTERM reaches the server and it drains gracefully.
+CMD ["node", "--import", "tsx", "server/main.ts"]
