@@ -7,7 +7,8 @@
  *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, autocannon 32 conns
  * and tile sizes per zoom. Figures drift between machines: read the ratios.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,9 +99,9 @@ const paths = tiles.filter((t) => t.z >= 10).map((t) => `/tiles/${LAYER}/${t.z}/
 for (const p of paths) await (await fetch(cachedBase + p)).arrayBuffer(); // warm
 const pathsFile = path.join(os.tmpdir(), 'bench-tile-paths.json');
 fs.writeFileSync(pathsFile, JSON.stringify(paths));
-const load = JSON.parse(
-  execFileSync(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, '32', '10', pathsFile], { encoding: 'utf8' }),
-) as { rps: number; p50: number; p99: number; errors: number };
+// async: the server answering the load lives in this process's event loop
+const worker = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, '32', '10', pathsFile]);
+const load = JSON.parse(worker.stdout) as { rps: number; p50: number; p99: number; errors: number };
 await cachedApp.close();
 
 console.log(`\nTiles: ${LAYER} (${PARCELS} parcels), ${tiles.length} tiles; engine on PostgreSQL = ST_AsMVT`);
