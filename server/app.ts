@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
@@ -12,6 +13,7 @@ import { errorBody, NotFoundError, toAppError } from './errors.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import { tokenRoutes } from './auth/routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { requestMetrics } from './http/metrics.js';
 import { historyRoutes } from './layers/history-routes.js';
 import { layerRoutes } from './layers/routes.js';
 import { uploadRoutes } from './ingest/upload-routes.js';
@@ -21,7 +23,6 @@ import { ogcRoutes } from './ogc/routes.js';
 import { checkRoutes } from './checks/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { TileService } from './tiles/tile-service.js';
-import { registry as tileRegistry } from './tiles/tile-metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -83,6 +84,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   await app.register(authPlugin, { adminToken: config.adminToken });
   // CORS for the 一张图 origin(s) in CORS_ORIGINS, before the routes so every route is covered.
   await app.register(corsPlugin);
+  await app.register(fp(requestMetrics));
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(layerRoutes);
@@ -94,10 +96,6 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
 
   await app.register(viewerRoutes);
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
-    reply.type(tileRegistry.contentType);
-    return tileRegistry.metrics();
-  });
 
   app.get('/ogc/api', { schema: { hide: true } }, async (_request, reply) => {
     reply.type('application/vnd.oai.openapi+json;version=3.0');

@@ -1,7 +1,6 @@
 /** Tile build time and size per layer and zoom, for /metrics (Prometheus). */
 import client from 'prom-client';
-
-export const registry = new client.Registry();
+import { registry } from '../http/metrics.js';
 
 const buildSeconds = new client.Histogram({
   name: 'tile_build_seconds',
