@@ -57,13 +57,16 @@ export async function queryOverlaps(db: Kysely<Schema>, blockEwkb: string, layer
     ranked as (
       select m.*, row_number() over (partition by m.layer_id order by m.area desc, m.fid) as rn
       from measured m where m.area > ${MIN_OVERLAP_M2}
+    ),
+    grouped as (
+      select layer_id, count(*)::int as n, ST_UnaryUnion(ST_Collect(piece)) as u,
+             jsonb_agg(jsonb_build_object('fid', fid, 'name', name, 'areaM2', area, 'piece', ST_AsHexEWKB(piece)) order by rn)
+               filter (where rn <= ${topN}) as top
+      from ranked group by layer_id
     )
-    select layer_id, count(*)::int as n,
-           ST_Area(ST_Segmentize(ST_UnaryUnion(ST_Collect(piece)), 0.0001)::geography) as area,
-           ST_AsHexEWKB(ST_UnaryUnion(ST_Collect(piece))) as u,
-           jsonb_agg(jsonb_build_object('fid', fid, 'name', name, 'areaM2', area, 'piece', ST_AsHexEWKB(piece)) order by rn)
-             filter (where rn <= ${topN}) as top
-    from ranked group by layer_id`.execute(db);
+    -- the union is built once per layer (it is the costly step) and both measured and returned
+    select layer_id, n, ST_Area(ST_Segmentize(u, 0.0001)::geography) as area, ST_AsHexEWKB(u) as u, top
+    from grouped`.execute(db);
   for (const r of rows.rows) out.set(r.layer_id, { layer: r.layer_id, count: r.n, areaM2: r.area, union: r.u, top: parseJson(r.top) });
   return out;
 }
