@@ -4,6 +4,7 @@
  * zone 42, EPSG:4530, for Dehui — projected by PostGIS), the map, every finding. Every piece of
  * text that came from a user or a layer is escaped.
  */
+import { epsgForZone, lonLatToZone } from '../ingest/gauss-kruger.js';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import type { CheckReport } from './check-report.js';
@@ -14,9 +15,10 @@ import { escapeXml as esc, renderSvgMap } from './svg-map.js';
 const CONTEXT_LAYERS = ['admin-county', 'ecological-redline', 'urban-boundary', 'mining-blocks', 'exploration-blocks', 'mining-rights', 'exploration-rights', 'key-exploration-zones', 'key-mining-zones'];
 
 /** EPSG code of the CGCS2000 3° GK zone (zone-prefixed) holding a longitude; Dehui → 4530. */
+/** the CGCS2000 3° GK zone (zone-prefixed EPSG) for a longitude, clamped to China's zones 25–45 */
 export function zoneEpsgFor(lon: number): { zone: number; epsg: number } {
-  const zone = Math.min(45, Math.max(25, Math.round(lon / 3)));
-  return { zone, epsg: 4488 + zone };
+  const zone = Math.min(45, Math.max(25, lonLatToZone(lon)));
+  return { zone, epsg: epsgForZone(zone, true) };
 }
 
 export async function renderCheckHtml(db: Kysely<Schema>, id: string): Promise<string> {

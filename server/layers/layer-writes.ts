@@ -87,7 +87,7 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
   await stageFeatures(trx, req, version, geometryType.startsWith('Multi'));
   await assertStagedValid(trx, geometryType);
 
-  const counts = await applyDiff(trx, req, current, version);
+  const counts = await applyDiff(trx, req, version);
   const stats = (
     await sql<{ n: number; extent: number[] | null }>`select count(*)::int as n,
       case when count(*) = 0 then null else array[ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))] end as extent
@@ -144,7 +144,7 @@ async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, versio
   }
 }
 
-async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, current: number, version: number) {
+async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, version: number) {
   const layerId = req.layerId;
   if (req.mode === 'append') {
     const clash = await sql<{ fid: string }>`select s.fid from staging_features s join features f
@@ -178,7 +178,6 @@ async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, current: n
       select ${layerId}, s.fid, s.properties, s.geom, ${version} from staging_features s
       where not exists (select 1 from features f where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid)
       returning 1) select count(*)::int as n from i`.execute(trx);
-  void current;
   const changedN = changed.rows[0].n;
   return { added: inserted.rows[0].n - changedN, removed, changed: changedN };
 }

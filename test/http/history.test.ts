@@ -2,13 +2,10 @@
  * Layer history through the API: create a layer, fill it by upload, diff versions, restore an
  * old version as a new one. Writes are audited.
  */
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
-import { ROOT } from '../helpers/templates.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
@@ -27,9 +24,7 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('mini'));
   });
   afterAll(async () => {
     await app?.close();

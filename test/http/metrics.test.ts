@@ -1,19 +1,14 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
 import { tileAt } from '../../server/tiles/tile-math.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 describe(`/metrics (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('mini'));
   });
   afterAll(async () => {
     await app?.close();

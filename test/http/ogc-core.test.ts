@@ -1,18 +1,13 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db, { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 1000, maxFeatures: 1000, itemsLimitMax: 50 } });
+    ({ db, app } = await openFixtureApp('mini', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 1000, maxFeatures: 1000, itemsLimitMax: 50 } }));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,17 +1,15 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
-import { seedDataset } from '../../server/layers/seed.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
 import { tileAt } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import { decodeTile } from '../helpers/mvt.js';
 import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
@@ -19,9 +17,7 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
   // the mini fixture: 10×10 farmland squares over 125.6–125.8 E, 44.4–44.6 N
   const z10 = tileAt(125.65, 44.45, 10);
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('mini'));
   });
   afterAll(async () => {
     await app?.close();

@@ -9,11 +9,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
 import { TEMP_PREFIX } from '../../server/ingest/upload-receive.js';
-import { ROOT } from '../helpers/templates.js';
 import { buildTestApp, testConfig } from '../helpers/test-app.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 import { collection, feature, hasOgr, multipart, parcels, shapefileParts, square, zipEntries } from '../fixtures/uploads/upload-files.js';
 import { writeZip } from '../fixtures/uploads/zip-writer.js';
 
@@ -26,9 +25,7 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db, { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: MAX_VERTICES } });
+    ({ db, app } = await openFixtureApp('mini', { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: MAX_VERTICES } }));
   });
   afterAll(async () => {
     await app?.close();

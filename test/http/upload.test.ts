@@ -2,16 +2,13 @@
  * Uploads through the API, one per supported format, on the mini fixture (admin-county,
  * permanent-farmland). Every success is ONE new version with the file recorded in its source.
  */
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
 import { listVersions } from '../../server/layers/versions.js';
-import { ROOT } from '../helpers/templates.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 import { bowtie, collection, feature, hasOgr, multipart, parcelTxt, parcels, shapefileZip, square } from '../fixtures/uploads/upload-files.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
@@ -21,9 +18,7 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/mini'), 'mini');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('mini'));
   });
   afterAll(async () => {
     await app?.close();
