@@ -12,6 +12,8 @@ import type { Db } from './db/connect.js';
 import { errorBody, NotFoundError, toAppError } from './errors.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import { tokenRoutes } from './auth/routes.js';
+import { auditRoutes } from './auth/audit-routes.js';
+import { securityPlugin } from './http/security.js';
 import { healthRoutes } from './http/health-routes.js';
 import { requestMetrics } from './http/metrics.js';
 import { historyRoutes } from './layers/history-routes.js';
@@ -81,12 +83,15 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
 
   // Multipart once, globally: file parts are streamed; the size bound is named in the 413.
   await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 30 } });
+  // Security headers and rate limits first, so every route (and every refusal) carries them.
+  await app.register(securityPlugin);
   await app.register(authPlugin, { adminToken: config.adminToken });
   // CORS for the 一张图 origin(s) in CORS_ORIGINS, before the routes so every route is covered.
   await app.register(corsPlugin);
   await app.register(fp(requestMetrics));
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
+  await app.register(auditRoutes);
   await app.register(layerRoutes);
   await app.register(historyRoutes);
   await app.register(uploadRoutes);
@@ -95,7 +100,6 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   await app.register(tileRoutes, { tiles: new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom }) });
 
   await app.register(viewerRoutes);
-
 
   app.get('/ogc/api', { schema: { hide: true } }, async (_request, reply) => {
     reply.type('application/vnd.oai.openapi+json;version=3.0');
