@@ -2,10 +2,14 @@
  * npm run bench:tiles — DATABASE_URL=postgres://… (PostGIS) required.
  * Builds the Dehui dataset plus a scaled-up farmland layer (~200,000 parcels), then for a fixed
  * tile list at z8/z10/z12/z14 measures, in one run:
- *   raw      the canonical ST_AsMVT query (the database's limit), sequential
- *   service  the HTTP service with its cache off (uncached), sequential — ratio service/raw
+ *   raw      the canonical ST_AsMVT query (no generalisation: the issue's reference), sequential
+ *   engines  each engine's render of the same tiles, generalised (server/tiles/README.md): PostGIS
+ *            (the statement the service runs) and geojson-vt (index built first, timed apart) —
+ *            the figures that choose POSTGIS_MIN_ZOOM
+ *   service  the HTTP service with its cache off (uncached), sequential — ratios service/raw
  *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, autocannon 32 conns
- * and tile sizes per zoom. Figures drift between machines: read the ratios.
+ * and tile sizes per zoom, and the largest z8 tile of every layer. Figures drift between machines:
+ * read the ratios.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -18,6 +22,9 @@ import { buildApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
 import { insertLayer } from '../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../server/layers/layer-writes.js';
+import { TileService } from '../server/tiles/tile-service.js';
+import { tileAt } from '../server/tiles/tile-math.js';
+import type { TileEngine } from '../server/tiles/tile-source.js';
 import { benchDatabase, percentile, tileList, time } from './lib.js';
 
 const PARCELS = Number(process.env.BENCH_PARCELS ?? 200_000);
@@ -59,6 +66,10 @@ if (!(reused && loaded)) {
   console.log(`loaded ${parcels.length} parcels in ${(loadMs / 1000).toFixed(1)} s`);
 }
 
+// The scaled farmland is a bulk layer like permanent-farmland: a per-layer setting (migration 005).
+await sql`insert into tile_generalisation (layer_id, policy) values (${LAYER}, 'bulk')
+  on conflict (layer_id) do update set policy = excluded.policy`.execute(db.kysely);
+
 const extent = await sql<{ b: string }>`select ST_Extent(geom)::text as b from features where layer_id = ${LAYER} and valid_to is null`.execute(db.kysely);
 const bbox = extent.rows[0].b.match(/-?\d+(\.\d+)?/g)!.map(Number) as [number, number, number, number];
 const tiles = tileList(bbox);
@@ -78,8 +89,27 @@ for (const t of tiles) {
   raw.set(t.z, e);
 }
 
-// 2. the service, uncached (cache off) and cached.
-const config = loadConfig({ LOG_LEVEL: 'silent', SEED: 'none' });
+// 2. cached: the service answering versioned URLs from its LRU (first, before the geojson-vt index
+// fills this process's heap and its garbage collection slows the server).
+const config = loadConfig({ LOG_LEVEL: 'silent', SEED: 'none', ...(process.env.POSTGIS_MIN_ZOOM ? { POSTGIS_MIN_ZOOM: process.env.POSTGIS_MIN_ZOOM } : {}) });
+const cachedApp = await buildApp(config, db);
+const cachedBase = await cachedApp.listen({ port: 0, host: '127.0.0.1' });
+const version = (await db.kysely.selectFrom('layers').select('version').where('id', '=', LAYER).executeTakeFirstOrThrow()).version;
+const paths = tiles.filter((t) => t.z >= 10).map((t) => `/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf?v=${version}`);
+for (const p of paths) await (await fetch(cachedBase + p)).arrayBuffer(); // warm
+const pathsFile = path.join(os.tmpdir(), 'bench-tile-paths.json');
+fs.writeFileSync(pathsFile, JSON.stringify(paths));
+const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '32';
+// async: the server answering the load lives in this process's event loop
+type Load = { rps: number; p50: number; p99: number; mbPerSecond: number; errors: number };
+const runLoad = async (encoding: string): Promise<Load> =>
+  JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, CONNECTIONS, '10', pathsFile, encoding])).stdout);
+const load = await runLoad('identity');
+const loadGzip = await runLoad('gzip'); // the first pass compressed every tile in the background
+await cachedApp.close();
+
+
+// 3. the service, uncached (cache off), with the configured engine per zoom.
 const uncachedApp = await buildApp({ ...config, tileCacheBytes: 0 }, db);
 const uncachedBase = await uncachedApp.listen({ port: 0, host: '127.0.0.1' });
 const service = new Map<number, number[]>();
@@ -92,35 +122,97 @@ for (const t of tiles) {
 }
 await uncachedApp.close();
 
-const cachedApp = await buildApp(config, db);
-const cachedBase = await cachedApp.listen({ port: 0, host: '127.0.0.1' });
-const version = (await db.kysely.selectFrom('layers').select('version').where('id', '=', LAYER).executeTakeFirstOrThrow()).version;
-const paths = tiles.filter((t) => t.z >= 10).map((t) => `/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf?v=${version}`);
-for (const p of paths) await (await fetch(cachedBase + p)).arrayBuffer(); // warm
-const pathsFile = path.join(os.tmpdir(), 'bench-tile-paths.json');
-fs.writeFileSync(pathsFile, JSON.stringify(paths));
-// async: the server answering the load lives in this process's event loop
-const worker = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, '32', '10', pathsFile]);
-const load = JSON.parse(worker.stdout) as { rps: number; p50: number; p99: number; errors: number };
-await cachedApp.close();
+// 4. the largest z8 tile of every layer over the whole county (the 500 KB goal), as served.
+const z8Max: { layer: string; tiles: number; bytes: number; merged: string }[] = [];
+{
+  const layers = await sql<{ id: string; extent: number[] | null }>`select l.id, lv.extent from layers l
+    left join layer_versions lv on lv.layer_id = l.id and lv.version = l.version order by l.sort_order, l.id`.execute(db.kysely);
+  const sized = new TileService(db, { cacheBytes: 0, postgisMinZoom: config.postgisMinZoom });
+  for (const l of layers.rows) {
+    if (!l.extent) continue;
+    const a = tileAt(l.extent[0], l.extent[3], 8);
+    const b = tileAt(l.extent[2], l.extent[1], 8);
+    let bytes = 0;
+    let merged = '';
+    let n = 0;
+    for (let x = a.x; x <= b.x; x++) {
+      for (let y = a.y; y <= b.y; y++) {
+        const r = await sized.tile([l.id], { z: 8, x, y });
+        n++;
+        if (r.body.length >= bytes) [bytes, merged] = [r.body.length, r.merged ?? ''];
+      }
+    }
+    z8Max.push({ layer: l.id, tiles: n, bytes, merged });
+  }
+}
 
-console.log(`\nTiles: ${LAYER} (${PARCELS} parcels), ${tiles.length} tiles; engine on PostgreSQL = ST_AsMVT`);
-console.log('zoom  tiles  raw p50 ms  raw p95 ms  svc p50 ms  svc p95 ms  svc/raw p50  bytes p50  bytes max');
+// 5. both engines, generalised, called directly (no HTTP): the figures that choose the engine per zoom.
+// Last, because the geojson-vt index of 200k parcels takes GBs of this process's heap.
+const tileService = new TileService(db, { cacheBytes: 0 });
+const sources = await tileService.sources([LAYER]);
+const engineMs = new Map<string, Map<number, number[]>>();
+const engineBytes = new Map<number, number[]>();
+const heapBefore = process.memoryUsage().heapUsed;
+const [, indexMs] = await time(() => tileService.memory.render(sources, { z: 0, x: 0, y: 0 }));
+const indexHeapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+const engines: TileEngine[] = tileService.primary === tileService.memory ? [tileService.memory] : [tileService.primary, tileService.memory];
+for (const engine of engines) {
+  const perZoom = new Map<number, number[]>();
+  for (const t of tiles) {
+    const [r, ms] = await time(() => engine.render(sources, t));
+    perZoom.set(t.z, [...(perZoom.get(t.z) ?? []), ms]);
+    if (engine === tileService.primary) engineBytes.set(t.z, [...(engineBytes.get(t.z) ?? []), r.body.length]);
+  }
+  engineMs.set(engine.name, perZoom);
+}
+// geojson-vt keeps every tile it cut: measured once, a second cut of the same tiles is cheaper; only the first counts.
+const indexHeapAfterMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+
+const f1 = (v: number) => v.toFixed(1);
+const p50 = (v: number[] | undefined) => (v && v.length ? percentile(v, 50) : NaN);
+const p95 = (v: number[] | undefined) => (v && v.length ? percentile(v, 95) : NaN);
+console.log(`\nTiles: ${LAYER} (${PARCELS} parcels, policy bulk), ${tiles.length} tiles; PostgreSQL; POSTGIS_MIN_ZOOM=${config.postgisMinZoom}`);
+console.log('raw = canonical ST_AsMVT, exact; postgis / geojson-vt = each engine, generalised, called directly; svc = HTTP, uncached');
+console.log('zoom tiles  raw p50  raw p95  postgis p50  p95  gvt p50   p95   svc p50  svc p95  svc/raw  svc/postgis  raw KB p50/max  served KB p50/max');
 for (const z of [8, 10, 12, 14]) {
   const r = raw.get(z)!;
   const s = service.get(z)!;
-  const row = [
-    `z${z}`.padEnd(4),
-    String(r.ms.length).padStart(5),
-    percentile(r.ms, 50).toFixed(1).padStart(11),
-    percentile(r.ms, 95).toFixed(1).padStart(11),
-    percentile(s, 50).toFixed(1).padStart(11),
-    percentile(s, 95).toFixed(1).padStart(11),
-    (percentile(s, 50) / percentile(r.ms, 50)).toFixed(2).padStart(12),
-    String(percentile(r.bytes, 50)).padStart(10),
-    String(Math.max(...r.bytes)).padStart(10),
-  ];
-  console.log(row.join(' '));
+  const pg = engineMs.get('postgis')?.get(z);
+  const gv = engineMs.get('geojson-vt')?.get(z);
+  const eb = engineBytes.get(z)!;
+  console.log(
+    [
+      `z${z}`.padEnd(4),
+      String(r.ms.length).padStart(5),
+      f1(p50(r.ms)).padStart(8),
+      f1(p95(r.ms)).padStart(8),
+      f1(p50(pg)).padStart(12),
+      f1(p95(pg)).padStart(6),
+      f1(p50(gv)).padStart(8),
+      f1(p95(gv)).padStart(6),
+      f1(p50(s)).padStart(9),
+      f1(p95(s)).padStart(8),
+      (p50(s) / p50(r.ms)).toFixed(2).padStart(8),
+      (p50(s) / p50(pg)).toFixed(2).padStart(12),
+      `${f1(p50(r.bytes) / 1024)}/${f1(Math.max(...r.bytes) / 1024)}`.padStart(15),
+      `${f1(p50(eb) / 1024)}/${f1(Math.max(...eb) / 1024)}`.padStart(18),
+    ].join(' '),
+  );
 }
-console.log(`cached (z10–z14 list, autocannon in its own process, 32 connections, 10 s): ${Math.round(load.rps)} tiles/s, p50 ${load.p50} ms, p99 ${load.p99} ms, errors ${load.errors}`);
+console.log(`geojson-vt index of ${LAYER}: built in ${f1(indexMs)} ms, heap +${f1(indexHeapMb)} MB (+${f1(indexHeapAfterMb)} MB after cutting the list)`);
+// The engine per zoom: geojson-vt serves the zooms below POSTGIS_MIN_ZOOM, so it can only take a low
+// range — the measured zooms, from z8 up, where it is faster (p50) than ST_AsMVT.
+const zooms = [8, 10, 12, 14];
+const gvtWins = (z: number) => engineMs.has('geojson-vt') && p50(engineMs.get('geojson-vt')?.get(z)) < p50(engineMs.get('postgis')?.get(z));
+let minZoom = 0;
+for (const [i, z] of zooms.entries()) {
+  if (!gvtWins(z)) break;
+  minZoom = zooms[i + 1] ?? 23;
+}
+console.log(`geojson-vt is faster than ST_AsMVT below z${minZoom} only → POSTGIS_MIN_ZOOM=${minZoom} (plus its index build and memory above)`);
+console.log('largest z8 tile per layer (served, generalised):');
+for (const l of z8Max) console.log(`  ${l.layer.padEnd(24)} ${f1(l.bytes / 1024).padStart(8)} KB over ${l.tiles} tile(s)${l.merged ? `  merged ${l.merged}` : ''}`);
+for (const [label, l] of [['identity', load], ['gzip (Accept-Encoding as a browser)', loadGzip]] as const) {
+  console.log(`cached, ${label} (z10–z14 list, autocannon in its own process, ${CONNECTIONS} connections, 10 s): ${Math.round(l.rps)} tiles/s, ${l.mbPerSecond.toFixed(0)} MB/s, p50 ${l.p50} ms, p99 ${l.p99} ms, errors ${l.errors}`);
+}
 await db.close();

@@ -11,7 +11,7 @@ import { getLayer } from '../layers/layer-registry.js';
 import { tileMatrixSet, tileMatrixSetList, tilesetList, tilesetMetadata, WEB_MERCATOR_QUAD } from './tile-matrix-sets.js';
 
 const idParams = { type: 'object', properties: { collectionId: { type: 'string', maxLength: 64 } }, required: ['collectionId'] } as const;
-const FORWARDED_HEADERS = ['content-type', 'etag', 'cache-control', 'x-tile-engine', 'x-tile-cache'];
+const FORWARDED_HEADERS = ['content-type', 'etag', 'cache-control', 'x-tile-engine', 'x-tile-cache', 'x-tile-generalised', 'x-tile-merged', 'content-encoding', 'vary'];
 
 function checkTms(id: string) {
   if (id !== WEB_MERCATOR_QUAD) throw new NotFoundError(`没有此瓦片矩阵集 (no tile matrix set "${id}"; available: ${WEB_MERCATOR_QUAD})`, { tileMatrixSet: id });

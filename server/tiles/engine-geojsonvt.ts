@@ -3,16 +3,36 @@
  * embedded PGlite (its PostGIS has no protobuf), and a candidate for low zooms on PostgreSQL
  * where ST_AsMVT must touch every feature of a large tile. An index is keyed by layer@version,
  * so a write (new version) can never be served from a stale index.
+ *
+ * The index keeps exact geometry (tolerance 0: geojson-vt's per-feature Douglas-Peucker would
+ * open gaps between neighbours); below z14 each cut tile is generalised by the shared rules of
+ * generalisation.ts. Each feature carries its EPSG:3857 area and bbox centre, computed by PostGIS
+ * exactly as the PostGIS engine does, so both engines take the same keep/square/thin decisions.
  */
 import GeoJSONVT from 'geojson-vt';
 import { LRUCache } from 'lru-cache';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import vtpbf from 'vt-pbf';
 import type { Schema } from '../db/schema.js';
-import type { TileCoord } from './tile-math.js';
-import { MVT_BUFFER, MVT_EXTENT, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
+import { cellRunRing, drawnCellRuns, generalises, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, snapLines, snapPolygonRings } from './generalisation.js';
+import { MAX_ZOOM, type TileCoord } from './tile-math.js';
+import { MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
 type Index = InstanceType<typeof GeoJSONVT>;
+type Ring = [number, number][];
+interface CutFeature {
+  id?: number | string;
+  type: 1 | 2 | 3;
+  geometry: Ring[] | Ring;
+  tags: Record<string, unknown> | null;
+}
+
+/** per feature id: EPSG:3857 area and bbox centre (as the PostGIS engine computes them) */
+type Measures = Map<number, { a: number; cx: number; cy: number }>;
+interface LayerIndex {
+  vt: Index;
+  measures: Measures;
+}
 
 function tagsSql(properties: TileProperty[]): RawBuilder<unknown> {
   // Same typing rules as the PostGIS engine: numbers stay numbers, wrong types are left out.
@@ -28,9 +48,67 @@ function tagsSql(properties: TileProperty[]): RawBuilder<unknown> {
   return sql`jsonb_strip_nulls(jsonb_build_object('fid', f.fid${pairs.length ? sql`, ${sql.join(pairs)}` : sql``}))`;
 }
 
+/** does a rectangle (tile units) overlap the tile plus its buffer? (else ST_AsMVTGeom clips it away) */
+function inBuffer(rect: Ring): boolean {
+  const [x0, y0] = rect[0];
+  const [x1, y1] = rect[2];
+  return x1 > -MVT_BUFFER && x0 < MVT_EXTENT + MVT_BUFFER && y1 > -MVT_BUFFER && y0 < MVT_EXTENT + MVT_BUFFER;
+}
+
+/** a rectangle clipped to the tile plus its buffer, as ST_AsMVTGeom clips */
+function clipRect(rect: Ring): Ring {
+  const c = (v: number) => Math.min(MVT_EXTENT + MVT_BUFFER, Math.max(-MVT_BUFFER, v));
+  const [x0, y0] = [c(rect[0][0]), c(rect[0][1])];
+  const [x1, y1] = [c(rect[2][0]), c(rect[2][1])];
+  return [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+    [x0, y0],
+  ];
+}
+
+/** generalise one cut tile layer in place of geojson-vt's simplification (see generalisation.ts) */
+function generaliseLayer(features: CutFeature[], measures: Measures, source: TileLayerSource, tile: TileCoord): { features: CutFeature[]; merged: number } {
+  const px2 = pixelMetres(tile.z) ** 2;
+  const bulk = source.generalisation === 'bulk';
+  const out: CutFeature[] = [];
+  const cells = new Map<string, { col: number; row: number; areaPx: number }>();
+  let merged = 0;
+  for (const f of features) {
+    if (f.type === 1) out.push(f);
+    else if (f.type === 2) out.push({ ...f, geometry: snapLines(f.geometry as Ring[]) });
+    else {
+      const m = measures.get(Number(f.id))!;
+      const areaPx = m.a / px2;
+      if (bulk && areaPx < 1) {
+        merged++;
+        const [col, row] = pixelCell(m.cx, m.cy, tile.z);
+        const key = `${col},${row}`;
+        const cell = cells.get(key);
+        if (cell) cell.areaPx += areaPx;
+        else cells.set(key, { col, row, areaPx });
+        continue;
+      }
+      const snapped = snapPolygonRings(f.geometry as Ring[]);
+      if (snapped.length) out.push({ ...f, geometry: snapped });
+      else {
+        const square = pixelSquare(m.cx, m.cy, tile);
+        if (inBuffer(square)) out.push({ ...f, geometry: [clipRect(square)] });
+      }
+    }
+  }
+  for (const [col0, col1, row] of drawnCellRuns(cells.values())) {
+    const rect = cellRunRing(col0, col1, row, tile);
+    if (inBuffer(rect)) out.push({ type: 3, geometry: [clipRect(rect)], tags: { [MERGED_PROPERTY]: true } });
+  }
+  return { features: out, merged };
+}
+
 export class GeojsonVtTileEngine implements TileEngine {
   readonly name = 'geojson-vt' as const;
-  private readonly indexes: LRUCache<string, Promise<Index>>;
+  private readonly indexes: LRUCache<string, Promise<LayerIndex>>;
 
   /** @param maxIndexes how many layer@version indexes to keep (each ~55 MB per 50k parcels) */
   constructor(
@@ -40,7 +118,7 @@ export class GeojsonVtTileEngine implements TileEngine {
     this.indexes = new LRUCache({ max: maxIndexes });
   }
 
-  private index(source: TileLayerSource): Promise<Index> {
+  private index(source: TileLayerSource): Promise<LayerIndex> {
     const key = `${source.layerId}@${source.version}:${source.properties.map((p) => p.name).join(',')}`;
     let pending = this.indexes.get(key);
     if (!pending) {
@@ -51,26 +129,45 @@ export class GeojsonVtTileEngine implements TileEngine {
     return pending;
   }
 
-  private async build(source: TileLayerSource): Promise<Index> {
+  private async build(source: TileLayerSource): Promise<LayerIndex> {
     const visible = source.current
       ? sql`f.valid_to is null`
       : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
     // One text blob per layer: PostGIS writes the GeoJSON, Node parses it once.
     const rows = await sql<{ fc: string | null }>`
       select json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
-        'type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, 9)::json, 'properties', ${tagsSql(source.properties)})), '[]'::json))::text as fc
+        'type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, 9)::json, 'properties', ${tagsSql(source.properties)},
+        'm', json_build_array(ST_Area(f.geom_3857), (ST_XMin(f.geom_3857) + ST_XMax(f.geom_3857)) / 2, (ST_YMin(f.geom_3857) + ST_YMax(f.geom_3857)) / 2))), '[]'::json))::text as fc
       from features f where f.layer_id = ${source.layerId} and ${visible}`.execute(this.db);
-    const data = JSON.parse(rows.rows[0]?.fc ?? '{"type":"FeatureCollection","features":[]}');
-    return new GeoJSONVT(data, { maxZoom: 14, indexMaxZoom: 5, tolerance: 1, extent: MVT_EXTENT, buffer: MVT_BUFFER });
+    const data = JSON.parse(rows.rows[0]?.fc ?? '{"type":"FeatureCollection","features":[]}') as { features: { id: number; m?: number[] }[] };
+    const measures: Measures = new Map();
+    for (const f of data.features) {
+      measures.set(f.id, { a: f.m![0], cx: f.m![1], cy: f.m![2] });
+      delete f.m;
+    }
+    // tolerance 0: no per-feature simplification (generaliseLayer does it, coherently); maxZoom =
+    // the grid's last zoom, so every zoom is cut from exact geometry; indexMaxZoom 0 pre-cuts only
+    // z0 and cuts deeper tiles on demand.
+    const vt = new GeoJSONVT(data as never, { maxZoom: MAX_ZOOM, indexMaxZoom: 0, tolerance: 0, extent: MVT_EXTENT, buffer: MVT_BUFFER });
+    return { vt, measures };
   }
 
-  async render(sources: TileLayerSource[], tile: TileCoord): Promise<Buffer> {
+  async render(sources: TileLayerSource[], tile: TileCoord): Promise<RenderedTile> {
     const layers: Record<string, { features: unknown[] }> = {};
+    const merged: Record<string, number> = {};
     for (const source of sources) {
-      const t = (await this.index(source)).getTile(tile.z, tile.x, tile.y);
-      if (t && t.features.length) layers[source.layerId] = t;
+      const index = await this.index(source);
+      const t = index.vt.getTile(tile.z, tile.x, tile.y) as { features: CutFeature[] } | null;
+      if (!t || !t.features.length) continue;
+      let features = t.features;
+      if (generalises(source.generalisation, tile.z)) {
+        const g = generaliseLayer(t.features, index.measures, source, tile);
+        features = g.features;
+        if (g.merged) merged[source.layerId] = g.merged;
+      }
+      if (features.length) layers[source.layerId] = { features };
     }
-    if (Object.keys(layers).length === 0) return Buffer.alloc(0);
-    return Buffer.from(vtpbf.fromGeojsonVt(layers as never, { version: 2, extent: MVT_EXTENT }));
+    if (Object.keys(layers).length === 0) return { body: Buffer.alloc(0), merged };
+    return { body: Buffer.from(vtpbf.fromGeojsonVt(layers as never, { version: 2, extent: MVT_EXTENT })), merged };
   }
 }

@@ -1,12 +1,15 @@
 /**
- * PostGIS engine: ST_AsMVT over an index-friendly envelope filter, as Martin does. The SQL per
- * layer shape is built once and cached; z/x/y, the layer id and the version are bound.
- * The envelope test uses the stored, GiST-indexed EPSG:3857 column, so no per-row transform.
+ * PostGIS engine: ST_AsMVT over an index-friendly envelope filter, as Martin does. z/x/y, the layer
+ * id and the version are bound. The envelope test uses the stored, GiST-indexed EPSG:3857 column,
+ * so no per-row transform. Below z14 the rules of generalisation.ts run in the same statement
+ * (pixel-grid snap, one-pixel squares, bulk parcels merged into pixel cells), and the statement also
+ * counts the parcels it merged.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { CELL_DRAWN_SHARE, generalises, MERCATOR_ORIGIN, MERGED_PROPERTY, pixelMetres } from './generalisation.js';
 import type { TileCoord } from './tile-math.js';
-import { MVT_BUFFER, MVT_EXTENT, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
+import { MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
 /** typed MVT values: numbers stay numbers; a value of the wrong JSON type is left out, not an error */
 function propertyValue(p: TileProperty): RawBuilder<unknown> {
@@ -17,8 +20,35 @@ function propertyValue(p: TileProperty): RawBuilder<unknown> {
   return sql`f.properties->>${p.name}`;
 }
 
-function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer }> {
-  const props = source.properties.map((p) => sql`${propertyValue(p)} as ${sql.id(p.name)}`);
+/** an SQL null of the column type propertyValue gives (the merged rectangles carry no attributes) */
+function propertyNull(p: TileProperty): RawBuilder<unknown> {
+  if (p.type === 'number' || p.type === 'integer') return sql`null::float8`;
+  if (p.type === 'boolean') return sql`null::boolean`;
+  return sql`null::text`;
+}
+
+/**
+ * f's EPSG:3857 geometry generalised at zoom z, never null for a feature (generalisation.ts):
+ * points as they are, lines snapped unless they collapse, polygons snapped or, when nothing with
+ * area is left, the one-pixel square under the bbox centre. Same float8 arithmetic as the JS rules.
+ */
+function keptGeometry(z: number): RawBuilder<unknown> {
+  const px = pixelMetres(z);
+  const o = MERCATOR_ORIGIN;
+  const cell = (lo: string, hi: string) =>
+    sql`floor(((${sql.raw(lo)}(f.geom_3857) + ${sql.raw(hi)}(f.geom_3857)) / 2 + ${o}::float8) / ${px}::float8)`;
+  const cx = cell('ST_XMin', 'ST_XMax');
+  const cy = cell('ST_YMin', 'ST_YMax');
+  const square = sql`ST_MakeEnvelope(${cx} * ${px}::float8 - ${o}::float8, ${cy} * ${px}::float8 - ${o}::float8,
+    (${cx} + 1) * ${px}::float8 - ${o}::float8, (${cy} + 1) * ${px}::float8 - ${o}::float8, 3857)`;
+  const snapped = sql`(select ST_SnapToGrid(f.geom_3857, ${-o}::float8, ${-o}::float8, ${px}::float8, ${px}::float8) as g)`;
+  return sql`case ST_Dimension(f.geom_3857) when 0 then f.geom_3857
+    when 1 then coalesce((select s.g from ${snapped} s where not ST_IsEmpty(s.g)), f.geom_3857)
+    else coalesce((select s.g from ${snapped} s where ST_Area(s.g) > 0), ${square}) end`;
+}
+
+function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
+  const props = source.properties.map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
   const visible = source.current
     ? sql`f.valid_to is null`
     : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
@@ -26,24 +56,66 @@ function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt:
   // The canonical shape (as Martin and docs/performance.md): envelopes inline, no CTE join, so the
   // planner sees constant envelopes and drives the GiST index on geom_3857 directly.
   const env = sql`ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int)`;
-  return sql<{ mvt: Buffer }>`
-    select ST_AsMVT(q, ${source.layerId}::text, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt from (
-      select f.id as mvt_id, f.fid ${props.length ? sql`, ${sql.join(props)}` : sql``},
-             ST_AsMVTGeom(f.geom_3857, ${env}, ${MVT_EXTENT}::int, ${MVT_BUFFER}::int, true) as geom
+  const where = sql`f.layer_id = ${source.layerId} and ${visible}
+        and f.geom_3857 && ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8)`;
+  const mvtGeom = (g: RawBuilder<unknown>) => sql`ST_AsMVTGeom(${g}, ${env}, ${MVT_EXTENT}::int, ${MVT_BUFFER}::int, true)`;
+  const layerName = sql`${source.layerId}::text`;
+  if (!generalises(source.generalisation, z) || source.generalisation !== 'bulk') {
+    const geom = generalises(source.generalisation, z) ? keptGeometry(z) : sql`f.geom_3857`;
+    return sql<{ mvt: Buffer; merged: number }>`
+      select ST_AsMVT(q, ${layerName}, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt, 0 as merged from (
+        select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, ${mvtGeom(geom)} as geom
+        from features f where ${where}
+      ) q`; // no "where geom is not null": a flattened subquery would clip every feature twice; ST_AsMVT skips nulls
+  }
+  // bulk: parcels of a pixel² or more are kept (as above); smaller ones are merged into pixel
+  // cells, drawn as runs along rows (gaps-and-islands) where they cover half a cell.
+  const px = pixelMetres(z);
+  const px2 = px * px;
+  const o = MERCATOR_ORIGIN;
+  const centre = (lo: string, hi: string) =>
+    sql`floor(((${sql.raw(lo)}(f.geom_3857) + ${sql.raw(hi)}(f.geom_3857)) / 2 + ${o}::float8) / ${px}::float8)`;
+  const nulls = source.properties.map((p) => sql`, ${propertyNull(p)}`);
+  return sql<{ mvt: Buffer | null; merged: number }>`
+    with f as materialized (
+      select f.id, f.fid, case when m.small then null else f.properties end as properties,
+             case when m.small then null else f.geom_3857 end as geom_3857,
+             case when m.small then ${centre('ST_XMin', 'ST_XMax')} end as col,
+             case when m.small then ${centre('ST_YMin', 'ST_YMax')} end as row,
+             m.apx
       from features f
-      where f.layer_id = ${source.layerId} and ${visible}
-        and f.geom_3857 && ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8)
-    ) q`; // no "where geom is not null": a flattened subquery would clip every feature twice; ST_AsMVT skips nulls
+      cross join lateral (select ST_Area(f.geom_3857) / ${px2}::float8 as apx) a
+      cross join lateral (select a.apx, ST_Dimension(f.geom_3857) = 2 and a.apx < 1 as small) m
+      where ${where}
+    )
+    select ST_AsMVT(q, ${layerName}, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt, (select count(*) from f where f.col is not null)::int as merged from (
+      select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, null::boolean as ${sql.id(MERGED_PROPERTY)}, ${mvtGeom(keptGeometry(z))} as geom
+      from f where f.col is null
+      union all
+      select null::bigint, null::text ${sql.join(nulls, sql``)}, true,
+        ${mvtGeom(sql`ST_MakeEnvelope(r.c0 * ${px}::float8 - ${o}::float8, r.row * ${px}::float8 - ${o}::float8,
+          (r.c1 + 1) * ${px}::float8 - ${o}::float8, (r.row + 1) * ${px}::float8 - ${o}::float8, 3857)`)}
+      from (select row, min(col) as c0, max(col) as c1 from (
+              select col, row, col - row_number() over (partition by row order by col) as run from (
+                select col, row from f where col is not null group by col, row having sum(apx) >= ${CELL_DRAWN_SHARE}::float8) cells) runs
+            group by row, run) r
+    ) q`;
 }
 
 export class PostgisTileEngine implements TileEngine {
   readonly name = 'postgis' as const;
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async render(sources: TileLayerSource[], tile: TileCoord): Promise<Buffer> {
+  async render(sources: TileLayerSource[], tile: TileCoord): Promise<RenderedTile> {
     // ST_AsMVT layers concatenate into one valid tile (MVT is a repeated `layers` field).
     const parts = await Promise.all(sources.map((s) => layerQuery(s, tile).execute(this.db)));
-    const buffers = parts.map((r) => r.rows[0]?.mvt).filter((b): b is Buffer => Boolean(b && b.length));
-    return buffers.length === 1 ? Buffer.from(buffers[0]) : Buffer.concat(buffers);
+    const buffers: Buffer[] = [];
+    const merged: Record<string, number> = {};
+    parts.forEach((r, i) => {
+      const row = r.rows[0];
+      if (row?.mvt && row.mvt.length) buffers.push(row.mvt);
+      if (row?.merged) merged[sources[i].layerId] = row.merged;
+    });
+    return { body: buffers.length === 1 ? Buffer.from(buffers[0]) : Buffer.concat(buffers), merged };
   }
 }

@@ -14,10 +14,15 @@ import { tileJson } from './tilejson.js';
 
 const MVT = 'application/vnd.mapbox-vector-tile';
 
+/** the entity tags of an If-None-Match list (a tag may itself contain commas: "a@1,b@2") */
+function etagList(header: string): string[] {
+  return header.match(/(W\/)?"[^"]*"|\*/g) ?? [];
+}
+
 function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
   reply.header('etag', etag);
   const inm = request.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+  if (inm && etagList(inm).some((t) => t === etag || t === '*')) {
     reply.status(304).send();
     return true;
   }
@@ -77,10 +82,30 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
   });
 }
 
+/** Accept-Encoding names gzip, with no q=0 */
+function acceptsGzip(request: FastifyRequest): boolean {
+  const ae = request.headers['accept-encoding'];
+  if (typeof ae !== 'string') return false;
+  return ae.split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return coding === 'gzip' && (!q || Number(q.slice(2)) > 0);
+  });
+}
+
 function sendTile(request: FastifyRequest, reply: FastifyReply, t: Awaited<ReturnType<TileService['tile']>>) {
   reply.header('x-tile-engine', t.engine).header('x-tile-cache', t.cached ? 'hit' : 'miss');
+  if (t.generalised) reply.header('x-tile-generalised', t.generalised);
+  if (t.merged) reply.header('x-tile-merged', t.merged);
   reply.header('cache-control', t.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=30, must-revalidate');
-  if (notModified(request, reply, `"${t.stamp}"`)) return reply;
+  reply.header('vary', 'accept-encoding');
+  // Either representation's ETag revalidates: both are the same tile.
+  const gzip = t.gzip && acceptsGzip(request) ? t.gzip : null;
+  const inm = request.headers['if-none-match'];
+  const etag = gzip ? `"${t.stamp}+gzip"` : `"${t.stamp}"`;
+  reply.header('etag', etag);
+  if (inm && etagList(inm).some((v) => v === `"${t.stamp}"` || v === `"${t.stamp}+gzip"` || v === '*')) return reply.status(304).send();
   if (t.body.length === 0) return reply.status(204).send();
-  return reply.type(MVT).send(t.body);
+  if (gzip) reply.header('content-encoding', 'gzip');
+  return reply.type(MVT).send(gzip ?? t.body);
 }

@@ -17,9 +17,17 @@ const tileBytes = new client.Histogram({
   registers: [registry],
 });
 
+const mergedFeatures = new client.Counter({
+  name: 'tile_features_merged_total',
+  help: 'Sub-pixel parcels of bulk layers merged into pixel cells in built tiles (low-zoom generalisation)',
+  labelNames: ['layer', 'zoom'],
+  registers: [registry],
+});
+
 export const tileMetrics = {
-  observe(layer: string, zoom: number, engine: string, ms: number, bytes: number): void {
+  observe(layer: string, zoom: number, engine: string, ms: number, bytes: number, merged: Record<string, number> = {}): void {
     buildSeconds.observe({ layer, zoom: String(zoom), engine }, ms / 1000);
     tileBytes.observe({ layer, zoom: String(zoom) }, bytes);
+    for (const [id, n] of Object.entries(merged)) mergedFeatures.inc({ layer: id, zoom: String(zoom) }, n);
   },
 };

@@ -3,12 +3,14 @@
  * the layer versions it was drawn from, so a write (new version) can never be answered from a
  * stale cache entry — on this instance or any other sharing the database.
  */
+import zlib from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { GeojsonVtTileEngine } from './engine-geojsonvt.js';
+import { DEFAULT_POLICY, generalises, type GeneralisationPolicy } from './generalisation.js';
 import { PostgisTileEngine } from './engine-postgis.js';
 import { tileMetrics } from './tile-metrics.js';
 import type { TileCoord } from './tile-math.js';
@@ -29,15 +31,34 @@ export interface TileResult {
   immutable: boolean;
   engine: string;
   cached: boolean;
+  /** X-Tile-Generalised: "layer=policy,…" for the layers generalised in this tile (below z14); null when exact */
+  generalised: string | null;
+  /** X-Tile-Merged: "layer=count,…" sub-pixel parcels of bulk layers merged into pixel cells; null when none */
+  merged: string | null;
+  /** the body gzip-compressed, when the cache has it */
+  gzip?: Buffer;
 }
+
+/** what the LRU keeps per tile */
+interface CachedTile {
+  body: Buffer;
+  /** the body gzip-compressed, once compressed (off the request path): served to clients that accept it */
+  gzip?: Buffer;
+  generalised: string | null;
+  merged: string | null;
+}
+
+/** tiles smaller than this are not worth compressing */
+const GZIP_MIN_BYTES = 1024;
 
 const LAYER_ID = /^[a-z][a-z0-9-]{1,62}$/;
 
 export class TileService {
   readonly primary: TileEngine;
   readonly memory: GeojsonVtTileEngine;
-  private readonly cache: LRUCache<string, Buffer>;
+  private readonly cache: LRUCache<string, CachedTile>;
   private readonly postgisMinZoom: number;
+  private readonly cacheBytes: number;
 
   constructor(
     private readonly db: Db,
@@ -48,7 +69,8 @@ export class TileService {
     this.postgisMinZoom = options.postgisMinZoom ?? 0;
     // cacheBytes 0 turns the cache off (benchmarks of the uncached path); lru-cache needs maxSize ≥ 1.
     const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
-    this.cache = new LRUCache({ maxSize: Math.max(1, cacheBytes), sizeCalculation: (b, k) => (cacheBytes === 0 ? 2 : b.length + k.length + 64) });
+    this.cacheBytes = cacheBytes;
+    this.cache = new LRUCache({ maxSize: Math.max(1, cacheBytes), sizeCalculation: (t, k) => (cacheBytes === 0 ? 2 : t.body.length + (t.gzip?.length ?? 0) + k.length + 128) });
   }
 
   engineFor(z: number): TileEngine {
@@ -65,8 +87,9 @@ export class TileService {
 
   /** versions: "3" or "3.1.5" (one per layer, in order) from ?v= or ?version= */
   async sources(layerIds: string[], versions?: string): Promise<TileLayerSource[]> {
-    const rows = await sql<{ id: string; version: number; attributes: AttributeDef[] }>`
-      select id, version, attributes from layers where id = any(${layerIds}::text[])`.execute(this.db.kysely);
+    const rows = await sql<{ id: string; version: number; attributes: AttributeDef[]; policy: GeneralisationPolicy | null }>`
+      select l.id, l.version, l.attributes, g.policy from layers l left join tile_generalisation g on g.layer_id = l.id
+      where l.id = any(${layerIds}::text[])`.execute(this.db.kysely);
     const requested = versions?.split('.');
     if (requested && (requested.length !== layerIds.length || requested.some((v) => !/^\d{1,9}$/.test(v)))) {
       throw new BadRequestError(`版本参数应为每个图层一个整数，以"."分隔 (v must be one integer per layer, "." separated)`, { parameter: 'v' });
@@ -83,6 +106,7 @@ export class TileService {
         version,
         current: version === row.version,
         properties: row.attributes.filter((a) => !RESERVED_TILE_PROPERTIES.has(a.name)).map((a) => ({ name: a.name, type: a.type })),
+        generalisation: row.policy ?? DEFAULT_POLICY,
       };
     });
   }
@@ -93,17 +117,32 @@ export class TileService {
     if (versions) {
       const stamp = layerIds.map((id, i) => `${id}@${versions.split('.')[i]}`).join(',');
       const hit = this.cache.get(`${stamp}/${tile.z}/${tile.x}/${tile.y}`);
-      if (hit) return { body: hit, stamp, immutable: true, engine: engine.name, cached: true };
+      if (hit) return { ...hit, stamp, immutable: true, engine: engine.name, cached: true };
     }
     const sources = await this.sources(layerIds, versions);
     const stamp = sources.map((s) => `${s.layerId}@${s.version}`).join(',');
     const key = `${stamp}/${tile.z}/${tile.x}/${tile.y}`;
     const hit = this.cache.get(key);
-    if (hit) return { body: hit, stamp, immutable: Boolean(versions), engine: engine.name, cached: true };
+    if (hit) return { ...hit, stamp, immutable: Boolean(versions), engine: engine.name, cached: true };
     const started = performance.now();
-    const body = await engine.render(sources, tile);
-    tileMetrics.observe(layerIds.join(','), tile.z, engine.name, performance.now() - started, body.length);
-    this.cache.set(key, body);
-    return { body, stamp, immutable: Boolean(versions), engine: engine.name, cached: false };
+    const rendered = await engine.render(sources, tile);
+    const generalisedLayers = sources.filter((s) => generalises(s.generalisation, tile.z));
+    const entry: CachedTile = {
+      body: rendered.body,
+      generalised: generalisedLayers.length ? generalisedLayers.map((s) => `${s.layerId}=${s.generalisation}`).join(',') : null,
+      merged: Object.keys(rendered.merged).length ? Object.entries(rendered.merged).map(([id, n]) => `${id}=${n}`).join(',') : null,
+    };
+    tileMetrics.observe(layerIds.join(','), tile.z, engine.name, performance.now() - started, rendered.body.length, rendered.merged);
+    this.cache.set(key, entry);
+    if (this.cacheBytes > 0 && entry.body.length >= GZIP_MIN_BYTES) {
+      // Compressed once, in libuv's thread pool, while this response goes out uncompressed; then
+      // re-set so the LRU counts the extra bytes (and not if the entry was evicted meanwhile).
+      zlib.gzip(entry.body, { level: 6 }, (err, gz) => {
+        if (err || gz.length >= entry.body.length || this.cache.get(key) !== entry) return;
+        entry.gzip = gz;
+        this.cache.set(key, entry);
+      });
+    }
+    return { ...entry, stamp, immutable: Boolean(versions), engine: engine.name, cached: false };
   }
 }

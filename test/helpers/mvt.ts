@@ -7,6 +7,8 @@ export interface DecodedFeature {
   properties: Record<string, unknown>;
   type: number;
   rings: number;
+  /** rings (or line parts, or points) in tile units */
+  geometry: [number, number][][];
 }
 
 export function decodeTile(body: Buffer | Uint8Array): Record<string, { extent: number; features: DecodedFeature[] }> {
@@ -16,7 +18,8 @@ export function decodeTile(body: Buffer | Uint8Array): Record<string, { extent: 
     const features: DecodedFeature[] = [];
     for (let i = 0; i < layer.length; i++) {
       const f = layer.feature(i);
-      features.push({ id: f.id, properties: { ...f.properties }, type: f.type, rings: f.loadGeometry().length });
+      const geometry = f.loadGeometry().map((ring) => ring.map((p) => [p.x, p.y] as [number, number]));
+      features.push({ id: f.id, properties: { ...f.properties }, type: f.type, rings: geometry.length, geometry });
     }
     out[name] = { extent: layer.extent, features };
   }

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,26 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     expect(again.statusCode).toBe(304);
   });
 
+  it('a cached tile goes gzip-compressed to a client that accepts it; either ETag revalidates', async () => {
+    const url = tileUrl('permanent-farmland,admin-county', tileAt(125.7, 44.5, 8), '?v=1.1');
+    const identity = await app.inject(url);
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.headers.vary).toBe('accept-encoding');
+    let gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    for (let i = 0; i < 50 && !gz.headers['content-encoding']; i++) {
+      await new Promise((r) => setTimeout(r, 20)); // compressed off the request path
+      gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    }
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.rawPayload.length).toBeLessThan(identity.rawPayload.length);
+    expect(zlib.gunzipSync(gz.rawPayload).equals(identity.rawPayload)).toBe(true);
+    expect(gz.headers.etag).not.toBe(identity.headers.etag);
+    expect((await app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
+    for (const etag of [identity.headers.etag, gz.headers.etag]) {
+      expect((await app.inject({ url, headers: { 'if-none-match': etag as string, 'accept-encoding': 'gzip' } })).statusCode).toBe(304);
+    }
+  });
+
   it('a write changes the tile at once, and ?version= still draws the old one', async () => {
     const before = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
     const etagBefore = (await app.inject(tileUrl('permanent-farmland', z10))).headers.etag;
@@ -152,8 +173,8 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     const pg = new PostgisTileEngine(db.kysely);
     const mem = new GeojsonVtTileEngine(db.kysely);
     for (const t of [tileAt(125.65, 44.45, 8), z10, tileAt(125.61, 44.41, 12), tileAt(125.61, 44.41, 14)]) {
-      const a = decodeTile(await pg.render(sources, t));
-      const b = decodeTile(await mem.render(sources, t));
+      const a = decodeTile((await pg.render(sources, t)).body);
+      const b = decodeTile((await mem.render(sources, t)).body);
       expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
       for (const name of Object.keys(a)) {
         const key = (f: { properties: Record<string, unknown>; id: number | undefined }) => JSON.stringify([f.id, f.properties]);
