@@ -1,14 +1,16 @@
 /**
- * Conflict-check benchmark: a 10 km² and a 100 km² block (GK zone 42 squares centred near the
- * county seat) through runCheck (the service function: parse, repair, all rules, store), against
- * (1) the seeded Dehui dataset and (2) the same with permanent-farmland replaced by ~200 000
- * generated parcels. Baseline, same run: the bare PostGIS overlap query (GiST && + ST_Intersects,
- * per-layer sum of ST_Area(ST_Intersection(…)::geography)) over the same layers. Prints p50/p95 and
- * the ratio service / baseline.
+ * Conflict-check benchmark: a 10 km² and a 100 km² block (GK zone 42 squares centred in farmland
+ * country south-east of the county seat) through runCheck (the service function: parse, repair,
+ * all rules, store), against (1) the seeded Dehui dataset and (2) the same with permanent-farmland
+ * replaced by ~200 000 generated parcels. Baseline, same run: the bare PostGIS overlap query
+ * (GiST && + ST_Intersects, per-layer sum of ST_Area(ST_Intersection(…)::geography)) over every
+ * layer an overlap rule reads; beside it the same query over only the layers whose rules apply
+ * to the benchmark's check (mining 建筑用砂). Prints p50/p95 and the ratios, the time the declared
+ * coverages took to verify (once per layer version, coverage.ts), and the plan audit.
  *
- *   npm run bench:checks                      # embedded PGlite (fresh temp directory)
- *   DATABASE_URL=postgres://… npm run bench:checks   # a throw-away database on that server
- *   PARCELS=50000 RUNS=5 npm run bench:checks
+ *   DATABASE_URL=postgres://… npm run bench:checks                # throw-away databases on that server
+ *   DATABASE_URL=postgres://… BENCH_REUSE=1 npm run bench:checks  # keep dehui_bench_checks_{seeded,parcels}
+ *   PARCELS=50000 RUNS=5 npm run bench:checks                     # embedded PGlite (fresh temp directories)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +21,9 @@ import { generateFarmlandParcels } from './dataset/farmland.ts';
 import { percentile, time } from './lib.ts';
 import { parseCheckRequest } from '../server/checks/check-request.ts';
 import { runCheck } from '../server/checks/check-service.ts';
-import { RULES } from '../server/checks/rules.ts';
+import { runPlanAudit } from '../server/checks/plan-audit.ts';
+import { RULES, ruleApplies } from '../server/checks/rules.ts';
+import { verifyDeclaredCoverage } from '../server/checks/coverage.ts';
 import { connect, type Db } from '../server/db/connect.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { lonLatToGaussKruger } from '../server/ingest/gauss-kruger.ts';
@@ -30,20 +34,23 @@ const RUNS = Number(process.env.RUNS ?? 10);
 const PARCELS = Number(process.env.PARCELS ?? 200_000);
 const CENTRE = lonLatToGaussKruger(125.75, 44.45, 42, true); // farmland country south-east of the seat
 
-async function openDb(): Promise<{ db: Db; cleanup: () => Promise<void> }> {
+async function openDb(suffix: string): Promise<{ db: Db; reused: boolean; cleanup: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-checks-'));
     const db = await connect({ databaseUrl: null, dataDir: dir, statementTimeoutMs: 600_000 });
-    return { db, cleanup: async () => { await db.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+    return { db, reused: false, cleanup: async () => { await db.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
   }
-  const name = `dehui_bench_checks_${process.pid}`;
-  const admin = async (text: string) => { const c = new pg.Client({ connectionString: url }); await c.connect(); await c.query(text); await c.end(); };
-  await admin(`create database "${name}"`);
+  // BENCH_REUSE=1 keeps the databases between runs (writing 200k parcels takes minutes); else throw-away ones.
+  const reuse = process.env.BENCH_REUSE === '1';
+  const name = reuse ? `dehui_bench_checks_${suffix}` : `dehui_bench_checks_${suffix}_${process.pid}`;
+  const admin = async (text: string) => { const c = new pg.Client({ connectionString: url }); await c.connect(); const r = await c.query(text); await c.end(); return r; };
+  const exists = Boolean((await admin(`select 1 from pg_database where datname = '${name}'`)).rowCount);
+  if (!exists) await admin(`create database "${name}"`);
   const u = new URL(url);
   u.pathname = `/${name}`;
   const db = await connect({ databaseUrl: u.toString(), dataDir: '', statementTimeoutMs: 600_000 });
-  return { db, cleanup: async () => { await db.close(); await admin(`drop database if exists "${name}" with (force)`); } };
+  return { db, reused: exists, cleanup: async () => { await db.close(); if (!reuse) await admin(`drop database if exists "${name}" with (force)`); } };
 }
 
 /** A square of `km2` km² in GK zone 42 (EPSG:4530), as GeoJSON. */
@@ -54,13 +61,15 @@ function square(km2: number) {
 }
 
 const overlapLayers = [...new Set(RULES.flatMap((r) => (r.kind === 'overlap' ? [r.layer] : [])))];
+/** only the overlap layers whose rules apply to the benchmark's check (mining, 建筑用砂): a stricter baseline, printed beside */
+const appliedLayers = [...new Set(RULES.flatMap((r) => (r.kind === 'overlap' && ruleApplies(r, 'mining', '建筑用砂') ? [r.layer] : [])))];
 
 /** The bare overlap query: what any GIS would run, without rules, unions, containment or storage. */
-async function rawOverlap(db: Db, geometry: object): Promise<number> {
+async function rawOverlap(db: Db, geometry: object, layers = overlapLayers): Promise<number> {
   const r = await sql<{ layer_id: string; area: number }>`
     with b as (select ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4530), 4490) as g)
     select f.layer_id, sum(ST_Area(ST_Intersection(f.geom, b.g)::geography)) as area
-    from features f, b where f.layer_id in (${sql.join(overlapLayers)}) and f.valid_to is null and f.geom && b.g and ST_Intersects(f.geom, b.g)
+    from features f, b where f.layer_id in (${sql.join(layers)}) and f.valid_to is null and f.geom && b.g and ST_Intersects(f.geom, b.g)
     group by f.layer_id`.execute(db.kysely);
   return r.rows.length;
 }
@@ -71,18 +80,27 @@ async function measure(db: Db, label: string): Promise<void> {
     const input = parseCheckRequest({ geometry, crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' });
     const svc: number[] = [];
     const raw: number[] = [];
+    const strict: number[] = [];
     let findings = '';
     for (let i = 0; i < RUNS + 1; i++) {
-      const [report, ms] = await time(() => runCheck(db.kysely, input, { actor: 'bench', role: 'planner', maxVertices: 200_000 }));
+      const [report, ms] = await time(() => runCheck(db.kysely, input, { actor: 'bench', role: 'planner', maxVertices: 200_000, verifyCoverage: 'off' }));
       const [, rawMs] = await time(() => rawOverlap(db, geometry));
-      if (i === 0) { findings = report.findings.map((f) => `${f.ruleId}:${f.featureCount}`).join(' '); continue; } // warm-up
+      const [, strictMs] = await time(() => rawOverlap(db, geometry, appliedLayers));
+      if (i === 0) { findings = report.findings.map((f) => `${f.ruleId}:${f.featureCount}:${f.area?.m2 ?? ''}`).join(' '); continue; } // warm-up
       svc.push(ms);
       raw.push(rawMs);
+      strict.push(strictMs);
     }
-    const [s50, s95, r50, r95] = [percentile(svc, 50), percentile(svc, 95), percentile(raw, 50), percentile(raw, 95)];
-    console.log(`${label.padEnd(28)} ${String(km2).padStart(4)} km²  service p50 ${s50.toFixed(0).padStart(6)} ms p95 ${s95.toFixed(0).padStart(6)} ms | raw p50 ${r50.toFixed(0).padStart(6)} ms p95 ${r95.toFixed(0).padStart(6)} ms | ratio p50 ${(s50 / r50).toFixed(2)}`);
-    console.log(`${''.padEnd(35)} findings: ${findings}`);
+    const [s50, s95, r50, r95, t50] = [percentile(svc, 50), percentile(svc, 95), percentile(raw, 50), percentile(raw, 95), percentile(strict, 50)];
+    console.log(`${label.padEnd(28)} ${String(km2).padStart(4)} km²  service p50 ${s50.toFixed(1).padStart(7)} ms p95 ${s95.toFixed(1).padStart(7)} ms | raw p50 ${r50.toFixed(1).padStart(7)} ms p95 ${r95.toFixed(1).padStart(7)} ms | ratio p50 ${(s50 / r50).toFixed(2)} | raw on the applied layers only p50 ${t50.toFixed(1)} ms, ratio ${(s50 / t50).toFixed(2)}`);
+    console.log(`${''.padEnd(35)} findings (rule:features:m²): ${findings}`);
   }
+}
+
+/** Verify the declared coverages once per layer version (what the first check after an update starts in the background). */
+async function coverage(db: Db, label: string): Promise<void> {
+  const [verdicts, ms] = await time(() => verifyDeclaredCoverage(db.kysely));
+  console.log(`${label.padEnd(28)} coverage verified in ${(ms / 1000).toFixed(1)} s: ${verdicts.map((v) => `${v.layer} ${v.disjoint ? 'disjoint' : `overlaps ${v.overlapPairs} pairs`} (${(v.ms / 1000).toFixed(1)} s)`).join(', ')}`);
 }
 
 /** Replace permanent-farmland; parcels PostGIS finds invalid (the generator's rare self-intersections at this density) are dropped first. */
@@ -99,21 +117,54 @@ async function writeValid(db: Db, parcels: ReturnType<typeof generateFarmlandPar
   return features.length;
 }
 
+async function seeded(db: Db): Promise<void> {
+  await migrate(db);
+  const dataset = fs.existsSync(path.join(DEHUI_DATASET_DIR, 'layers.json')) ? DEHUI_DATASET_DIR : path.resolve('test/fixtures/checks');
+  const seed = await seedDataset(db.kysely, dataset, 'bench');
+  if (seed.seeded) console.log(`${db.kind}: seeded ${seed.features} features from ${path.relative(process.cwd(), dataset)} in ${(seed.ms / 1000).toFixed(1)} s`);
+}
+
+/** The plan audit of the whole dataset (goal < 10 s). */
+async function audit(db: Db, label: string): Promise<void> {
+  const times: number[] = [];
+  let summary = '';
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    const [report, ms] = await time(() => runPlanAudit(db.kysely));
+    times.push(ms);
+    summary = `${report.summary.features} features, ${JSON.stringify(report.summary.byVerdict)}`;
+  }
+  console.log(`${label.padEnd(28)} plan audit p50 ${percentile(times, 50).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}): ${summary}`);
+}
+
 async function main(): Promise<void> {
-  const { db, cleanup } = await openDb();
+  console.log(`${RUNS} runs per case (after one warm-up)`);
+  const a = await openDb('seeded');
   try {
-    await migrate(db);
-    const dataset = fs.existsSync(path.join(DEHUI_DATASET_DIR, 'layers.json')) ? DEHUI_DATASET_DIR : path.resolve('test/fixtures/checks');
-    const seeded = await seedDataset(db.kysely, dataset, 'bench');
-    console.log(`${db.kind}: seeded ${seeded.features} features from ${path.relative(process.cwd(), dataset)} in ${(seeded.ms / 1000).toFixed(1)} s; ${RUNS} runs per case`);
-    await measure(db, 'seeded dataset');
-    const [parcels, genMs] = await time(async () => generateFarmlandParcels(PARCELS, 20210101));
-    const [written, writeMs] = await time(() => writeValid(db, parcels));
-    await sql`analyze features`.execute(db.kysely);
-    console.log(`permanent-farmland replaced by ${written} parcels (generated ${(genMs / 1000).toFixed(1)} s, written ${(writeMs / 1000).toFixed(1)} s)`);
-    await measure(db, `farmland ${written} parcels`);
+    await seeded(a.db);
+    await sql`analyze features`.execute(a.db.kysely);
+    await coverage(a.db, 'seeded dataset');
+    await measure(a.db, 'seeded dataset');
+    await audit(a.db, 'seeded dataset');
   } finally {
-    await cleanup();
+    await a.cleanup();
+  }
+  const b = await openDb('parcels');
+  try {
+    await seeded(b.db);
+    const current = await sql<{ n: number }>`select count(*)::int as n from features where layer_id = 'permanent-farmland' and valid_to is null`.execute(b.db.kysely);
+    let written = current.rows[0].n;
+    if (written < PARCELS * 0.9) {
+      const [parcels, genMs] = await time(async () => generateFarmlandParcels(PARCELS, 20210101));
+      let writeMs: number;
+      [written, writeMs] = await time(() => writeValid(b.db, parcels));
+      console.log(`permanent-farmland replaced by ${written} parcels (generated ${(genMs / 1000).toFixed(1)} s, written ${(writeMs / 1000).toFixed(1)} s)`);
+    } else console.log(`reusing permanent-farmland of ${written} parcels`);
+    await sql`analyze features`.execute(b.db.kysely);
+    await coverage(b.db, `farmland ${written} parcels`);
+    await measure(b.db, `farmland ${written} parcels`);
+    await audit(b.db, `farmland ${written} parcels`);
+  } finally {
+    await b.cleanup();
   }
 }
 

@@ -64,8 +64,13 @@ async function prepareTemplates(): Promise<void> {
     // One builder at a time per cluster: a second run waits, then finds the templates ready.
     await admin.query('select pg_advisory_lock(4220190)');
     try {
-      // Templates of earlier fingerprints are stale: drop them so they do not pile up.
-      const stale = await admin.query(`select datname from pg_database where datname like 'dehui_tpl_%' and datname not like $1`, [`%_${fingerprint}`]);
+      // Templates of other fingerprints are dropped so they do not pile up — but not the newest few:
+      // runs from other checkouts (other migrations) may be using them right now. OIDs grow with creation.
+      const stale = await admin.query(
+        `select datname from pg_database where datname like 'dehui_tpl_%' and datname not like $1
+         order by oid desc offset 8`,
+        [`%_${fingerprint}`],
+      );
       for (const row of stale.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
       for (const name of TEMPLATES) {
         const database = pgTemplateDatabase(name, fingerprint);

@@ -13,6 +13,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { type InputProblem, UnprocessableError } from '../errors.js';
 import { JILIN_BOUNDS } from '../ingest/gauss-kruger.js';
+import { areaSql } from './areas.js';
 import type { SourceGeometry } from './input-geometry.js';
 
 export interface Block {
@@ -37,22 +38,22 @@ function toCgcs2000(src: SourceGeometry, g: RawBuilder<unknown>): RawBuilder<unk
   return sql`ST_Transform(${g}, 4490)`;
 }
 
-export async function buildBlock(db: Kysely<Schema>, src: SourceGeometry): Promise<Block> {
+/**
+ * `also`: an expression the caller wants from the same round trip (runCheck: the layers' state
+ * and the transaction's settings), returned as `also`.
+ */
+export async function buildBlock<T = unknown>(db: Kysely<Schema>, src: SourceGeometry, also?: RawBuilder<T>): Promise<Block & { also: T | null }> {
   const warnings: InputProblem[] = [...src.warnings];
-  const g = sourceExpr(src);
-  const validity = await sql<{ valid: boolean; reason: string | null; x: number | null; y: number | null }>`
-    select d.valid, d.reason, ST_X(d.location) as x, ST_Y(d.location) as y
-    from (select (ST_IsValidDetail(${g})).*) d`.execute(db);
-  const v = validity.rows[0];
-  if (!v.valid) warnings.push(repairWarning(src, v.reason ?? 'invalid', v.x, v.y));
-
-  // Repair in the source CRS (where the block was drawn), keep only areal parts, then transform.
-  // Areas: ST_Segmentize to 0.0001° (~10 m) first, see areas.ts.
-  const repaired = v.valid ? g : sql`ST_CollectionExtract(ST_MakeValid(${g}), 3)`;
-  const result = await sql<{ ewkb: string | null; area: number | null; xmin: number; ymin: number; xmax: number; ymax: number }>`
-    select ST_AsHexEWKB(b) as ewkb, ST_Area(ST_Segmentize(b, 0.0001)::geography) as area, ST_XMin(b) as xmin, ST_YMin(b) as ymin, ST_XMax(b) as xmax, ST_YMax(b) as ymax
-    from (select ST_Multi(${toCgcs2000(src, repaired)}) as b) t`.execute(db);
+  // One statement: validity (with where), repair in the source CRS (where the block was drawn,
+  // only when invalid; areal parts kept), transform, area (areas.ts).
+  const result = await sql<{ valid: boolean; reason: string | null; x: number | null; y: number | null; ewkb: string | null; area: number | null; xmin: number; ymin: number; xmax: number; ymax: number; also: T | null }>`
+    select ${also ?? sql`null`} as also, d.valid, d.reason, ST_X(d.location) as x, ST_Y(d.location) as y,
+           ST_AsHexEWKB(t.b) as ewkb, ${areaSql(sql.ref('t.b'))} as area, ST_XMin(t.b) as xmin, ST_YMin(t.b) as ymin, ST_XMax(t.b) as xmax, ST_YMax(t.b) as ymax
+    from (select ${sourceExpr(src)} as g) s
+    cross join lateral (select (ST_IsValidDetail(s.g)).*) d
+    cross join lateral (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ST_CollectionExtract(ST_MakeValid(s.g), 3) end)`)}) as b) t`.execute(db);
   const row = result.rows[0];
+  if (!row.valid) warnings.push(repairWarning(src, row.reason ?? 'invalid', row.x, row.y));
   if (!row.ewkb || !row.area || row.area <= 0) {
     const message = '区块没有面积（空几何或修复后无面） (the block has no area, even after repair)';
     throw new UnprocessableError(message, { problems: [{ field: src.format === 'txt' ? '地块坐标' : 'geometry', severity: 'error', message }] });
@@ -66,7 +67,7 @@ export async function buildBlock(db: Kysely<Schema>, src: SourceGeometry): Promi
       message: `区块位于吉林省以外（约 ${((bbox[1] + bbox[3]) / 2).toFixed(3)}°N ${((bbox[0] + bbox[2]) / 2).toFixed(3)}°E），请核对坐标系、带号和X/Y顺序 (the block lies outside Jilin: check crs, zone and axis order)`,
     });
   }
-  return { ewkb: row.ewkb, areaM2: row.area, bbox, warnings, repaired: !v.valid };
+  return { ewkb: row.ewkb, areaM2: row.area, bbox, warnings, repaired: !row.valid, also: row.also };
 }
 
 function repairWarning(src: SourceGeometry, reason: string, x: number | null, y: number | null): InputProblem {

@@ -17,7 +17,7 @@ export interface CheckReport {
   mineral: string;
   scale: { value: number; unit: string } | null;
   input: {
-    format: 'geojson' | 'txt';
+    format: 'geojson' | 'txt' | 'shapefile';
     crs: string;
     vertexCount: number;
     repaired: boolean;

@@ -16,10 +16,30 @@ export interface CheckRequestBody {
   crs?: unknown;
 }
 
-/** Where the block comes from: GeoJSON (in `srid`) or a boundary-coordinate TXT (text or file bytes). */
+/**
+ * Where the block comes from: GeoJSON (in `srid`), a boundary-coordinate TXT (text or file
+ * bytes), or a zipped shapefile (read by shapefile-block.ts into the GeoJSON form, with the CRS
+ * its .prj names, or `crs` when the request gives one).
+ */
 export type BlockSource =
-  | { kind: 'geojson'; geometry: unknown; srid: number }
-  | { kind: 'txt'; content: string | Uint8Array; fileName?: string };
+  | {
+      kind: 'geojson';
+      geometry: unknown;
+      srid: number;
+      /** set when the polygons were read from a shapefile */
+      format?: 'shapefile';
+      projString?: string;
+      crsLabel?: string;
+      warnings?: import('../errors.js').InputProblem[];
+      encoding?: string | null;
+    }
+  | { kind: 'txt'; content: string | Uint8Array; fileName?: string }
+  | { kind: 'shapefile'; bytes: Uint8Array; fileName?: string; crs?: number };
+
+/** A zip archive starts with a local file header "PK\x03\x04" (or is an empty archive "PK\x05\x06"). */
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
 
 export interface CheckInput {
   source: BlockSource;
@@ -87,8 +107,14 @@ export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8A
     throw new BadRequestError('coordinates 应为坐标文件文本 (coordinates must be the TXT as text)', { parameter: 'coordinates' });
   }
   const srid = parseCrs(body.crs);
+  if (file && /\.(shp|shx|dbf|prj|cpg)$/i.test(file.fileName ?? '')) {
+    throw new BadRequestError('请将 Shapefile 的 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩为 zip 后上传 (upload the shapefile as one zip of .shp, .shx, .dbf, .prj)', { parameter: 'file' });
+  }
+  const zipped = file ? isZip(file.bytes) || /\.zip$/i.test(file.fileName ?? '') : false;
   const source: BlockSource = file
-    ? { kind: 'txt', content: file.bytes, fileName: file.fileName }
+    ? zipped
+      ? { kind: 'shapefile', bytes: file.bytes, fileName: file.fileName, ...(body.crs !== undefined && body.crs !== null && body.crs !== '' ? { crs: srid } : {}) }
+      : { kind: 'txt', content: file.bytes, fileName: file.fileName }
     : given[1]
       ? { kind: 'txt', content: body.coordinates as string }
       : { kind: 'geojson', geometry: body.geometry, srid };

@@ -1,19 +1,26 @@
 /**
  * runCheck: one proposed block → one stored report. Reads (layer versions, overlaps) and the
- * insert happen in one transaction, REPEATABLE READ on PostgreSQL, so the versions named in the
+ * inserts happen in one transaction, REPEATABLE READ on PostgreSQL, so the versions named in the
  * report are the data the findings were computed from, and a failure stores nothing.
+ * Round trips: begin; block + layers (with their coverage verdicts) + JIT off; one spatial
+ * statement that also stores the findings' pieces; the report row; commit. JIT is off for the transaction: the
+ * high declared costs of PostGIS functions push the spatial statement over jit_above_cost, and
+ * compiling it took longer (~70 ms) than running it.
  */
 import crypto from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { areaFigures } from './areas.js';
 import { buildBlock } from './block-geometry.js';
 import type { CheckInput } from './check-request.js';
 import { ACTIVITY_LABELS, type CheckReport } from './check-report.js';
-import { insertCheck, type StoredPiece } from './check-store.js';
+import { insertCheck } from './check-store.js';
+import { verifyInBackground } from './coverage.js';
 import { readSourceGeometry } from './input-geometry.js';
+import { readShapefileBlock, shapefileLimits } from './shapefile-block.js';
+import type { IngestLimits } from '../ingest/ingest-limits.js';
 import { evaluateRules, ruleLayer, type LayerInfo } from './rule-evaluation.js';
-import { minimumScales, RULES, RULES_DOCUMENT, VERDICT_LABELS, worstVerdict, type MinimumScale, type Rule } from './rules.js';
+import { DISJOINT_LAYERS, minimumScales, RULES, RULES_DOCUMENT, VERDICT_LABELS, worstVerdict, type MinimumScale, type Rule } from './rules.js';
 
 export interface CheckOptions {
   actor: string;
@@ -23,27 +30,63 @@ export interface CheckOptions {
   topN?: number;
   rules?: readonly Rule[];
   scales?: MinimumScale[];
+  /**
+   * A declared-disjoint layer whose current version is not verified yet is unioned (correct,
+   * slower); 'background' (default) then starts its verification for later checks, 'off' does not.
+   */
+  verifyCoverage?: 'background' | 'off';
+  /** where a failed background verification is reported (the route passes its logger) */
+  onCoverageError?: (err: unknown) => void;
+  /** bounds for a zipped-shapefile block (the route passes the upload limits) */
+  zipLimits?: IngestLimits;
+  /** runs in the check's transaction after the report is stored (the route writes its audit entry: one commit, atomic) */
+  afterStore?: (trx: Kysely<Schema>, report: CheckReport) => Promise<void>;
 }
 
 export const DEFAULT_TOP_N = 50;
 
-/** Current version and title of the layers the rules look at. */
-export async function loadLayerInfo(db: Kysely<Schema>, rules: readonly Rule[]): Promise<Map<string, LayerInfo>> {
-  const ids = [...new Set(rules.map(ruleLayer).filter((l): l is string => l !== null))];
-  const rows = await db.selectFrom('layers').select(['id', 'title', 'version']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, { id: r.id, title: r.title, version: r.version }]));
+export type LayerState = LayerInfo & { disjoint: boolean | null };
+
+/** Current version and title of the layers the rules look at, and whether that version is verified disjoint (null: not verified), as one jsonb array. */
+function layerStateSql(rules: readonly Rule[]): RawBuilder<LayerState[] | string | null> {
+  const ids = [...new Set(rules.map(ruleLayer).filter((l): l is string => l !== null)), ''];
+  return sql`(select jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title, 'version', l.version, 'disjoint', c.disjoint))
+    from layers l left join check_layer_coverage c on c.layer_id = l.id and c.version = l.version
+    where l.id in (${sql.join(ids)}))`;
+}
+
+function layerMap(v: LayerState[] | string | null): Map<string, LayerState> {
+  const list: LayerState[] = (typeof v === 'string' ? (JSON.parse(v) as LayerState[]) : v) ?? [];
+  return new Map(list.map((l): [string, LayerState] => [l.id, l]));
+}
+
+export async function loadLayerInfo(db: Kysely<Schema>, rules: readonly Rule[]): Promise<Map<string, LayerState>> {
+  const r = await sql<{ v: LayerState[] | string | null }>`select ${layerStateSql(rules)} as v`.execute(db);
+  return layerMap(r.rows[0].v);
 }
 
 export async function runCheck(db: Kysely<Schema>, input: CheckInput, options: CheckOptions): Promise<CheckReport> {
-  const source = readSourceGeometry(input.source, options.maxVertices); // 413/422 before touching the database
+  // 4xx for a bad file, 413/422 for a bad geometry: all before touching the database
+  let blockSource = input.source;
+  let name = input.name;
+  if (blockSource.kind === 'shapefile') {
+    const read = await readShapefileBlock(blockSource, options.zipLimits ?? shapefileLimits(blockSource.bytes.length, options.maxVertices));
+    blockSource = read.source;
+    name ??= read.name;
+  }
+  const source = readSourceGeometry(blockSource, options.maxVertices);
   const rules = options.rules ?? RULES;
   const topN = options.topN ?? DEFAULT_TOP_N;
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const block = await buildBlock(trx, source);
-    const layers = await loadLayerInfo(trx, rules);
+  const id = crypto.randomUUID();
+  let unverified: string[] = [];
+  const report = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    // one round trip: JIT off for the transaction, the block, the layers' state
+    const block = await buildBlock(trx, source, sql<LayerState[] | string | null>`(select ${layerStateSql(rules)} from (select set_config('jit', 'off', true)) jit)`);
+    const layers = layerMap(block.also);
+    const disjoint = new Set([...layers.values()].filter((l) => l.disjoint === true && DISJOINT_LAYERS.includes(l.id)).map((l) => l.id));
+    unverified = DISJOINT_LAYERS.filter((l) => layers.get(l)?.disjoint === null);
     const subject = { activity: input.activity, mineral: input.mineral, scale: input.scale, ewkb: block.ewkb, areaM2: block.areaM2 };
-    const { findings, hits, skipped } = await evaluateRules(rules, { db: trx, subject, layers, scales: options.scales ?? minimumScales(), topN });
-    const id = crypto.randomUUID();
+    const { findings, skipped } = await evaluateRules(rules, { db: trx, subject, layers, scales: options.scales ?? minimumScales(), topN, checkId: id, disjoint });
     const verdict = worstVerdict(findings.map((f) => f.verdict));
     const declaredM2 = source.declaredAreaHa === null ? null : source.declaredAreaHa * 10_000;
     const used = new Set(findings.map((f) => f.layer).concat(rules.map(ruleLayer)));
@@ -51,7 +94,7 @@ export async function runCheck(db: Kysely<Schema>, input: CheckInput, options: C
       id,
       createdAt: new Date().toISOString(),
       createdBy: options.actor,
-      name: input.name,
+      name,
       activity: input.activity,
       activityLabel: ACTIVITY_LABELS[input.activity],
       mineral: input.mineral,
@@ -74,21 +117,13 @@ export async function runCheck(db: Kysely<Schema>, input: CheckInput, options: C
       rulesVersion: RULES_DOCUMENT.version,
       links: { self: `/api/checks/${id}`, overlaps: `/api/checks/${id}/overlaps.geojson`, html: `/api/checks/${id}/report.html` },
     };
-    await insertCheck(trx, report, block.ewkb, options.role, piecesOf(findings, hits));
+    // the spatial statement already wrote the pieces; their foreign key is checked at commit
+    await insertCheck(trx, report, block.ewkb, options.role);
+    await options.afterStore?.(trx, report);
     return report;
   });
-}
-
-/** Per finding: its whole geometry (union / outside) and each listed feature's piece. */
-function piecesOf(findings: CheckReport['findings'], hits: Awaited<ReturnType<typeof evaluateRules>>['hits']): StoredPiece[] {
-  return findings.flatMap((f, i) => {
-    const hit = hits[i];
-    const base = { finding: i, ruleId: f.ruleId, verdict: f.verdict, layer: f.layer };
-    const whole: StoredPiece[] = hit.geometry
-      ? [{ ...base, fid: null, name: null, role: hit.measure === 'outside' ? 'outside' : 'union', areaM2: hit.areaM2 ?? 0, ewkb: hit.geometry }]
-      : [];
-    return whole.concat(hit.top.map((t) => ({ ...base, fid: t.fid, name: t.name, role: 'feature' as const, areaM2: t.areaM2, ewkb: t.piece })));
-  });
+  if (unverified.length && (options.verifyCoverage ?? 'background') === 'background') void verifyInBackground(db, unverified, options.onCoverageError);
+  return report;
 }
 
 /** For tests and the benchmark: count stored checks. */

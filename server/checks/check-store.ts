@@ -8,34 +8,24 @@ import type { Schema } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { CheckReport } from './check-report.js';
 
-export interface StoredPiece {
-  finding: number;
-  ruleId: string;
-  verdict: string;
-  layer: string | null;
-  fid: string | null;
-  name: string | null;
-  role: 'feature' | 'union' | 'outside';
-  /** m², ellipsoidal */
-  areaM2: number;
-  /** hex EWKB, EPSG:4490 */
-  ewkb: string;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function insertCheck(db: Kysely<Schema>, report: CheckReport, blockEwkb: string, role: string | null, pieces: StoredPiece[]): Promise<void> {
+/**
+ * The report row. Its pieces (check_overlaps) are written earlier in the same transaction by the
+ * spatial statement (overlap-query.ts); the foreign key is deferred to commit (migration 006).
+ */
+export async function insertCheck(db: Kysely<Schema>, report: CheckReport, blockEwkb: string, role: string | null): Promise<void> {
   await sql`insert into checks (id, created_at, actor, role, name, activity, mineral, verdict, area_m2, report, geom)
     values (${report.id}::uuid, ${report.createdAt}::timestamptz, ${report.createdBy}, ${role}, ${report.name}, ${report.activity}, ${report.mineral},
             ${report.verdict}, ${report.block.area.m2}, ${JSON.stringify(report)}::jsonb, ${blockEwkb}::geometry)`.execute(db);
-  // Batches keep bind-parameter counts far below the protocol's 65 535.
-  for (let i = 0; i < pieces.length; i += 500) {
-    const rows = pieces.slice(i, i + 500).map(
-      (p) => sql`(${report.id}::uuid, ${p.finding}, ${p.ruleId}, ${p.verdict}, ${p.layer}, ${p.fid}, ${p.role}, ${p.areaM2}, ${p.ewkb}::geometry)`,
-    );
-    await sql`insert into check_overlaps (check_id, finding, rule_id, verdict, layer_id, fid, role, area_m2, geom) values ${sql.join(rows)}`.execute(db);
-  }
 }
+
+/**
+ * A piece's finding: the report's finding of its rule (one finding per rule). Rows written
+ * before migration 006 carry the index itself.
+ */
+const findingIndex = (report: CheckReport) => JSON.stringify(Object.fromEntries(report.findings.map((f, i) => [f.ruleId, i])));
+const findingOf = (report: CheckReport) => sql<number>`coalesce(o.finding, (${findingIndex(report)}::jsonb ->> o.rule_id)::int)`;
 
 export async function getCheckReport(db: Kysely<Schema>, id: string): Promise<CheckReport> {
   if (!UUID.test(id)) throw new NotFoundError(`检查报告不存在 (no check "${id}")`, { check: id });
@@ -50,10 +40,10 @@ export async function overlapsGeoJson(db: Kysely<Schema>, id: string): Promise<s
   const report = await getCheckReport(db, id);
   const rows = await sql<{ f: string }>`
     select json_build_object('type', 'Feature', 'id', o.id::text,
-      'properties', json_build_object('finding', o.finding, 'ruleId', o.rule_id, 'verdict', o.verdict, 'layer', o.layer_id,
+      'properties', json_build_object('finding', ${findingOf(report)}, 'ruleId', o.rule_id, 'verdict', o.verdict, 'layer', o.layer_id,
         'featureId', o.fid, 'role', o.role, 'areaM2', round(o.area_m2::numeric, 2)),
       'geometry', ST_AsGeoJSON(o.geom, 9)::json)::text as f
-    from check_overlaps o where o.check_id = ${id}::uuid order by o.finding, o.role desc, o.area_m2 desc`.execute(db);
+    from check_overlaps o where o.check_id = ${id}::uuid order by ${findingOf(report)}, o.role desc, o.area_m2 desc`.execute(db);
   const head = JSON.stringify({ type: 'FeatureCollection', checkId: report.id, verdict: report.verdict });
   return `${head.slice(0, -1)},"features":[${rows.rows.map((r) => r.f).join(',')}]}`;
 }
@@ -71,12 +61,13 @@ export interface ReportGeometry {
  * Everything the printable map and coordinate list need, projected to `srid` (GK, metres) by PostGIS.
  * Context = current features of `contextLayers` near the block (GiST), simplified to ~1 m.
  */
-export async function reportGeometry(db: Kysely<Schema>, id: string, contextLayers: string[], srid = 4530, contextLimit = 400): Promise<ReportGeometry> {
+export async function reportGeometry(db: Kysely<Schema>, report: CheckReport, contextLayers: string[], srid = 4530, contextLimit = 400): Promise<ReportGeometry> {
+  const id = report.id;
   const block = await sql<{ g: string }>`select ST_AsGeoJSON(ST_Transform(geom, ${srid}::int), 3) as g from checks where id = ${id}::uuid`.execute(db);
   if (!block.rows[0]) throw new NotFoundError(`检查报告不存在 (no check "${id}")`, { check: id });
   const pieces = await sql<{ finding: number; verdict: string; role: string; g: string }>`
-    select finding, verdict, role, ST_AsGeoJSON(ST_Transform(geom, ${srid}::int), 2) as g from check_overlaps
-    where check_id = ${id}::uuid and role <> 'feature' order by finding`.execute(db);
+    select ${findingOf(report)} as finding, o.verdict, o.role, ST_AsGeoJSON(ST_Transform(o.geom, ${srid}::int), 2) as g from check_overlaps o
+    where o.check_id = ${id}::uuid and o.role <> 'feature' order by 1`.execute(db);
   const context = contextLayers.length
     ? await sql<{ layer_id: string; g: string }>`
         with b as (select ST_Expand(geom, greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) * 0.25 + 0.002) as g from checks where id = ${id}::uuid)

@@ -23,14 +23,19 @@ export interface SourceGeometry {
   /** TXT points (for naming the point nearest a self-intersection) */
   points?: { name: string; line: number; x: number; y: number }[];
   warnings: InputProblem[];
-  format: 'geojson' | 'txt';
+  format: 'geojson' | 'txt' | 'shapefile';
 }
 
 const unprocessable = (field: string, message: string) => new UnprocessableError(message, { problems: [{ field, severity: 'error', message }] });
 
 /** Source geometry from a request; throws 413 (details.limit = 'maxVertices') or 422 (details.problems). */
 export function readSourceGeometry(source: BlockSource, maxVertices: number): SourceGeometry {
-  return source.kind === 'txt' ? fromTxt(source.content, maxVertices) : fromGeoJson(source.geometry, source.srid, maxVertices);
+  if (source.kind === 'txt') return fromTxt(source.content, maxVertices);
+  if (source.kind === 'shapefile') throw new Error('a zipped shapefile is read first (shapefile-block.ts)');
+  const g = fromGeoJson(source.geometry, source.srid, maxVertices, source.crsLabel);
+  if (source.format !== 'shapefile') return g;
+  // a shapefile's polygons, in the CRS of its .prj (Xian 1980 / Beijing 1954 through their PROJ string)
+  return { ...g, projString: source.projString, format: 'shapefile', warnings: [...(source.warnings ?? []), ...g.warnings] };
 }
 
 function fromTxt(content: string | Uint8Array, maxVertices: number): SourceGeometry {
@@ -54,7 +59,7 @@ function fromTxt(content: string | Uint8Array, maxVertices: number): SourceGeome
   };
 }
 
-function fromGeoJson(input: unknown, srid: number, maxVertices: number): SourceGeometry {
+function fromGeoJson(input: unknown, srid: number, maxVertices: number, crsLabel?: string): SourceGeometry {
   let g = input as { type?: unknown; geometry?: unknown; coordinates?: unknown };
   if (typeof g !== 'object' || g === null || Array.isArray(g)) throw unprocessable('geometry', 'geometry 应为 GeoJSON 对象 (geometry must be a GeoJSON object)');
   if (g.type === 'Feature') g = (g.geometry ?? {}) as typeof g;
@@ -93,7 +98,8 @@ function fromGeoJson(input: unknown, srid: number, maxVertices: number): SourceG
     });
   });
   checkRanges(rings, srid, warnings);
-  const label = srid === 4490 ? 'CGCS2000 经纬度 EPSG:4490' : srid === 4326 ? 'WGS84 经纬度 EPSG:4326（按CGCS2000处理）' : srid === 3857 ? 'Web墨卡托 EPSG:3857' : describeCrs({ epsg: srid, ...gaussKrugerFromEpsg(srid)! }).zh;
+  const gk = gaussKrugerFromEpsg(srid);
+  const label = crsLabel ?? (srid === 4490 ? 'CGCS2000 经纬度 EPSG:4490' : srid === 4326 ? 'WGS84 经纬度 EPSG:4326（按CGCS2000处理）' : srid === 3857 ? 'Web墨卡托 EPSG:3857' : gk ? describeCrs({ epsg: srid, ...gk }).zh : `EPSG:${srid}`);
   return {
     geometry: g.type === 'Polygon' ? { type: 'Polygon', coordinates: rings[0] } : { type: 'MultiPolygon', coordinates: rings },
     srid,

@@ -25,7 +25,7 @@ export async function renderCheckHtml(db: Kysely<Schema>, id: string): Promise<s
   const report = await getCheckReport(db, id);
   const { zone, epsg } = zoneEpsgFor((report.block.bbox[0] + report.block.bbox[2]) / 2);
   const layers = CONTEXT_LAYERS.filter((l) => l in report.layerVersions);
-  const geometry = await reportGeometry(db, id, layers, epsg);
+  const geometry = await reportGeometry(db, report, layers, epsg);
   return renderReportHtml(report, geometry, { zone, epsg });
 }
 

@@ -10,6 +10,8 @@ import { requireRole } from '../auth/roles.js';
 import { BadRequestError } from '../errors.js';
 import { parseCheckRequest, type CheckRequestBody } from './check-request.js';
 import { runCheck } from './check-service.js';
+import { stopBackgroundCoverage } from './coverage.js';
+import { ingestLimits } from '../ingest/ingest-limits.js';
 import { getCheckReport, overlapsGeoJson } from './check-store.js';
 import { runPlanAudit } from './plan-audit.js';
 import { renderCheckHtml } from './report-html.js';
@@ -17,7 +19,7 @@ import { RULES_DOCUMENT } from './rules.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
-/** JSON body, or multipart fields + one `file` part (a boundary-coordinate TXT). */
+/** JSON body, or multipart fields + one `file` part (a boundary-coordinate TXT or a zipped shapefile). */
 async function readBody(request: FastifyRequest, maxBytes: number): Promise<{ body: CheckRequestBody; file?: { bytes: Uint8Array; fileName?: string } }> {
   if (!request.isMultipart()) return { body: (request.body ?? {}) as CheckRequestBody };
   const body: Record<string, unknown> = {};
@@ -25,9 +27,6 @@ async function readBody(request: FastifyRequest, maxBytes: number): Promise<{ bo
   for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') throw new BadRequestError(`未知文件字段“${part.fieldname}”，应为 file (unknown file field)`, { parameter: part.fieldname });
-      if (/\.(zip|shp)$/i.test(part.filename)) {
-        throw new BadRequestError('暂不支持 Shapefile 压缩包，请上传界址点坐标 TXT 或提交 GeoJSON (zipped shapefiles are not supported for checks yet)', { parameter: 'file' });
-      }
       file = { bytes: await part.toBuffer(), fileName: part.filename };
     } else body[part.fieldname] = part.value;
   }
@@ -37,6 +36,9 @@ async function readBody(request: FastifyRequest, maxBytes: number): Promise<{ bo
 export async function checkRoutes(app: FastifyInstance): Promise<void> {
   const { db, config } = app;
   if (!app.hasContentTypeParser('multipart/form-data')) await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes } });
+  // a coverage verification started by a check stops at its next slice before the database closes
+  app.addHook('onClose', async () => stopBackgroundCoverage(db.kysely));
+  const zipLimits = ingestLimits(config.limits);
 
   app.get('/api/rules', { schema: { summary: '冲突检查规则（数据） Conflict rules as data', tags: ['checks'] } }, async () => RULES_DOCUMENT);
 
@@ -45,7 +47,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
     {
       preHandler: requireRole('planner'),
       schema: {
-        summary: '合规性检查：拟设区块 vs 规划与控制线 (conflict check of a proposed block; JSON or multipart with a TXT file)',
+        summary: '合规性检查：拟设区块 vs 规划与控制线 (conflict check of a proposed block; JSON, or multipart with a TXT or a zipped shapefile)',
         tags: ['checks'],
       },
     },
@@ -53,8 +55,12 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
       const { body, file } = await readBody(request, config.limits.uploadBytes);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('请求体应为 JSON 对象 (body must be a JSON object)', { parameter: 'body' });
       const input = parseCheckRequest(body, file);
-      const report = await runCheck(db.kysely, input, { actor: request.principal.name, role: request.principal.role, maxVertices: config.limits.maxVertices });
-      await recordAudit(db.kysely, request, { action: 'check.create', target: report.id, result: 'ok', details: { verdict: report.verdict, activity: report.activity, mineral: report.mineral } });
+      const report = await runCheck(db.kysely, input, {
+        actor: request.principal.name, role: request.principal.role, maxVertices: config.limits.maxVertices, zipLimits,
+        onCoverageError: (err) => app.log.warn({ err }, 'coverage verification failed'),
+        // the audit entry commits with the report: one WAL flush per check, and never one without the other
+        afterStore: (trx, r) => recordAudit(trx, request, { action: 'check.create', target: r.id, result: 'ok', details: { verdict: r.verdict, activity: r.activity, mineral: r.mineral } }),
+      });
       reply.status(201).header('location', report.links.self);
       return report;
     },
@@ -64,7 +70,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
     '/api/checks/plan-audit',
     { preHandler: requireRole('planner'), schema: { summary: '规划一致性审查：规划图层全部要素 vs 控制线 (plan consistency audit)', tags: ['checks'] } },
     async (request) => {
-      const result = await runPlanAudit(db.kysely);
+      const result = await runPlanAudit(db.kysely, undefined, undefined, { onCoverageError: (err) => app.log.warn({ err }, 'coverage verification failed') });
       await recordAudit(db.kysely, request, { action: 'check.plan-audit', result: 'ok', details: { features: result.summary.features, verdict: result.verdict } });
       return result;
     },

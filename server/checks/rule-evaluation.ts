@@ -1,14 +1,15 @@
 /**
  * Rule evaluation, generic over rule kinds: one handler per kind (overlap, containment/outside,
  * attribute) turns a rule into a Hit or nothing; toFinding turns any Hit into the report's
- * finding (areas in m²/ha/亩, share, features, citation, Chinese message). All overlap rules are
- * answered by ONE query over their layers (overlap-query.ts), whatever their number.
+ * finding (areas in m²/ha/亩, share, features, citation, Chinese message). All spatial rules
+ * (overlap and containment alike) are answered by ONE statement (overlap-query.ts), whatever
+ * their number, which also stores the findings' pieces when the check is to be kept.
  */
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
 import { areaFigures, sharePercent, type AreaFigures } from './areas.js';
-import { queryContainment, queryOverlaps, type FeatureHit, type LayerOverlap } from './overlap-query.js';
+import { querySpatial, type FeatureHit, type SpatialRequest, type SpatialResult } from './overlap-query.js';
 import {
   fillTemplate, ruleApplies, sameScaleUnit, VERDICT_LABELS,
   type Activity, type AttributeRule, type ContainmentRule, type MinimumScale, type OverlapRule, type Rule, type Verdict,
@@ -26,14 +27,12 @@ export interface Subject {
 
 export interface LayerInfo { id: string; title: string; version: number }
 
-/** What a handler found. Areas m², ellipsoidal; geometry hex EWKB, EPSG:4490. */
+/** What a handler found. Areas m², ellipsoidal (the pieces themselves stay in the database). */
 export interface Hit {
   measure: 'overlap' | 'outside' | 'attribute';
   areaM2: number | null;
   count: number;
   top: FeatureHit[];
-  /** the finding's own geometry: union of overlaps, or the piece outside */
-  geometry: string | null;
   values?: Record<string, string | number>;
   details?: Record<string, unknown>;
 }
@@ -69,21 +68,24 @@ export interface EvalContext {
   layers: Map<string, LayerInfo>;
   scales: MinimumScale[];
   topN: number;
-  /** every overlap layer any applicable rule needs, fetched together on first use */
-  overlaps(): Promise<Map<string, LayerOverlap>>;
+  /** store the findings' pieces under this check id (null: plan audit, dry runs) */
+  checkId: string | null;
+  /** layers verified disjoint at their current version (coverage.ts) */
+  disjoint: ReadonlySet<string>;
+  /** every spatial rule that applies, answered together on first use */
+  spatial(): Promise<Map<string, SpatialResult>>;
 }
 
 type Handler<R extends Rule> = (rule: R, ctx: EvalContext) => Promise<Outcome>;
 
 const overlap: Handler<OverlapRule> = async (rule, ctx) => {
-  const o = (await ctx.overlaps()).get(rule.layer);
-  return o ? { hit: { measure: 'overlap', areaM2: o.areaM2, count: o.count, top: o.top, geometry: o.union } } : null;
+  const o = (await ctx.spatial()).get(rule.id);
+  return o?.hit ? { hit: { measure: 'overlap', areaM2: o.areaM2, count: o.count, top: o.top } } : null;
 };
 
 const containment: Handler<ContainmentRule> = async (rule, ctx) => {
-  const match = rule.match ? { property: rule.match.property, value: ctx.subject[rule.match.equals] } : null;
-  const c = await queryContainment(ctx.db, ctx.subject.ewkb, rule.layer, match, ctx.topN);
-  return c.outsideM2 > 0 ? { hit: { measure: 'outside', areaM2: c.outsideM2, count: c.count, top: c.top, geometry: c.outside } } : null;
+  const c = (await ctx.spatial()).get(rule.id);
+  return c?.hit ? { hit: { measure: 'outside', areaM2: c.areaM2, count: c.count, top: c.top } } : null;
 };
 
 const attribute: Handler<AttributeRule> = async (rule, ctx) => {
@@ -98,7 +100,7 @@ const attribute: Handler<AttributeRule> = async (rule, ctx) => {
   if (scale.value >= minimum) return null;
   return {
     hit: {
-      measure: 'attribute', areaM2: null, count: 0, top: [], geometry: null,
+      measure: 'attribute', areaM2: null, count: 0, top: [],
       values: { value: scale.value, minimum, unit: min.unit },
       details: { value: scale.value, minimum, unit: min.unit, level: rule.level, illustrative: min.illustrative === true, source: min.source ?? '专栏10' },
     },
@@ -111,16 +113,30 @@ export function ruleLayer(rule: Rule): string | null {
   return rule.kind === 'attribute' ? null : rule.layer;
 }
 
+/** The spatial question a rule asks, or null for attribute rules. */
+export function spatialRequest(rule: Rule, subject: Pick<Subject, 'mineral'>, disjoint: ReadonlySet<string>): SpatialRequest | null {
+  if (rule.kind === 'attribute') return null;
+  const base = { ruleId: rule.id, verdict: rule.verdict, layer: rule.layer, disjoint: disjoint.has(rule.layer) };
+  if (rule.kind === 'overlap') return { ...base, kind: 'overlap', match: null };
+  return { ...base, kind: 'inside', match: rule.match ? { property: rule.match.property, value: subject[rule.match.equals] } : null };
+}
+
 /** Evaluate every applicable rule; rules whose layer is not loaded are reported as skipped. */
 export async function evaluateRules(
   rules: readonly Rule[],
-  base: Omit<EvalContext, 'overlaps'>,
+  base: Omit<EvalContext, 'spatial'>,
 ): Promise<{ findings: Finding[]; hits: Hit[]; skipped: { ruleId: string; reason: string }[] }> {
   const { subject, layers } = base;
   const applicable = rules.filter((r) => ruleApplies(r, subject.activity, subject.mineral));
-  const overlapLayers = [...new Set(applicable.flatMap((r) => (r.kind === 'overlap' && layers.has(r.layer) ? [r.layer] : [])))];
-  let pending: Promise<Map<string, LayerOverlap>> | undefined;
-  const ctx: EvalContext = { ...base, overlaps: () => (pending ??= queryOverlaps(base.db, subject.ewkb, overlapLayers, base.topN)) };
+  const requests = applicable.flatMap((r) => {
+    const q = layers.has(ruleLayer(r) ?? '') ? spatialRequest(r, subject, base.disjoint) : null;
+    return q ? [q] : [];
+  });
+  let pending: Promise<Map<string, SpatialResult>> | undefined;
+  const ctx: EvalContext = {
+    ...base,
+    spatial: () => (pending ??= querySpatial(base.db, { blockEwkb: subject.ewkb, blockAreaM2: subject.areaM2, requests, topN: base.topN, storeFor: base.checkId })),
+  };
   const findings: Finding[] = [];
   const hits: Hit[] = [];
   const skipped: { ruleId: string; reason: string }[] = [];

@@ -13,6 +13,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const rulesFile = JSON.parse(fs.readFileSync(path.join(HERE, 'rules.json'), 'utf8')) as {
   version: number;
   description: string;
+  layers?: Record<string, unknown>;
   minimumScaleFallback: unknown[];
   rules: unknown[];
 };
@@ -90,7 +91,31 @@ function validateRules(raw: unknown[]): Rule[] {
 }
 
 export const RULES: readonly Rule[] = Object.freeze(validateRules(rulesFile.rules));
-export const RULES_DOCUMENT = Object.freeze({ version: rulesFile.version, description: rulesFile.description, verdicts: VERDICT_LABELS, rules: RULES });
+
+/** Traits of a layer the rules read (rules.json `layers`). */
+export interface LayerTraits {
+  /** declared a polygon coverage: pieces are summed, not unioned, once PostGIS has verified it (coverage.ts) */
+  disjoint?: boolean;
+  why?: string;
+}
+
+function validateLayerTraits(raw: Record<string, unknown> | undefined): Readonly<Record<string, LayerTraits>> {
+  const out: Record<string, LayerTraits> = {};
+  for (const [id, v] of Object.entries(raw ?? {})) {
+    if (id === 'description') continue;
+    if (!(LAYER_IDS as readonly string[]).includes(id)) throw new Error(`rules.json layers: unknown layer ${id}`);
+    const t = v as LayerTraits;
+    if (typeof t !== 'object' || t === null || (t.disjoint !== undefined && typeof t.disjoint !== 'boolean')) throw new Error(`rules.json layers.${id}: disjoint must be true or false`);
+    out[id] = Object.freeze({ ...t });
+  }
+  return Object.freeze(out);
+}
+
+export const LAYER_TRAITS = validateLayerTraits(rulesFile.layers);
+/** Layers declared disjoint (polygon coverages) in rules.json. */
+export const DISJOINT_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_TRAITS).filter((id) => LAYER_TRAITS[id].disjoint));
+
+export const RULES_DOCUMENT = Object.freeze({ version: rulesFile.version, description: rulesFile.description, verdicts: VERDICT_LABELS, layers: rulesFile.layers ?? {}, rules: RULES });
 
 /** Does the rule apply to this activity and mineral? */
 export function ruleApplies(rule: Rule, activity: Activity, mineral: string | null): boolean {

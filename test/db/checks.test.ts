@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckRequest, type CheckRequestBody } from '../../server/checks/check-request.js';
 import { countChecks, runCheck } from '../../server/checks/check-service.js';
 import { overlapsGeoJson } from '../../server/checks/check-store.js';
+import { backgroundCoverageSettled, storedCoverage, verifyCoverage, verifyDeclaredCoverage } from '../../server/checks/coverage.js';
+import { gaussKrugerToLonLat } from '../../server/ingest/gauss-kruger.js';
+import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { runPlanAudit } from '../../server/checks/plan-audit.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { E0, N0, gkRect } from '../fixtures/checks/make.js';
@@ -33,8 +36,14 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
   beforeAll(async () => {
     db = await openTestDb('empty');
     await seedDataset(db.kysely, FIXTURE, 'checks-fixture');
+    // the declared coverages verified (as the first check would start in the background), so the
+    // tests below run the summed path; the last tests cover the unverified and overlapping cases
+    await verifyDeclaredCoverage(db.kysely);
   });
-  afterAll(() => db?.dispose());
+  afterAll(async () => {
+    if (db) await backgroundCoverageSettled(db.kysely);
+    await db?.dispose();
+  });
 
   const check = (body: CheckRequestBody, opts = OPTS) => runCheck(db.kysely, parseCheckRequest(body), opts);
   const gk = (r: number[], activity: string, mineral: string, extra: Partial<CheckRequestBody> = {}) =>
@@ -210,5 +219,57 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     const zk = audit.features.find((f) => f.id === 'ZK-1')!;
     expect(zk.findings.map((f) => f.ruleId)).toEqual([]); // the key zone contains KT-01, but a zone is not judged by block containment
     expect(audit.verdict).toBe('notice');
+  });
+
+  it('declared coverages are verified per layer version; an unverified or overlapping layer is unioned, never double counted', async () => {
+    const verified = await storedCoverage(db.kysely, ['permanent-farmland', 'ecological-redline', 'cultivated-land']);
+    expect(verified.get('permanent-farmland')).toMatchObject({ version: 1, disjoint: true, features: 10, overlapPairs: 0 });
+    expect(verified.get('ecological-redline')?.disjoint).toBe(true);
+    // stored own areas of the verified features equal their geography areas
+    const own = await sql<{ a: number; b: number }>`select fa.area_m2 as a, ${geoArea(sql`f.geom`)} as b from features f join check_feature_areas fa on fa.feature_id = f.id
+      where f.layer_id = 'permanent-farmland' and f.fid = 'PF-5' and f.valid_to is null`.execute(db.kysely);
+    expect(Math.abs(own.rows[0].a - own.rows[0].b)).toBeLessThan(M2);
+
+    // a block holding two whole parcels and half of a third: their own (stored) areas plus one clipped piece
+    const r = [22, 10, 23.25, 10.5];
+    const whole = await gk(r, 'mining', '建筑用砂');
+    expect(finding(whole, 'farmland-mining')!.featureCount).toBe(3);
+    expect(Math.abs(finding(whole, 'farmland-mining')!.area!.m2 - (await overlapWith(r, 'permanent-farmland')))).toBeLessThan(M2);
+
+    // version 2 adds two parcels overlapping each other by 0.25 km²: not verified yet → union
+    const rect = (q: number[]) => ({ type: 'Polygon', coordinates: [gkRect(q).map(([e, n]) => gaussKrugerToLonLat(e, n, 42))] });
+    await writeLayerVersion(db.kysely, {
+      layerId: 'permanent-farmland', mode: 'append', author: 'tester', note: 'overlapping parcels',
+      features: [
+        { id: 'PF-X', properties: { code: 'PF-X' }, geometry: rect([20, 11, 21, 12]) },
+        { id: 'PF-Y', properties: { code: 'PF-Y' }, geometry: rect([20.5, 11.5, 21.5, 12.5]) },
+      ],
+    });
+    const b = [20, 11, 22, 13];
+    const expected = await overlapWith(b, 'permanent-farmland'); // ≈ 1.75 km², the sum would be 2 km²
+    expect(expected).toBeGreaterThan(1_700_000);
+    expect(expected).toBeLessThan(1_800_000);
+    const unverified = await check({ geometry: block(b), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' }, { ...OPTS, verifyCoverage: 'off' } as typeof OPTS);
+    expect(Math.abs(finding(unverified, 'farmland-mining')!.area!.m2 - expected)).toBeLessThan(M2);
+    expect(unverified.layerVersions['permanent-farmland']).toBe(2);
+    expect((await storedCoverage(db.kysely, ['permanent-farmland'])).has('permanent-farmland')).toBe(false);
+    // the plan audit does not wait for it: listed as pending, pieces unioned
+    expect((await runPlanAudit(db.kysely)).coverage.find((c) => c.layer === 'permanent-farmland')).toMatchObject({ version: 2, disjoint: null, pending: true });
+
+    // the next check starts the verification in the background; it finds the overlap
+    await check({ geometry: block(b), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' });
+    await backgroundCoverageSettled(db.kysely);
+    const v2 = (await storedCoverage(db.kysely, ['permanent-farmland'])).get('permanent-farmland')!;
+    expect(v2).toMatchObject({ version: 2, disjoint: false, features: 12, overlapPairs: 1, example: 'PF-X / PF-Y' });
+    expect(v2.overlapM2).toBeCloseTo(250_000, -3);
+    // examined in slices of 5 features (PF-X and PF-Y fall in different slices): the same verdict
+    await sql`delete from check_layer_coverage where layer_id = 'permanent-farmland' and version = 2`.execute(db.kysely);
+    expect(await verifyCoverage(db.kysely, 'permanent-farmland', 5)).toMatchObject({ version: 2, disjoint: false, features: 12, overlapPairs: 1, example: 'PF-X / PF-Y' });
+    const after = await check({ geometry: block(b), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' });
+    const hit = finding(after, 'farmland-mining')!;
+    expect(Math.abs(hit.area!.m2 - expected)).toBeLessThan(M2);
+    expect(hit.features.map((f) => f.id).sort()).toEqual(['PF-X', 'PF-Y']);
+    const audit = await runPlanAudit(db.kysely);
+    expect(audit.coverage.find((c) => c.layer === 'permanent-farmland')).toMatchObject({ version: 2, disjoint: false, overlapPairs: 1 });
   });
 });
