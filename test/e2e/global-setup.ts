@@ -3,6 +3,7 @@
  * temporary data directory, copied from the seeded PGlite test template when one is ready
  * (.test-data/template-dehui-<fingerprint>, made by `npm test`), else seeded on first start.
  * Builds web/dist first when it is missing. Mints planner and editor tokens with the admin token.
+ * For development, E2E_BASE_URL and E2E_ADMIN_TOKEN point the tests at a server already running.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -71,7 +72,18 @@ async function mint(baseUrl: string, admin: string, role: string): Promise<strin
   return ((await res.json()) as { token: string }).token;
 }
 
+/** E2E_BASE_URL + E2E_ADMIN_TOKEN: use a server that is already running (development only). */
+async function useRunningServer(project: TestProject, baseUrl: string, adminToken: string): Promise<() => Promise<void>> {
+  project.provide('baseUrl', baseUrl);
+  project.provide('adminToken', adminToken);
+  project.provide('plannerToken', await mint(baseUrl, adminToken, 'planner'));
+  project.provide('editorToken', await mint(baseUrl, adminToken, 'editor'));
+  project.provide('viewerToken', await mint(baseUrl, adminToken, 'viewer'));
+  return async () => undefined;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.E2E_BASE_URL && process.env.E2E_ADMIN_TOKEN) return useRunningServer(project, process.env.E2E_BASE_URL, process.env.E2E_ADMIN_TOKEN);
   if (!fs.existsSync(path.join(ROOT, 'web/dist/index.html'))) {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');

@@ -13,12 +13,20 @@ describe.skipIf(!chromiumAvailable)('the public viewer', () => {
   let browser: Browser;
   let v: Opened;
 
+  /** first-paint figures of fresh pages (a fresh context each: no HTTP or code cache) */
+  const paints: { idleAt: number; styleLoaded: number; idle: number; dcl: number }[] = [];
+
   beforeAll(async () => {
     browser = await launch();
-    // warm the server (style, tiles) and the browser's code cache, then measure a fresh page
+    // warm the server (style, tiles), then measure fresh pages; the last one stays for the tests
     const warm = await openViewer(browser, baseUrl);
     await warm.context.close();
-    v = await openViewer(browser, baseUrl);
+    for (let i = 0; i < 3; i++) {
+      if (v) await v.context.close();
+      v = await openViewer(browser, baseUrl);
+      const t = await v.page.evaluate(() => ({ ...window.__viewer!, nav: performance.getEntriesByType('navigation')[0]?.toJSON() as { domContentLoadedEventEnd: number } }));
+      paints.push({ idleAt: t.firstIdleAt!, styleLoaded: t.styleLoadedMs!, idle: t.firstIdleMs!, dcl: t.nav.domContentLoadedEventEnd });
+    }
   });
 
   afterAll(async () => {
@@ -26,12 +34,13 @@ describe.skipIf(!chromiumAvailable)('the public viewer', () => {
   });
 
   it('draws the plan at first paint, and reports how long that took', async () => {
-    const t = await v.page.evaluate(() => ({ ...window.__viewer!, nav: performance.getEntriesByType('navigation')[0]?.toJSON() as { domContentLoadedEventEnd: number } }));
+    const median = paints.map((p) => p.idleAt).sort((a, b) => a - b)[1];
+    const t = paints.find((p) => p.idleAt === median)!;
     console.log(
-      `first meaningful paint (map idle, warm server, 1280×800, SwiftShader WebGL): ${Math.round(t.firstIdleAt!)} ms after navigation start ` +
-        `(style loaded ${Math.round(t.styleLoadedMs!)} ms and idle ${Math.round(t.firstIdleMs!)} ms after the map was created; DOMContentLoaded ${Math.round(t.nav.domContentLoadedEventEnd)} ms)`,
+      `first meaningful paint (map idle, warm server, fresh page, 1280×800, SwiftShader WebGL): median of 3 ${Math.round(median)} ms after navigation start ` +
+        `(all: ${paints.map((p) => Math.round(p.idleAt)).join(', ')} ms; median page: DOMContentLoaded ${Math.round(t.dcl)} ms, style loaded ${Math.round(t.styleLoaded)} ms and idle ${Math.round(t.idle)} ms after the map was created)`,
     );
-    expect(t.firstIdleAt).toBeGreaterThan(0);
+    expect(median).toBeGreaterThan(0);
     const px = await countMapPixels(v.page, artifact('01-viewer-1280x800-map.png'));
     await v.page.screenshot({ path: artifact('01-viewer-1280x800.png') });
     // the county outline, townships, red line, zones and labels cover a good part of the canvas

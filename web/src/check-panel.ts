@@ -7,7 +7,7 @@ import type { Map as MlMap } from 'maplibre-gl';
 import { ApiError, describeError, getJson, request, type CheckReport, type Finding } from './api.ts';
 import { CAPABILITY_ROLE } from './auth.ts';
 import { fmt, h, nextId } from './dom.ts';
-import { clearDrawing, drawPolygon } from './draw.ts';
+import { clearDrawing, drawPolygon, drawPolygonByKeyboard } from './draw.ts';
 import { geojsonBounds, setOverlay, zoomTo } from './map.ts';
 
 export const MINERALS = ['地热', '矿泉水', '建筑用砂', '陶粒页岩', '砖瓦用粘土'];
@@ -99,12 +99,20 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
 
   const drawStatus = h('p', { class: 'hint', 'aria-live': 'polite', 'data-testid': 'draw-status' }, '尚未绘制。');
   const drawButton = h('button', { type: 'button', id: 'check-draw' }, '在地图上绘制');
+  const keyDrawButton = h('button', { type: 'button', id: 'check-draw-keyboard', 'aria-describedby': 'check-draw-keyboard-help' }, '用键盘绘制');
   const clearButton = h('button', { type: 'button', class: 'secondary' }, '清除');
   const paste = h('textarea', { id: 'check-coordinates', rows: 8, spellcheck: false, placeholder: '[属性描述]\n坐标系=2000国家大地坐标系\n…\n[地块坐标]\n5,12.3456,KC-01,地块1,面,,,,@\nJ1,1,4910000.000,42510000.000\n…' });
   const file = h('input', { type: 'file', id: 'check-file', accept: '.txt,text/plain' });
 
   const sourcePanels: Record<Source, HTMLElement> = {
-    draw: h('div', { class: 'source-panel' }, h('div', { class: 'row' }, drawButton, clearButton), drawStatus, h('p', { class: 'hint' }, '在地图上依次点击拐点，点击第一个点或按回车键结束，Esc 取消。')),
+    draw: h(
+      'div',
+      { class: 'source-panel' },
+      h('div', { class: 'row' }, drawButton, keyDrawButton, clearButton),
+      drawStatus,
+      h('p', { class: 'hint' }, '在地图上依次点击拐点，点击第一个点或按回车键结束，Esc 取消。'),
+      h('p', { class: 'hint', id: 'check-draw-keyboard-help' }, '键盘绘制：方向键移动地图，+/− 缩放，空格键在地图中心（十字）添加拐点，退格键撤销，回车键结束，Esc 取消。'),
+    ),
     paste: h('div', { class: 'source-panel' }, field('界址点坐标（国土部标 TXT 格式）', paste, 'X 为北坐标，Y 为带号+东坐标，CGCS2000 3度带。')),
     file: h('div', { class: 'source-panel' }, field('坐标文件（.txt，GBK 或 UTF-8）', file)),
   };
@@ -135,6 +143,19 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
     cancelDraw = null;
     drawn = polygon;
     drawStatus.textContent = polygon ? `已绘制多边形（${polygon.coordinates[0].length - 1} 个拐点）。` : '已取消绘制。';
+  });
+  keyDrawButton.addEventListener('click', async () => {
+    cancelDraw?.();
+    drawn = null;
+    drawStatus.textContent = '键盘绘制中：方向键移动地图，空格键在中心添加拐点，回车键结束，Esc 取消。';
+    const d = drawPolygonByKeyboard(map, (text) => (drawStatus.textContent = text));
+    cancelDraw = d.cancel;
+    const polygon = await d.done;
+    cancelDraw = null;
+    drawn = polygon;
+    drawStatus.textContent = polygon ? `已绘制多边形（${polygon.coordinates[0].length - 1} 个拐点）。` : '已取消绘制。';
+    // back where the user started: Tab goes on to the submit button
+    keyDrawButton.focus();
   });
   clearButton.addEventListener('click', () => {
     cancelDraw?.();

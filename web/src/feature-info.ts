@@ -1,6 +1,7 @@
 /**
  * Click a feature → a popup with its attributes under their Chinese labels (from
  * /api/layers/{id} attributes). Several features under the cursor → a list to choose from.
+ * By keyboard: focus the map, move it with the arrow keys, Enter inspects the map centre.
  */
 import maplibregl, { type Map as MlMap, type MapGeoJSONFeature } from 'maplibre-gl';
 import { layerDetail, type AttributeDef } from './api.ts';
@@ -98,6 +99,12 @@ export async function showFeaturePopup(map: MlMap, lngLat: maplibregl.LngLatLike
     content.prepend(h('p', { class: 'popup-count' }, `此处共 ${refs.length} 个要素：`), list);
   }
   const popup = new maplibregl.Popup({ maxWidth: '360px', focusAfterOpen: true, closeButton: true }).setLngLat(lngLat).setDOMContent(content).addTo(map);
+  // keyboard: Escape closes the popup and gives the focus back to the map
+  popup.getElement()?.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    popup.remove();
+    map.getCanvas().focus();
+  });
   await show(0);
   fitPopup(map, popup);
   return popup;
@@ -105,8 +112,7 @@ export async function showFeaturePopup(map: MlMap, lngLat: maplibregl.LngLatLike
 
 export function initFeatureInfo(map: MlMap): void {
   let popup: maplibregl.Popup | null = null;
-  map.on('click', async (e) => {
-    if (suspended) return;
+  const inspect = async (point: maplibregl.Point, lngLat: maplibregl.LngLat) => {
     const planLayers = map
       .getStyle()
       .layers.filter((l) => (l as { metadata?: Record<string, string> }).metadata?.['dehui:layer'] && l.type !== 'symbol')
@@ -115,13 +121,24 @@ export function initFeatureInfo(map: MlMap): void {
     const pad = 3;
     const features = map.queryRenderedFeatures(
       [
-        [e.point.x - pad, e.point.y - pad],
-        [e.point.x + pad, e.point.y + pad],
+        [point.x - pad, point.y - pad],
+        [point.x + pad, point.y + pad],
       ],
       { layers: planLayers },
     );
     popup?.remove();
-    popup = await showFeaturePopup(map, e.lngLat, refsAt(map, features));
+    popup = await showFeaturePopup(map, lngLat, refsAt(map, features));
+  };
+  map.on('click', (e) => {
+    if (!suspended) void inspect(e.point, e.lngLat);
+  });
+  // keyboard: with the map focused, Enter shows the attributes of what lies under the map centre
+  // (the arrow keys and +/- move the map; drawing by keyboard suspends this, draw.ts)
+  map.getCanvas().addEventListener('keydown', (e) => {
+    if (suspended || e.key !== 'Enter' || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    const c = map.getCanvas();
+    void inspect(new maplibregl.Point(c.clientWidth / 2, c.clientHeight / 2), map.getCenter());
   });
   map.on('mousemove', (e) => {
     if (suspended) return;

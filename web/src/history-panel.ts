@@ -1,6 +1,7 @@
 /**
  * A layer's history: its versions, the difference between two versions drawn on the map
- * (added green, removed red, changed amber), and restore of an old version (editor).
+ * (added green, removed red, changed amber with its older outline dashed), with a legend,
+ * and restore of an old version (editor).
  */
 import type { Map as MlMap } from 'maplibre-gl';
 import { ApiError, describeError, getJson, request, type LayerSummary, type VersionSummary } from './api.ts';
@@ -9,7 +10,6 @@ import { h } from './dom.ts';
 import { geojsonBounds, setOverlay, zoomTo } from './map.ts';
 
 type Status = 'added' | 'removed' | 'changed';
-const STATUS_LABEL: Record<Status, string> = { added: '新增', removed: '删除', changed: '修改' };
 
 /**
  * The diff as one FeatureCollection with properties.status. Accepts a FeatureCollection whose
@@ -17,6 +17,7 @@ const STATUS_LABEL: Record<Status, string> = { added: '新增', removed: '删除
  * features (a changed entry may be `{before, after}`).
  */
 export function normaliseDiff(raw: unknown): GeoJSON.FeatureCollection & { counts?: Record<Status, number>; truncated?: boolean } {
+  // (features with status 'before' are the older state of changed ones; they are not counted)
   const out: GeoJSON.Feature[] = [];
   const push = (f: unknown, status: Status) => {
     if (!f || typeof f !== 'object') return;
@@ -32,6 +33,11 @@ export function normaliseDiff(raw: unknown): GeoJSON.FeatureCollection & { count
     }
     if (!feature?.geometry) return;
     out.push({ ...feature, properties: { ...(feature.properties ?? {}), fid: feature.id ?? o.id, status } });
+    // a changed feature's older geometry: drawn as a dashed outline under the newer one
+    const before = o.before as { properties?: GeoJSON.GeoJsonProperties; geometry?: GeoJSON.Geometry } | undefined;
+    if (status === 'changed' && before?.geometry && o.geometryChanged !== false) {
+      out.push({ type: 'Feature', properties: { ...(before.properties ?? {}), fid: feature.id ?? o.id, status: 'before' }, geometry: before.geometry });
+    }
   };
   const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as GeoJSON.FeatureCollection).features) ? (v as GeoJSON.FeatureCollection).features : []);
   const r = (raw ?? {}) as Record<string, unknown>;
@@ -144,11 +150,15 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
       setOverlay(map, 'diff', fc, 'status');
       // counts from the server are complete; listed features may be truncated
       const n = (s: Status) => fc.counts?.[s] ?? fc.features.filter((f) => f.properties?.status === s).length;
+      const movedOutlines = fc.features.filter((f) => f.properties?.status === 'before').length;
       diffSummary.replaceChildren(
         h(
           'ul',
-          { class: 'diff-legend', 'data-testid': 'diff-summary' },
-          (['added', 'removed', 'changed'] as Status[]).map((s) => h('li', {}, h('span', { class: `swatch diff-${s}`, 'aria-hidden': 'true' }), `${STATUS_LABEL[s]} ${n(s)} 个`)),
+          { class: 'diff-legend', 'data-testid': 'diff-summary', 'aria-label': '比较图例' },
+          h('li', {}, h('span', { class: 'swatch diff-added', 'aria-hidden': 'true' }), `新增 ${n('added')} 个（第 ${to} 版的范围）`),
+          h('li', {}, h('span', { class: 'swatch diff-removed', 'aria-hidden': 'true' }), `删除 ${n('removed')} 个（第 ${from} 版的范围）`),
+          h('li', {}, h('span', { class: 'swatch diff-changed', 'aria-hidden': 'true' }), `修改 ${n('changed')} 个：修改后（第 ${to} 版）`),
+          h('li', { 'data-testid': 'diff-before-legend' }, h('span', { class: 'swatch line dashed diff-before', 'aria-hidden': 'true' }), `修改前的边界（第 ${from} 版，虚线；${movedOutlines} 个图形有变动）`),
         ),
       );
       const total = (['added', 'removed', 'changed'] as Status[]).reduce((a, s) => a + n(s), 0);

@@ -2,7 +2,7 @@
  * The viewer: map, layer list and legend, search, feature attributes, cursor coordinates,
  * and the role-gated panels (checks, uploads, history/restore). Only this file wires modules.
  */
-import type { Map as MlMap, VectorTileSource } from 'maplibre-gl';
+import type { Map as MlMap, StyleSpecification, VectorTileSource } from 'maplibre-gl';
 import './styles.css';
 import { describeError, listLayers, type LayerSummary } from './api.ts';
 import { applyVisibility, initAuth, onAuthChange } from './auth.ts';
@@ -51,12 +51,17 @@ function initTabs(onShow: (panelId: string) => void): { select: (tabId: string) 
   return { select: (id) => select(tabs.find((t) => t.id === id) ?? tabs[0]) };
 }
 
-/** After an upload or restore, point the layer's source at its new versioned tile URL. */
-async function refreshLayerTiles(map: MlMap, layerId: string): Promise<void> {
-  const style = await (await fetch('/styles/default.json', { cache: 'no-cache' })).json();
-  const src = style.sources?.[layerId];
-  const current = map.getSource(layerId) as VectorTileSource | undefined;
-  if (src?.tiles && current?.setTiles) current.setTiles(src.tiles);
+/**
+ * After an upload or restore, point the map's sources at their new versioned tile URLs: every
+ * source whose URL changed (a restore or upload may touch more than the layer chosen).
+ */
+async function refreshLayerTiles(map: MlMap): Promise<void> {
+  const style = (await (await fetch('/styles/default.json', { cache: 'no-cache' })).json()) as StyleSpecification;
+  for (const [id, src] of Object.entries(style.sources ?? {})) {
+    const current = map.getSource(id) as VectorTileSource | undefined;
+    const tiles = (src as { tiles?: string[] }).tiles;
+    if (tiles && current?.setTiles && JSON.stringify(current.tiles) !== JSON.stringify(tiles)) current.setTiles(tiles);
+  }
 }
 
 async function start(): Promise<void> {
@@ -82,7 +87,7 @@ async function start(): Promise<void> {
 
   const reload = async (layerId: string) => {
     layers = await listLayers().catch(() => layers);
-    await refreshLayerTiles(map, layerId).catch(() => undefined);
+    await refreshLayerTiles(map).catch(() => undefined);
     history.refresh(layerId);
   };
   renderUploadPanel($('panel-upload'), map, () => layers, (id) => void reload(id));

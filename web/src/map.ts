@@ -1,12 +1,14 @@
 /**
  * The MapLibre map over /styles/default.json. Chinese labels are drawn with local fonts
- * (the style has no glyphs URL; CJK via localIdeographFontFamily). No basemap unless configured
+ * (the style has no glyphs URL; CJK via localIdeographFontFamily; a fixed TinySDF, glyphs.ts).
+ * No basemap unless configured
  * (`?basemap=<raster tile URL>` or localStorage `dehui.basemap`), so the page requests nothing
  * from the internet. Overlays (search hits, check overlaps, diffs, upload problems) are GeoJSON
  * sources added above the plan layers.
  */
 import maplibregl, { type LngLatBoundsLike, type Map as MlMap, type StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import { useFixedTinySdf } from './glyphs.ts';
 
 export const LOCAL_CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif';
 
@@ -22,7 +24,7 @@ declare global {
   }
 }
 
-export type OverlayKind = 'highlight' | 'check' | 'diff' | 'problem';
+export type OverlayKind = 'highlight' | 'check' | 'diff' | 'problem' | 'draft';
 
 function basemapUrl(): string | null {
   const fromQuery = new URLSearchParams(location.search).get('basemap');
@@ -62,10 +64,13 @@ export async function createMap(container: HTMLElement, onStatus: (text: string)
     localIdeographFontFamily: LOCAL_CJK_FONTS,
     attributionControl: { compact: true },
     maxZoom: 18,
+    // labels appear at once: no 300 ms fade-in animation (frames) after every placement
+    fadeDuration: 0,
     minZoom: 5,
     dragRotate: false,
     pitchWithRotate: false,
-    canvasContextAttributes: { preserveDrawingBuffer: true }, // printing and screenshots read the canvas
+    // no preserved drawing buffer (MapLibre's default): each frame is presented, not copied;
+    // screenshots and printing in Chromium read the presented frame (checked: same pixels, same PDF)
     locale: {
       'NavigationControl.ZoomIn': '放大',
       'NavigationControl.ZoomOut': '缩小',
@@ -77,7 +82,11 @@ export async function createMap(container: HTMLElement, onStatus: (text: string)
       'FullscreenControl.Exit': '退出全屏',
     },
   });
+  // before any tile is laid out: full-width brackets （） would otherwise be drawn blank (glyphs.ts)
+  useFixedTinySdf(map);
   window.__map = map;
+  // other browsers may print a WebGL canvas from its drawing buffer: draw it synchronously first
+  addEventListener('beforeprint', () => map.redraw());
   map.touchZoomRotate.disableRotation();
   map.keyboard.enable();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
@@ -109,6 +118,8 @@ const OVERLAY_COLOURS: Record<string, string> = {
   added: '#1a9850',
   removed: '#d73027',
   changed: '#f0a000',
+  /** a changed feature's outline at the older version (dashed) */
+  before: '#8a4b00',
   highlight: '#00b7ff',
   problem: '#d400d4',
   block: '#0050a0',
@@ -119,12 +130,16 @@ function colourBy(key: string, fallback: string) {
   return ['match', ['get', key], ...Object.entries(OVERLAY_COLOURS).flat(), fallback] as unknown as string;
 }
 
-/** Put (or replace) a GeoJSON overlay above the plan; pass null to remove it. */
+/**
+ * Put (or replace) a GeoJSON overlay above the plan; pass null to remove it. Features whose
+ * `status` is 'before' (a changed feature's older geometry, in a diff) are drawn as a dashed
+ * outline only, under the newer state.
+ */
 export function setOverlay(map: MlMap, kind: OverlayKind, data: GeoJSON.GeoJSON | null, colourKey = 'status'): void {
   const id = `overlay-${kind}`;
   const src = map.getSource(id) as maplibregl.GeoJSONSource | undefined;
   if (!data) {
-    for (const suffix of ['fill', 'line', 'point']) if (map.getLayer(`${id}-${suffix}`)) map.removeLayer(`${id}-${suffix}`);
+    for (const suffix of ['fill', 'before', 'line', 'point']) if (map.getLayer(`${id}-${suffix}`)) map.removeLayer(`${id}-${suffix}`);
     if (src) map.removeSource(id);
     return;
   }
@@ -140,14 +155,23 @@ export function setOverlay(map: MlMap, kind: OverlayKind, data: GeoJSON.GeoJSON 
     type: 'fill',
     source: id,
     metadata: meta,
-    filter: ['==', ['geometry-type'], 'Polygon'],
-    paint: { 'fill-color': colourBy(colourKey, fallback), 'fill-opacity': kind === 'highlight' ? 0.25 : 0.45 },
+    filter: ['all', ['==', ['geometry-type'], 'Polygon'], ['!=', ['get', 'status'], 'before']],
+    paint: { 'fill-color': colourBy(colourKey, fallback), 'fill-opacity': kind === 'highlight' ? 0.25 : kind === 'draft' ? 0.15 : 0.45 },
+  });
+  map.addLayer({
+    id: `${id}-before`,
+    type: 'line',
+    source: id,
+    metadata: meta,
+    filter: ['==', ['get', 'status'], 'before'],
+    paint: { 'line-color': OVERLAY_COLOURS.before, 'line-width': 2.5, 'line-dasharray': [2, 1.5] },
   });
   map.addLayer({
     id: `${id}-line`,
     type: 'line',
     source: id,
     metadata: meta,
+    filter: ['!=', ['get', 'status'], 'before'],
     paint: { 'line-color': colourBy(colourKey, fallback), 'line-width': kind === 'highlight' ? 3 : 2 },
   });
   map.addLayer({
