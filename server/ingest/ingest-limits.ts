@@ -27,10 +27,14 @@ export interface IngestLimits {
 export const MAX_TOTAL_VERTICES = 50_000_000; // ~1.6 GB of staged coordinates at most
 export const ZIP_EXPANSION = 10; // zipUncompressedBytes = 10 × uploadBytes: shapefiles compress 2–8×
 export const ZIP_MAX_ENTRIES = 1_000; // a shapefile zip holds tens of entries; thousands mean abuse
-export const GEOJSON_MAX_BYTES = 256 * 1024 * 1024; // JSON.parse needs ~5× the text in heap
+/**
+ * JSON.parse holds the whole document: measured ~5.5 MB of RSS per MiB of GeoJSON polygons, so
+ * 48 MiB keeps the server under 500 MB; larger data comes as a zipped shapefile (streamed).
+ */
+export const GEOJSON_MAX_BYTES = 48 * 1024 * 1024;
 export const TXT_MAX_BYTES = 10 * 1024 * 1024; // parcel-coordinates.ts's own default
-/** rows per staging INSERT; one bind parameter carries the whole batch as jsonb */
-export const STAGE_BATCH = 2_000;
+/** rows per staging INSERT (one statement: WKB in one bytea, the rest as arrays; see ingest-staging.ts) */
+export const STAGE_BATCH = 5_000;
 /** problems listed in one report; the counts are always complete */
 export const MAX_REPORTED_PROBLEMS = 1_000;
 

@@ -1,16 +1,17 @@
 /**
  * The upload pipeline for one layer: open (format, CRS, encoding) → stage (EPSG:4490) →
- * validate → write ONE new layer version, all in ONE transaction. Any error, a refusal, a dry
+ * validate → write ONE new layer version (writeStagedInTransaction, straight from the staging
+ * table), all in ONE transaction. Any error, a refusal, a dry
  * run or the process dying before COMMIT leaves the store exactly as it was.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { getLayerRow } from '../layers/layer-registry.js';
-import { writeInTransaction, type WriteResult } from '../layers/layer-writes.js';
+import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writes.js';
 import type { InputProblem } from '../errors.js';
 import { AttributeMapper } from './attribute-map.js';
 import type { IngestLimits } from './ingest-limits.js';
-import { createStaging, readStaged, stageFeatures } from './ingest-staging.js';
+import { createStaging, stageFeatures } from './ingest-staging.js';
 import type { OpenedSource, UploadOptions } from './ingest-types.js';
 import { validateStaged } from './ingest-validate.js';
 import { openUpload, type StoredFile } from './open-upload.js';
@@ -22,6 +23,8 @@ export interface IngestRequest {
   opts: UploadOptions;
   limits: IngestLimits;
   author: string;
+  /** called after each staged batch with the features read so far (logs, progress) */
+  onProgress?: (read: number) => void;
 }
 
 /** What was read, for the report and the version's `source`. */
@@ -69,23 +72,34 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
     const result = await db.transaction().execute(async (trx) => {
       // Serialise writers of this layer from the first check to COMMIT (append-clash checks stay true).
       await sql`select 1 from layers where id = ${req.layerId} for update`.execute(trx);
+      // Bulk statements over a temp table: JIT compilation costs more than it saves here.
+      await sql`set local jit = off`.execute(trx);
       await createStaging(trx);
-      await stageFeatures(trx, source, { mapper, problems, limits: req.limits, repair: req.opts.repair });
+      const hasCode = layer.attributes.some((a) => a.name === 'code');
+      const staged = await stageFeatures(trx, source, {
+        mapper,
+        problems,
+        limits: req.limits,
+        repair: req.opts.repair,
+        multi: layer.geometry_type.startsWith('Multi'),
+        hasCode,
+        onProgress: req.onProgress,
+      });
       await validateStaged(trx, {
         layerId: req.layerId,
         geometryType: layer.geometry_type,
-        hasCode: layer.attributes.some((a) => a.name === 'code'),
         mode: req.opts.mode,
         repair: req.opts.repair,
         problems,
+        codeIds: hasCode ? { anyFileId: staged.anyFileId, allHaveCode: staged.allHaveCode } : undefined,
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();
-      const staged = await readStaged(trx);
-      const written = await writeInTransaction(trx, {
+      // The staged table IS the new version's content: written set-based, never back through Node.
+      const written = await writeStagedInTransaction(trx, {
         layerId: req.layerId,
         mode: req.opts.mode,
-        features: staged,
+        table: 'upload_staging',
         author: req.author,
         note: req.opts.note ?? null,
         source: { ...info },

@@ -14,11 +14,14 @@ export interface ValidateContext {
   layerId: string;
   /** the layer's geometry type, e.g. 'Polygon' */
   geometryType: string;
-  /** does the schema have a `code` attribute (ids taken from it when the file has none) */
-  hasCode: boolean;
   mode: 'replace' | 'append';
   repair: boolean;
   problems: ProblemList;
+  /**
+   * staging put `code` into fid (column `auto`) where the file gave no id; keep those only
+   * when no feature had an id of its own and every feature had a code (see stageFeatures)
+   */
+  codeIds?: { anyFileId: boolean; allHaveCode: boolean };
 }
 
 /** declared vs computed area: differences above this share are reported */
@@ -43,7 +46,12 @@ async function checkRange(trx: Transaction<Schema>, ctx: ValidateContext): Promi
   for (const r of rows.rows) {
     ctx.problems.error({ feature: r.idx, line: r.line ?? undefined, field: 'crs', message: '转换后坐标超出经纬度范围：坐标系是否正确？ (coordinates out of lon/lat range after the transform: wrong crs?)' });
   }
-  if (rows.rows.length) await sql`delete from upload_staging where geom is not null and not ST_IsEmpty(geom) and ${out}`.execute(trx);
+  await removeRows(trx, rows.rows.map((r) => r.idx));
+}
+
+/** delete staged rows by index (reported rows; by key, not by re-evaluating the test) */
+async function removeRows(trx: Transaction<Schema>, idxs: number[]): Promise<void> {
+  if (idxs.length) await sql`delete from upload_staging where idx = any(${idxs}::int[])`.execute(trx);
 }
 
 async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
@@ -52,7 +60,7 @@ async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext
   for (const r of empty.rows) {
     ctx.problems.error({ feature: r.idx, line: r.line ?? undefined, field: 'geometry', message: '转换后几何为空或退化（点数不足） (empty or degenerate geometry)' });
   }
-  await sql`delete from upload_staging where geom is null or ST_IsEmpty(geom)`.execute(trx);
+  await removeRows(trx, empty.rows.map((r) => r.idx));
   if (!ctx.repair) {
     const bad = await sql<{ idx: number; line: number | null; reason: string; x: number | null; y: number | null }>`
       select idx, line, (d).reason, ST_X((d).location) as x, ST_Y((d).location) as y
@@ -63,7 +71,7 @@ async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext
       ctx.problems.error({ feature: r.idx, line: r.line ?? undefined, field: 'geometry', ...at, message: `几何图形无效：${r.reason}${where}（EPSG:4490；repair=true 可自动修复） (invalid geometry)` });
     }
     // Reported; removed so later checks (ST_Covers) never meet a GEOS topology error.
-    await sql`delete from upload_staging where not ST_IsValid(geom)`.execute(trx);
+    await removeRows(trx, bad.rows.map((r) => r.idx));
     return;
   }
   const fixed = await sql<{ idx: number; line: number | null; reason: string; type: string | null; parts: number; before: number; after: number; ok: boolean }>`
@@ -111,15 +119,18 @@ async function checkTypes(trx: Transaction<Schema>, ctx: ValidateContext): Promi
 }
 
 async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
-  if (ctx.hasCode) {
-    // No ids in the file: a complete, unique `code` is the natural key (so replace uploads diff well).
-    await sql`update upload_staging set fid = properties->>'code'
-      where not exists (select 1 from upload_staging where fid is not null)
-        and (select count(*) = count(distinct properties->>'code') and count(*) = count(properties->>'code') from upload_staging)`.execute(trx);
+  // No ids in the file: a complete, unique `code` is the natural key (so replace uploads diff
+  // well). Staging already put it in fid (auto); take it back when that rule does not hold.
+  const duplicates = () =>
+    sql<{ fid: string; idxs: number[] }>`
+      select fid, array_agg(idx order by idx) as idxs from upload_staging where fid is not null
+      group by fid having count(*) > 1 order by min(idx)`.execute(trx);
+  let dups = await duplicates();
+  const codes = ctx.codeIds;
+  if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length)) {
+    await sql`update upload_staging set fid = null where auto`.execute(trx);
+    dups = await duplicates();
   }
-  const dups = await sql<{ fid: string; idxs: number[] }>`
-    select fid, array_agg(idx order by idx) as idxs from upload_staging where fid is not null
-    group by fid having count(*) > 1 order by min(idx)`.execute(trx);
   for (const d of dups.rows) {
     for (const idx of d.idxs.slice(1)) {
       ctx.problems.error({ feature: idx, field: 'id', message: `要素编号“${d.fid}”重复（与要素 ${d.idxs[0]} 相同） (duplicate feature id)` });

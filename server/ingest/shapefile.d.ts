@@ -7,5 +7,13 @@ declare module 'shapefile' {
     cancel(): Promise<void>;
   }
   /** paths (Node: streamed from disk) or buffers; `encoding` is a TextDecoder label for the .dbf */
+  export interface ShpSource {
+    bbox: [number, number, number, number];
+    /** one geometry (null for a Null shape) per record */
+    read(): Promise<{ done: boolean; value: Geometry | null }>;
+    cancel(): Promise<void>;
+  }
+  /** the .shp alone (geometry only), streamed from disk */
+  export function openShp(shp: string | Uint8Array, options?: { highWaterMark?: number }): Promise<ShpSource>;
   export function open(shp: string | Uint8Array, dbf?: string | Uint8Array, options?: { encoding?: string; highWaterMark?: number }): Promise<ShapefileSource>;
 }

@@ -13,6 +13,8 @@ import { runIngest, type IngestOutcome } from './ingest-run.js';
 import { parseUploadOptions } from './upload-options.js';
 import { receiveUpload, type ReceivedUpload } from './upload-receive.js';
 
+const PROGRESS_LOG_MS = 10_000;
+
 export interface UploadResponse {
   status: 200 | 201;
   body: Record<string, unknown>;
@@ -48,7 +50,16 @@ export async function handleUpload(app: FastifyInstance, request: FastifyRequest
   try {
     received = await receiveUpload(request, limits.uploadBytes);
     const opts = parseUploadOptions({ ...(request.query as Record<string, string>), ...received.fields });
-    const outcome = await runIngest(app.db.kysely, { layerId, file: received, opts, limits, author: request.principal.name });
+    const started = Date.now();
+    let logged = 0;
+    const onProgress = (read: number) => {
+      // the first staged batch, then every 10 s: an operator (and the kill test) sees work begin
+      if (logged && Date.now() - logged < PROGRESS_LOG_MS) return;
+      logged = Date.now();
+      request.log.info({ layer: layerId, read, ms: logged - started }, 'upload staging');
+    };
+    const outcome = await runIngest(app.db.kysely, { layerId, file: received, opts, limits, author: request.principal.name, onProgress });
+    request.log.info({ layer: layerId, features: outcome.result.featureCount, ms: Date.now() - started, dryRun: opts.dryRun }, 'upload ingested');
     const response = responseFor(layerId, outcome);
     await recordAudit(app.db.kysely, request, {
       action: opts.dryRun ? 'layer.upload.dry-run' : 'layer.upload',

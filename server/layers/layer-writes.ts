@@ -2,8 +2,13 @@
  * Every write to a layer is one new layer version in one transaction. Rows are never
  * updated in place: changed and removed features get valid_to = new version, new and
  * changed ones are inserted with valid_from = new version. Unchanged features keep their rows.
+ *
+ * Two entry points share the set-based diff: writeInTransaction (features given as GeoJSON in
+ * JS) and writeStagedInTransaction (features already in a temp table, e.g. an upload staged
+ * and validated by ingest; no round trip through Node). Both enforce the store's invariants
+ * themselves: unique ids, and valid, non-empty geometry of the layer's type.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { Schema } from '../db/schema.js';
 
@@ -54,13 +59,13 @@ export const GRID = 1e-9;
  * The store's own invariant, whatever the caller validated: every geometry is valid and of
  * the layer's type. The first few offenders are named by feature index with PostGIS's reason.
  */
-async function assertStagedValid(trx: Transaction<Schema>, geometryType: string) {
+async function assertStagedValid(trx: Transaction<Schema>, geometryType: string, table: RawBuilder<unknown> = sql.table('staging_features')) {
   const bad = await sql<{ idx: number; fid: string; problem: string }>`
     select idx, fid,
       case when ST_IsEmpty(geom) then 'empty or degenerate geometry (fewer than 3 distinct points)'
            when not ST_IsValid(geom) then ST_IsValidReason(geom)
            else 'geometry type ' || replace(GeometryType(geom), 'MULTI', 'Multi') || ' is not ' || ${geometryType} end as problem
-    from staging_features
+    from ${table}
     where ST_IsEmpty(geom) or not ST_IsValid(geom) or lower(GeometryType(geom)) <> lower(${geometryType})
     order by idx limit 20`.execute(trx);
   if (bad.rows.length) {
@@ -87,7 +92,17 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
   await stageFeatures(trx, req, version, geometryType.startsWith('Multi'));
   await assertStagedValid(trx, geometryType);
 
-  const counts = await applyDiff(trx, req, version);
+  const counts = await applyDiff(trx, sql.table('staging_features'), req, version, geometryType, false);
+  return finishVersion(trx, req, version, counts);
+}
+
+/** The version row, the layer's version and the result (count and extent of the current rows). */
+async function finishVersion(
+  trx: Transaction<Schema>,
+  req: Pick<WriteRequest, 'layerId' | 'author' | 'note' | 'source' | 'restoredFrom'>,
+  version: number,
+  counts: { added: number; removed: number; changed: number },
+): Promise<WriteResult> {
   const stats = (
     await sql<{ n: number; extent: number[] | null }>`select count(*)::int as n,
       case when count(*) = 0 then null else array[ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))] end as extent
@@ -111,6 +126,45 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
     .execute();
   await trx.updateTable('layers').set({ version, updated_at: sql`now()` }).where('id', '=', req.layerId).execute();
   return { layerId: req.layerId, version, ...counts, featureCount };
+}
+
+/** A write whose features are already in a temporary table (see writeStagedInTransaction). */
+export interface StagedWriteRequest extends Omit<WriteRequest, 'features' | 'deleteIds' | 'mode'> {
+  mode: 'replace' | 'append' | 'upsert';
+  /**
+   * a temp table with columns idx integer (unique), fid text (null → generated
+   * `<layer>-<version>-<idx+1>`), properties jsonb, geom geometry — EPSG:4490, already on the
+   * store's grid (GRID) and Multi* for a Multi* layer. Rows with a null fid get their fid set.
+   */
+  table: string;
+}
+
+/**
+ * One new version from an already-staged table, set-based in SQL. The store's invariants are
+ * checked here, whatever the caller validated: ids unique (one GROUP BY), and validity,
+ * emptiness and geometry type inside the INSERT itself — the inserted geometry is NULL when
+ * the staged one is invalid, empty or of another type, which the NOT NULL column refuses;
+ * only then are the offenders named. So each inserted row is checked once, and unchanged
+ * rows (already stored, already valid) are not checked again.
+ */
+export async function writeStagedInTransaction(trx: Transaction<Schema>, req: StagedWriteRequest): Promise<WriteResult> {
+  const layer = await sql<{ version: number; geometry_type: string }>`
+    select version, geometry_type from layers where id = ${req.layerId} for update`.execute(trx);
+  if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${req.layerId}")`, { layer: req.layerId });
+  const { version: current, geometry_type: geometryType } = layer.rows[0];
+  const version = current + 1;
+  const table = sql.table(req.table);
+  await sql`update ${table} set fid = ${`${req.layerId}-${version}-`} || (idx + 1) where fid is null or fid = ''`.execute(trx);
+  const dup = await sql<{ fid: string; idx: number }>`
+    select fid, (array_agg(idx order by idx))[2] as idx from ${table} group by fid having count(*) > 1 order by 2 limit 1`.execute(trx);
+  if (dup.rows.length) {
+    const { fid, idx } = dup.rows[0];
+    throw new UnprocessableError(`要素编号重复 (duplicate feature id "${fid}")`, {
+      problems: [{ feature: idx, field: 'id', severity: 'error', message: `duplicate feature id "${fid}"` }],
+    });
+  }
+  const counts = await applyDiff(trx, table, req, version, geometryType, true);
+  return finishVersion(trx, req, version, counts);
 }
 
 async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, version: number, multi: boolean) {
@@ -144,17 +198,30 @@ async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, versio
   }
 }
 
-async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, version: number) {
+/**
+ * The set-based diff of `staged` against the layer's current rows: close changed (same fid,
+ * other properties or geometry) and, for replace/delete, removed rows; insert new and changed
+ * ones. `guard`: the INSERT itself refuses invalid, empty or wrong-type geometry (see
+ * writeStagedInTransaction); without it the caller has asserted validity beforehand.
+ */
+async function applyDiff(
+  trx: Transaction<Schema>,
+  staged: RawBuilder<unknown>,
+  req: Pick<WriteRequest, 'layerId' | 'mode' | 'deleteIds'>,
+  version: number,
+  geometryType: string,
+  guard: boolean,
+) {
   const layerId = req.layerId;
   if (req.mode === 'append') {
-    const clash = await sql<{ fid: string }>`select s.fid from staging_features s join features f
+    const clash = await sql<{ fid: string }>`select s.fid from ${staged} s join features f
       on f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid limit 1`.execute(trx);
     if (clash.rows.length) throw new ConflictError(`要素编号已存在 (feature id "${clash.rows[0].fid}" already exists)`, { feature: clash.rows[0].fid });
   }
   // Changed: same id, different properties or geometry (PostGIS "=" is exact coordinate equality).
   const changed = await sql<{ n: number }>`with c as (
       update features f set valid_to = ${version}
-      from staging_features s
+      from ${staged} s
       where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid
         and (f.properties <> s.properties or not (f.geom = s.geom))
       returning f.fid)
@@ -163,7 +230,7 @@ async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, version: n
   if (req.mode === 'replace' || req.mode === 'delete') {
     const gone =
       req.mode === 'replace'
-        ? sql`not exists (select 1 from staging_features s where s.fid = f.fid)`
+        ? sql`not exists (select 1 from ${staged} s where s.fid = f.fid)`
         : sql`f.fid = any(${req.deleteIds ?? []}::text[])`;
     removed = (
       await sql<{ n: number }>`with r as (
@@ -173,11 +240,29 @@ async function applyDiff(trx: Transaction<Schema>, req: WriteRequest, version: n
     ).rows[0].n;
   }
   // Insert what has no current row now (new ids and the changed ones just closed).
-  const inserted = await sql<{ n: number }>`with i as (
+  const geom = guard
+    ? sql`case when not ST_IsEmpty(s.geom) and ST_IsValid(s.geom) and lower(GeometryType(s.geom)) = lower(${geometryType}) then s.geom end`
+    : sql`s.geom`;
+  const insert = sql<{ n: number }>`with i as (
       insert into features (layer_id, fid, properties, geom, valid_from)
-      select ${layerId}, s.fid, s.properties, s.geom, ${version} from staging_features s
+      select ${layerId}, s.fid, s.properties, ${geom}, ${version} from ${staged} s
       where not exists (select 1 from features f where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid)
-      returning 1) select count(*)::int as n from i`.execute(trx);
+      returning 1) select count(*)::int as n from i`;
+  let inserted: number;
+  if (!guard) inserted = (await insert.execute(trx)).rows[0].n;
+  else {
+    await sql`savepoint store_insert`.execute(trx);
+    try {
+      inserted = (await insert.execute(trx)).rows[0].n;
+    } catch (e) {
+      // 23502: the NOT NULL geom refused a guarded geometry → name the offenders
+      if ((e as { code?: string }).code !== '23502') throw e;
+      await sql`rollback to savepoint store_insert`.execute(trx);
+      await assertStagedValid(trx, geometryType, staged);
+      throw e;
+    }
+    await sql`release savepoint store_insert`.execute(trx);
+  }
   const changedN = changed.rows[0].n;
-  return { added: inserted.rows[0].n - changedN, removed, changed: changedN };
+  return { added: inserted - changedN, removed, changed: changedN };
 }

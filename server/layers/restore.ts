@@ -1,13 +1,14 @@
 /**
  * Restore: a NEW version whose features equal those visible at version v (`restoredFrom: v`).
- * History is never rewritten; the restore is itself undoable. One transaction, through
- * writeInTransaction like every other write.
+ * History is never rewritten; the restore is itself undoable. One transaction: the rows of
+ * version v are copied into a temp table inside the database and written by
+ * writeStagedInTransaction like an upload (no round trip through Node, whatever the size).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import { visibleAt } from './feature-reads.js';
-import { writeInTransaction, type FeatureInput, type WriteResult } from './layer-writes.js';
+import { writeStagedInTransaction, type WriteResult } from './layer-writes.js';
 
 export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: number, author: string, note?: string | null): Promise<WriteResult> {
   return db.transaction().execute(async (trx) => {
@@ -15,18 +16,14 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
     if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${layerId}")`, { layer: layerId });
     const known = await trx.selectFrom('layer_versions').select('version').where('layer_id', '=', layerId).where('version', '=', v).executeTakeFirst();
     if (!known) throw new NotFoundError(`图层“${layerId}”没有版本 ${v} (no version ${v})`, { layer: layerId, version: v });
-    const rows = await sql<{ fid: string; properties: Record<string, unknown>; geometry: FeatureInput['geometry'] | string }>`
-      select f.fid, f.properties, ST_AsGeoJSON(f.geom, 9)::json as geometry
-      from features f where f.layer_id = ${layerId} and ${visibleAt(v)} order by f.fid`.execute(trx);
-    const features: FeatureInput[] = rows.rows.map((r) => ({
-      id: r.fid,
-      properties: r.properties,
-      geometry: typeof r.geometry === 'string' ? JSON.parse(r.geometry) : r.geometry,
-    }));
-    return writeInTransaction(trx, {
+    await sql`create temp table restore_staging (idx integer, fid text, properties jsonb, geom geometry) on commit drop`.execute(trx);
+    await sql`insert into restore_staging (idx, fid, properties, geom)
+      select (row_number() over (order by f.fid))::int - 1, f.fid, f.properties, f.geom
+      from features f where f.layer_id = ${layerId} and ${visibleAt(v)}`.execute(trx);
+    return writeStagedInTransaction(trx, {
       layerId,
       mode: 'replace',
-      features,
+      table: 'restore_staging',
       author,
       note: note ?? `恢复到版本 ${v} (restored from version ${v})`,
       source: { restoredFrom: v },

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readItems } from '../../server/layers/feature-reads.js';
 import { getLayer, listLayers } from '../../server/layers/layer-registry.js';
-import { writeLayerVersion, type FeatureInput } from '../../server/layers/layer-writes.js';
+import { writeLayerVersion, writeStagedInTransaction, type FeatureInput } from '../../server/layers/layer-writes.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { listVersions } from '../../server/layers/versions.js';
 import { ROOT } from '../helpers/templates.js';
@@ -168,5 +168,72 @@ describe(`versioned layer store (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     expect(r.rows[0].s).toBe(4490);
     expect(r.rows[0].s3857).toBe(3857);
     expect(r.rows[0].x).toBeCloseTo((125.7 * Math.PI * 6378137) / 180, 0);
+  });
+  describe('writes from an already-staged table (writeStagedInTransaction)', () => {
+    const layerId = 'permanent-farmland';
+    /** one transaction: stage `rows` (plus, optionally, copies of current rows) and write them */
+    async function stagedWrite(rows: { fid: string | null; properties?: object; geometry: object }[], keepCurrent: number, mode: 'replace' | 'append' = 'replace') {
+      return db.kysely.transaction().execute(async (trx) => {
+        await sql`create temp table t_staged (idx integer, fid text, properties jsonb, geom geometry) on commit drop`.execute(trx);
+        await sql`insert into t_staged select (row_number() over (order by fid))::int - 1, fid, properties, geom
+          from features where layer_id = ${layerId} and valid_to is null order by fid limit ${keepCurrent}`.execute(trx);
+        for (const [k, r] of rows.entries()) {
+          await sql`insert into t_staged values (${keepCurrent + k}, ${r.fid}, ${JSON.stringify(r.properties ?? {})}::jsonb,
+            ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(r.geometry)}), 4490))`.execute(trx);
+        }
+        return writeStagedInTransaction(trx, { layerId, mode, table: 't_staged', author: 'tester', note: 'staged' });
+      });
+    }
+    const rowIds = async () =>
+      new Map((await sql<{ fid: string; id: string }>`select fid, id::text from features where layer_id = ${layerId} and valid_to is null`.execute(db.kysely)).rows.map((r) => [r.fid, r.id]));
+
+    it('diffs set-based: unchanged rows are kept, changed and new ones inserted, missing fids generated', async () => {
+      const before = await snapshot(db);
+      const ids = await rowIds();
+      const kept = [...ids.keys()].sort().slice(0, 5);
+      const r = await stagedWrite(
+        [
+          { fid: kept[4], properties: { code: 'changed' }, geometry: square(125.75, 44.55, 0.001) },
+          { fid: 'S-NEW', properties: { code: 'S-NEW' }, geometry: square(125.76, 44.55, 0.001) },
+          { fid: null, properties: { code: 'no id' }, geometry: square(125.77, 44.55, 0.001) },
+        ],
+        4,
+      );
+      expect(r).toEqual({ layerId, version: before.version + 1, added: 2, removed: before.featureCount - 5, changed: 1, featureCount: 7 });
+      const after = await rowIds();
+      for (const fid of kept.slice(0, 4)) expect(after.get(fid)).toBe(ids.get(fid)); // the same rows
+      expect(after.get(kept[4])).not.toBe(ids.get(kept[4]));
+      expect(after.has(`${layerId}-${r.version}-7`)).toBe(true); // idx 6 → generated fid
+      const [v] = await listVersions(db.kysely, layerId);
+      expect(v).toMatchObject({ version: r.version, note: 'staged', added: 2, changed: 1 });
+    });
+
+    it('refuses invalid, empty or wrong-type geometry inside the write, naming the rows; nothing written', async () => {
+      const before = await snapshot(db);
+      const bowtie = { type: 'Polygon', coordinates: [[[125.7, 44.5], [125.71, 44.51], [125.71, 44.5], [125.7, 44.51], [125.7, 44.5]]] };
+      const err = await stagedWrite(
+        [
+          { fid: 'S-OK', geometry: square(125.78, 44.55, 0.001) },
+          { fid: 'S-BOW', geometry: bowtie },
+          { fid: 'S-PT', geometry: { type: 'Point', coordinates: [125.7, 44.5] } },
+        ],
+        3,
+      ).catch((e) => e);
+      expect(err.code).toBe('unprocessable');
+      expect(err.details.problems).toEqual([
+        expect.objectContaining({ feature: 4, field: 'geometry', message: expect.stringMatching(/S-BOW: Self-intersection/) }),
+        expect.objectContaining({ feature: 5, field: 'geometry', message: expect.stringMatching(/S-PT: geometry type POINT is not Polygon/i) }),
+      ]);
+      expect(await snapshot(db)).toEqual(before);
+    });
+
+    it('refuses duplicate ids and, in append mode, ids already present; nothing written', async () => {
+      const before = await snapshot(db);
+      const dup = await stagedWrite([{ fid: 'S-D', geometry: square(125.7, 44.5, 0.001) }, { fid: 'S-D', geometry: square(125.71, 44.5, 0.001) }], 0).catch((e) => e);
+      expect(dup).toMatchObject({ code: 'unprocessable', details: { problems: [{ feature: 1, field: 'id' }] } });
+      const clash = await stagedWrite([], 1, 'append').catch((e) => e);
+      expect(clash).toMatchObject({ code: 'conflict' });
+      expect(await snapshot(db)).toEqual(before);
+    });
   });
 });
