@@ -6,14 +6,17 @@
  *   engines  each engine's render of the same tiles, generalised (server/tiles/README.md): PostGIS
  *            (the statement the service runs) and geojson-vt (index built first, timed apart) —
  *            the figures that choose POSTGIS_MIN_ZOOM
- *   service  the HTTP service with its cache off (uncached), sequential — ratios service/raw
- *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, autocannon 32 conns
+ *   service  the HTTP service with its cache off (uncached), sequential, each tile right after its
+ *            raw query (same machine load) — ratios service/raw
+ *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, autocannon 32 conns,
+ *            for the z10–z14 list and for z12 and z14 alone
  * and tile sizes per zoom, and the largest z8 tile of every layer. Figures drift between machines:
  * read the ratios.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -74,8 +77,22 @@ const extent = await sql<{ b: string }>`select ST_Extent(geom)::text as b from f
 const bbox = extent.rows[0].b.match(/-?\d+(\.\d+)?/g)!.map(Number) as [number, number, number, number];
 const tiles = tileList(bbox);
 
-// 1. raw: the canonical query (docs/performance.md), serial plans.
+// 1. raw: the canonical query (docs/performance.md), and 3. the HTTP service with its cache off,
+// one after the other for each tile, so both see the same machine load (other work shares it).
+// A keep-alive http.Agent as the client: lean, so the service figure is the server's time.
+const config = loadConfig({ LOG_LEVEL: 'silent', SEED: 'none', ...(process.env.POSTGIS_MIN_ZOOM ? { POSTGIS_MIN_ZOOM: process.env.POSTGIS_MIN_ZOOM } : {}) });
+const uncachedApp = await buildApp({ ...config, tileCacheBytes: 0 }, db);
+const uncachedBase = await uncachedApp.listen({ port: 0, host: '127.0.0.1' });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url: string) =>
+  new Promise<number>((resolve, reject) =>
+    http.get(url, { agent }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length)).on('end', () => resolve(n)).on('error', reject);
+    }).on('error', reject),
+  );
 const raw = new Map<number, { ms: number[]; bytes: number[] }>();
+const service = new Map<number, number[]>();
 for (const t of tiles) {
   const [r, ms] = await time(() =>
     sql<{ mvt: Buffer }>`select ST_AsMVT(q, ${LAYER}, 4096, 'geom', 'mvt_id') as mvt from (
@@ -87,11 +104,14 @@ for (const t of tiles) {
   e.ms.push(ms);
   e.bytes.push(r.rows[0]?.mvt?.length ?? 0);
   raw.set(t.z, e);
+  const [, svcMs] = await time(() => get(`${uncachedBase}/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`));
+  service.set(t.z, [...(service.get(t.z) ?? []), svcMs]);
 }
+agent.destroy();
+await uncachedApp.close();
 
 // 2. cached: the service answering versioned URLs from its LRU (first, before the geojson-vt index
 // fills this process's heap and its garbage collection slows the server).
-const config = loadConfig({ LOG_LEVEL: 'silent', SEED: 'none', ...(process.env.POSTGIS_MIN_ZOOM ? { POSTGIS_MIN_ZOOM: process.env.POSTGIS_MIN_ZOOM } : {}) });
 const cachedApp = await buildApp(config, db);
 const cachedBase = await cachedApp.listen({ port: 0, host: '127.0.0.1' });
 const version = (await db.kysely.selectFrom('layers').select('version').where('id', '=', LAYER).executeTakeFirstOrThrow()).version;
@@ -106,21 +126,15 @@ const runLoad = async (encoding: string): Promise<Load> =>
   JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, CONNECTIONS, '10', pathsFile, encoding])).stdout);
 const load = await runLoad('identity');
 const loadGzip = await runLoad('gzip'); // the first pass compressed every tile in the background
-await cachedApp.close();
-
-
-// 3. the service, uncached (cache off), with the configured engine per zoom.
-const uncachedApp = await buildApp({ ...config, tileCacheBytes: 0 }, db);
-const uncachedBase = await uncachedApp.listen({ port: 0, host: '127.0.0.1' });
-const service = new Map<number, number[]>();
-for (const t of tiles) {
-  const [, ms] = await time(async () => {
-    const r = await fetch(`${uncachedBase}/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`);
-    await r.arrayBuffer();
-  });
-  service.set(t.z, [...(service.get(t.z) ?? []), ms]);
+// per zoom: z14 tiles are small (request overhead dominates), z12 ones large (bytes dominate)
+const loadPerZoom: [number, Load][] = [];
+for (const z of [12, 14]) {
+  fs.writeFileSync(pathsFile, JSON.stringify(paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`))));
+  loadPerZoom.push([z, await runLoad('identity')]);
 }
-await uncachedApp.close();
+await cachedApp.close();
+const settings = await sql<{ jit: string; par: string }>`select current_setting('jit') as jit, current_setting('max_parallel_workers_per_gather') as par`.execute(db.kysely);
+
 
 // 4. the largest z8 tile of every layer over the whole county (the 500 KB goal), as served.
 const z8Max: { layer: string; tiles: number; bytes: number; merged: string }[] = [];
@@ -172,6 +186,7 @@ const f1 = (v: number) => v.toFixed(1);
 const p50 = (v: number[] | undefined) => (v && v.length ? percentile(v, 50) : NaN);
 const p95 = (v: number[] | undefined) => (v && v.length ? percentile(v, 95) : NaN);
 console.log(`\nTiles: ${LAYER} (${PARCELS} parcels, policy bulk), ${tiles.length} tiles; PostgreSQL; POSTGIS_MIN_ZOOM=${config.postgisMinZoom}`);
+console.log(`pool settings (raw and service alike): jit=${settings.rows[0].jit}, max_parallel_workers_per_gather=${settings.rows[0].par}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 console.log('raw = canonical ST_AsMVT, exact; postgis / geojson-vt = each engine, generalised, called directly; svc = HTTP, uncached');
 console.log('zoom tiles  raw p50  raw p95  postgis p50  p95  gvt p50   p95   svc p50  svc p95  svc/raw  svc/postgis  raw KB p50/max  served KB p50/max');
 for (const z of [8, 10, 12, 14]) {
@@ -212,7 +227,8 @@ for (const [i, z] of zooms.entries()) {
 console.log(`geojson-vt is faster than ST_AsMVT below z${minZoom} only → POSTGIS_MIN_ZOOM=${minZoom} (plus its index build and memory above)`);
 console.log('largest z8 tile per layer (served, generalised):');
 for (const l of z8Max) console.log(`  ${l.layer.padEnd(24)} ${f1(l.bytes / 1024).padStart(8)} KB over ${l.tiles} tile(s)${l.merged ? `  merged ${l.merged}` : ''}`);
-for (const [label, l] of [['identity', load], ['gzip (Accept-Encoding as a browser)', loadGzip]] as const) {
-  console.log(`cached, ${label} (z10–z14 list, autocannon in its own process, ${CONNECTIONS} connections, 10 s): ${Math.round(l.rps)} tiles/s, ${l.mbPerSecond.toFixed(0)} MB/s, p50 ${l.p50} ms, p99 ${l.p99} ms, errors ${l.errors}`);
+const zoomLoads = loadPerZoom.map(([z, l]) => [`identity, z${z} only (${paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`)).length} tiles)`, l] as const);
+for (const [label, l] of [['identity, z10–z14 list', load], ['gzip (Accept-Encoding as a browser), z10–z14 list', loadGzip], ...zoomLoads] as const) {
+  console.log(`cached, ${label} (autocannon in its own process, ${CONNECTIONS} connections, 10 s): ${Math.round(l.rps)} tiles/s, ${l.mbPerSecond.toFixed(0)} MB/s, p50 ${l.p50} ms, p99 ${l.p99} ms, errors ${l.errors}`);
 }
 await db.close();

@@ -47,7 +47,8 @@ function keptGeometry(z: number): RawBuilder<unknown> {
     else coalesce((select s.g from ${snapped} s where ST_Area(s.g) > 0), ${square}) end`;
 }
 
-function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
+/** one layer's tile statement (exported for the benchmark's plan checks) */
+export function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
   const props = source.properties.map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
   const visible = source.current
     ? sql`f.valid_to is null`
@@ -102,9 +103,35 @@ function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt:
     ) q`;
 }
 
+/** what the one-round-trip statement of a current-version tile returns (null: no such layer) */
+export interface CurrentLayerTile {
+  /** the layer's version in the statement's snapshot: the tile is exactly that version */
+  version: number;
+  /** the layer's attributes and policy are still the ones the statement was built from */
+  same: boolean;
+  mvt: Buffer | null;
+  merged: number;
+}
+
 export class PostgisTileEngine implements TileEngine {
   readonly name = 'postgis' as const;
   constructor(private readonly db: Kysely<Schema>) {}
+
+  /**
+   * A current-version tile of one layer in ONE statement (one snapshot, one round trip): the
+   * layer's version, whether its attributes and policy still equal `attributesJson`/`source`'s
+   * (they shaped the statement; false → the caller reloads them and draws again), and the tile.
+   */
+  async renderCurrent(source: TileLayerSource, tile: TileCoord, attributesJson: string): Promise<CurrentLayerTile | null> {
+    const r = await sql<{ version: number; same: boolean; mvt: Buffer | null; merged: number }>`
+      select m.version, m.same, t.mvt, t.merged
+      from (select l.version, (l.attributes = ${attributesJson}::jsonb and coalesce(g.policy, 'keep-all') = ${source.generalisation}::text) as same
+            from layers l left join tile_generalisation g on g.layer_id = l.id where l.id = ${source.layerId}) m
+      cross join (${layerQuery(source, tile)}) t`.execute(this.db);
+    const row = r.rows[0];
+    if (!row) return null;
+    return { version: row.version, same: row.same, mvt: row.mvt, merged: row.merged };
+  }
 
   async render(sources: TileLayerSource[], tile: TileCoord): Promise<RenderedTile> {
     // ST_AsMVT layers concatenate into one valid tile (MVT is a repeated `layers` field).

@@ -2,6 +2,16 @@
  * Tiles: resolve layer versions, pick the engine, cache by version. A tile key always carries
  * the layer versions it was drawn from, so a write (new version) can never be answered from a
  * stale cache entry — on this instance or any other sharing the database.
+ *
+ * Round trips: a versioned request (?v=) found in the LRU touches no database. A current-version
+ * request on PostGIS costs one statement per layer, which returns the layer's version in the same
+ * snapshot as its tile (engine-postgis.ts renderCurrent): the statement is shaped from the layer's
+ * attributes and policy kept in-process (`layerMeta`), and checks them in the database too — when
+ * they changed, the meta is reloaded and the request takes the two-step path (version lookup, then
+ * render). When the LRU holds the tile at the versions last seen, the request takes that two-step
+ * path too: its first step, the version lookup, is all a hit costs (a write since → a render).
+ * (A tile statement that skips itself on an unchanged version was tried: its planning, and JIT
+ * compilation where on, cost more than the version lookup.)
  */
 import zlib from 'node:zlib';
 import { LRUCache } from 'lru-cache';
@@ -11,10 +21,10 @@ import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { GeojsonVtTileEngine } from './engine-geojsonvt.js';
 import { DEFAULT_POLICY, generalises, type GeneralisationPolicy } from './generalisation.js';
-import { PostgisTileEngine } from './engine-postgis.js';
+import { PostgisTileEngine, type CurrentLayerTile } from './engine-postgis.js';
 import { tileMetrics } from './tile-metrics.js';
 import type { TileCoord } from './tile-math.js';
-import { RESERVED_TILE_PROPERTIES, type TileEngine, type TileLayerSource } from './tile-source.js';
+import { RESERVED_TILE_PROPERTIES, type RenderedTile, type TileEngine, type TileLayerSource } from './tile-source.js';
 
 export interface TileServiceOptions {
   /** in-process cache bound, bytes */
@@ -53,12 +63,22 @@ const GZIP_MIN_BYTES = 1024;
 
 const LAYER_ID = /^[a-z][a-z0-9-]{1,62}$/;
 
+/** a layer's tile-shaping data as last read, and the version it was read at */
+interface LayerMeta {
+  version: number;
+  attributesJson: string;
+  properties: TileLayerSource['properties'];
+  generalisation: GeneralisationPolicy;
+}
+
 export class TileService {
   readonly primary: TileEngine;
   readonly memory: GeojsonVtTileEngine;
   private readonly cache: LRUCache<string, CachedTile>;
   private readonly postgisMinZoom: number;
   private readonly cacheBytes: number;
+  /** per layer id (only layers that exist; a handful): see the header */
+  private readonly layerMeta = new Map<string, LayerMeta>();
 
   constructor(
     private readonly db: Db,
@@ -94,6 +114,14 @@ export class TileService {
     if (requested && (requested.length !== layerIds.length || requested.some((v) => !/^\d{1,9}$/.test(v)))) {
       throw new BadRequestError(`版本参数应为每个图层一个整数，以"."分隔 (v must be one integer per layer, "." separated)`, { parameter: 'v' });
     }
+    for (const row of rows.rows) {
+      this.layerMeta.set(row.id, {
+        version: row.version,
+        attributesJson: JSON.stringify(row.attributes),
+        properties: tileProperties(row.attributes),
+        generalisation: row.policy ?? DEFAULT_POLICY,
+      });
+    }
     return layerIds.map((id, i) => {
       const row = rows.rows.find((r) => r.id === id);
       if (!row) throw new NotFoundError(`图层不存在 (no layer "${id}")`, { layer: id });
@@ -105,7 +133,7 @@ export class TileService {
         layerId: id,
         version,
         current: version === row.version,
-        properties: row.attributes.filter((a) => !RESERVED_TILE_PROPERTIES.has(a.name)).map((a) => ({ name: a.name, type: a.type })),
+        properties: tileProperties(row.attributes),
         generalisation: row.policy ?? DEFAULT_POLICY,
       };
     });
@@ -118,6 +146,9 @@ export class TileService {
       const stamp = layerIds.map((id, i) => `${id}@${versions.split('.')[i]}`).join(',');
       const hit = this.cache.get(`${stamp}/${tile.z}/${tile.x}/${tile.y}`);
       if (hit) return { ...hit, stamp, immutable: true, engine: engine.name, cached: true };
+    } else if (engine instanceof PostgisTileEngine) {
+      const fast = await this.currentTile(engine, layerIds, tile);
+      if (fast) return fast;
     }
     const sources = await this.sources(layerIds, versions);
     const stamp = sources.map((s) => `${s.layerId}@${s.version}`).join(',');
@@ -126,13 +157,67 @@ export class TileService {
     if (hit) return { ...hit, stamp, immutable: Boolean(versions), engine: engine.name, cached: true };
     const started = performance.now();
     const rendered = await engine.render(sources, tile);
+    const entry = this.store(key, sources, tile, engine.name, started, rendered);
+    return { ...entry, stamp, immutable: Boolean(versions), engine: engine.name, cached: false };
+  }
+
+  /**
+   * A current-version tile in one statement per layer (see the header), or null when the caller
+   * must take the two-step path: a layer not seen yet, gone, or whose attributes or policy changed
+   * (its meta is then dropped), or the tile cached at the versions last seen (a probable hit).
+   */
+  private async currentTile(engine: PostgisTileEngine, layerIds: string[], tile: TileCoord): Promise<TileResult | null> {
+    const metas = layerIds.map((id) => this.layerMeta.get(id));
+    if (metas.some((m) => !m)) return null;
+    const known = metas as LayerMeta[];
+    const where = `/${tile.z}/${tile.x}/${tile.y}`;
+    const knownStamp = layerIds.map((id, i) => `${id}@${known[i].version}`).join(',');
+    // cached at the versions last seen: the version lookup decides (lru-cache's has() leaves recency alone)
+    if (this.cache.has(knownStamp + where)) return null;
+    const sources: TileLayerSource[] = layerIds.map((id, i) => ({
+      layerId: id,
+      version: known[i].version,
+      current: true,
+      properties: known[i].properties,
+      generalisation: known[i].generalisation,
+    }));
+    const started = performance.now();
+    const parts = await Promise.all(
+      sources.map((s, i) => engine.renderCurrent(s, tile, known[i].attributesJson)),
+    );
+    let usable = true;
+    parts.forEach((p, i) => {
+      if (!p || !p.same) {
+        this.layerMeta.delete(layerIds[i]);
+        usable = false;
+      } else if (this.layerMeta.get(layerIds[i]) === known[i]) {
+        known[i].version = p.version;
+      }
+    });
+    if (!usable) return null;
+    const current = parts as CurrentLayerTile[];
+    const stamp = layerIds.map((id, i) => `${id}@${current[i].version}`).join(',');
+    const key = stamp + where;
+    const buffers = current.filter((p) => p.mvt && p.mvt.length).map((p) => p.mvt!);
+    const merged: Record<string, number> = {};
+    current.forEach((p, i) => {
+      if (p.merged) merged[layerIds[i]] = p.merged;
+    });
+    const body = buffers.length === 1 ? Buffer.from(buffers[0]) : Buffer.concat(buffers);
+    const drawn = sources.map((s, i) => ({ ...s, version: current[i].version }));
+    const entry = this.store(key, drawn, tile, engine.name, started, { body, merged });
+    return { ...entry, stamp, immutable: false, engine: engine.name, cached: false };
+  }
+
+  /** a freshly rendered tile → metrics, the LRU (gzip filled in later) */
+  private store(key: string, sources: TileLayerSource[], tile: TileCoord, engineName: string, started: number, rendered: RenderedTile): CachedTile {
     const generalisedLayers = sources.filter((s) => generalises(s.generalisation, tile.z));
     const entry: CachedTile = {
       body: rendered.body,
       generalised: generalisedLayers.length ? generalisedLayers.map((s) => `${s.layerId}=${s.generalisation}`).join(',') : null,
       merged: Object.keys(rendered.merged).length ? Object.entries(rendered.merged).map(([id, n]) => `${id}=${n}`).join(',') : null,
     };
-    tileMetrics.observe(layerIds.join(','), tile.z, engine.name, performance.now() - started, rendered.body.length, rendered.merged);
+    tileMetrics.observe(sources.map((s) => s.layerId).join(','), tile.z, engineName, performance.now() - started, rendered.body.length, rendered.merged);
     this.cache.set(key, entry);
     if (this.cacheBytes > 0 && entry.body.length >= GZIP_MIN_BYTES) {
       // Compressed once, in libuv's thread pool, while this response goes out uncompressed; then
@@ -143,6 +228,11 @@ export class TileService {
         this.cache.set(key, entry);
       });
     }
-    return { ...entry, stamp, immutable: Boolean(versions), engine: engine.name, cached: false };
+    return entry;
   }
+}
+
+/** the attributes a tile carries as properties */
+function tileProperties(attributes: AttributeDef[]): TileLayerSource['properties'] {
+  return attributes.filter((a) => !RESERVED_TILE_PROPERTIES.has(a.name)).map((a) => ({ name: a.name, type: a.type }));
 }

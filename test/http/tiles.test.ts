@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
@@ -147,6 +148,51 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     } finally {
       await other.close();
     }
+  });
+
+  it('an unversioned tile is a cache hit while its layer is unchanged, and drawn afresh after a write', async () => {
+    const t = tileAt(125.7, 44.5, 12);
+    const first = await app.inject(tileUrl('permanent-farmland,admin-county', t));
+    const second = await app.inject(tileUrl('permanent-farmland,admin-county', t));
+    expect(second.headers['x-tile-cache']).toBe('hit');
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
+    const fids = decodeTile(first.rawPayload)['permanent-farmland'].features.map((f) => f.properties.fid as string);
+    await writeLayerVersion(db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: [fids[0]], author: 'test' });
+    const after = await app.inject(tileUrl('permanent-farmland,admin-county', t));
+    expect(after.headers['x-tile-cache']).toBe('miss');
+    expect(after.headers.etag).not.toBe(first.headers.etag);
+    expect(decodeTile(after.rawPayload)['permanent-farmland'].features.map((f) => f.properties.fid)).not.toContain(fids[0]);
+    expect(decodeTile(after.rawPayload)['admin-county'].features.length).toBe(1);
+  });
+
+  it("a change of a layer's attributes or generalisation policy reaches the next tile drawn", async () => {
+    // Tiles already cached keep their form until the layer's next version (server/tiles/README.md);
+    // a tile drawn afterwards must not be shaped by the attributes and policy this instance read before.
+    const [z8, z9, z11] = [8, 9, 11].map((z) => tileAt(125.7, 44.5, z));
+    const before = await app.inject(tileUrl('permanent-farmland', z8));
+    expect(decodeTile(before.rawPayload)['permanent-farmland'].features[0].properties).toHaveProperty('township');
+    expect(before.headers['x-tile-generalised']).toBe('permanent-farmland=bulk');
+    const { attributes } = await db.kysely.selectFrom('layers').select('attributes').where('id', '=', 'permanent-farmland').executeTakeFirstOrThrow();
+    const fewer = (attributes as { name: string }[]).filter((a) => a.name !== 'township');
+    try {
+      // written straight to the database, as an operator would: no version change
+      await sql`update layers set attributes = ${JSON.stringify(fewer)}::jsonb where id = 'permanent-farmland'`.execute(db.kysely);
+      await sql`update tile_generalisation set policy = 'exact' where layer_id = 'permanent-farmland'`.execute(db.kysely);
+      const after = await app.inject(tileUrl('permanent-farmland', z9));
+      const props = decodeTile(after.rawPayload)['permanent-farmland'].features.map((f) => f.properties);
+      const live = await db.kysely.selectFrom('features').select((e) => e.fn.countAll<string>().as('n')).where('layer_id', '=', 'permanent-farmland').where('valid_to', 'is', null).executeTakeFirstOrThrow();
+      expect(props.length).toBe(Number(live.n)); // exact: every parcel, none merged
+      expect(props.some((p) => 'township' in p)).toBe(false);
+      expect(props.every((p) => 'code' in p)).toBe(true);
+      expect(after.headers['x-tile-generalised']).toBeUndefined();
+    } finally {
+      await sql`update layers set attributes = ${JSON.stringify(attributes)}::jsonb where id = 'permanent-farmland'`.execute(db.kysely);
+      await sql`update tile_generalisation set policy = 'bulk' where layer_id = 'permanent-farmland'`.execute(db.kysely);
+    }
+    const restored = await app.inject(tileUrl('permanent-farmland', z11));
+    expect(decodeTile(restored.rawPayload)['permanent-farmland'].features[0].properties).toHaveProperty('township');
+    expect(restored.headers['x-tile-generalised']).toBe('permanent-farmland=bulk');
   });
 
   it('the style is valid by the MapLibre style spec and names no URL outside this server', async () => {
