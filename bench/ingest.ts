@@ -19,15 +19,14 @@
  *
  * BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server process.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createLayer } from '../server/layers/layer-create.js';
+import { startChildServer } from '../test/helpers/child-server.js';
 import { writeZip } from '../test/fixtures/uploads/zip-writer.js';
 import { benchDatabase, prng, time } from './lib.js';
 
@@ -35,7 +34,6 @@ const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000);
 const TOKEN = 'bench-admin-token-0123456789';
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const LAYER = 'bench-parcels';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** GeoJSON written feature by feature (the generator holds no array of 100 000 features). */
 function generate(dir: string): { zip: string; shp: string } {
@@ -94,26 +92,11 @@ function upload(port: number, file: string, layer: string): Promise<{ status: nu
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The real server as a child process on `url`; resolves once it says where it listens. */
+/** The real server as a child process on `url`, with bounds raised for the big file; its own peak RSS. */
 async function startServer(url: string) {
-  const port = await freePort();
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
+  const server = await startChildServer({
     env: {
-      ...process.env,
       DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       SEED: 'none',
       ADMIN_TOKEN: TOKEN,
       LOG_LEVEL: 'warn',
@@ -121,27 +104,15 @@ async function startServer(url: string) {
       MAX_FEATURES: String(Math.max(500_000, FEATURES)),
       MAX_UPLOAD_BYTES: String(2 ** 31),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    keepChars: 100_000,
   });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('listening on')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   /** peak resident set of the server process, MB (Linux /proc VmHWM) */
   const peakRss = () => {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   };
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await exited;
-  };
-  return { port, peakRss, stop, log: () => out };
+  return { port: server.port, peakRss, stop: async () => void (await server.stop()), log: server.output };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -2,6 +2,7 @@
  * Configuration: read once from the environment, validated, frozen.
  * No other file reads process.env. A malformed variable is named in the error.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -24,6 +25,13 @@ export interface Config {
   readonly tileCacheBytes: number;
   /** on PostgreSQL, zooms below this are cut from the in-memory geojson-vt index (measured: bench/tiles.ts) */
   readonly postgisMinZoom: number;
+  /**
+   * Fastify trustProxy: whose X-Forwarded-For to believe for the client address (audit `ip`,
+   * rate-limit key). false = the socket peer; a hop count; or proxy addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | number | string[];
+  /** requests per key (token, else client IP) per window; 0 = no rate limit */
+  readonly rateLimit: Readonly<{ max: number; windowMs: number }>;
   readonly limits: Readonly<{
     bodyBytes: number;
     uploadBytes: number;
@@ -62,6 +70,22 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function trustProxyVar(env: Env): boolean | number | string[] {
+  const raw = env.TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    const [address, bits, extra] = item.split('/');
+    if (extra !== undefined || net.isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/CIDRs separated by commas, got "${item}"`);
+    }
+  }
+  Object.freeze(list);
+  return list;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -86,6 +110,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicUrl,
     tileCacheBytes: intVar(env, 'TILE_CACHE_BYTES', 256 * 1024 * 1024, 0, 2 ** 36),
     postgisMinZoom: intVar(env, 'POSTGIS_MIN_ZOOM', 0, 0, 23),
+    trustProxy: trustProxyVar(env),
+    // Off by default: behind a proxy without TRUST_PROXY every user would share one bucket.
+    rateLimit: Object.freeze({
+      max: intVar(env, 'RATE_LIMIT_MAX', 0, 0, 10_000_000),
+      windowMs: intVar(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
+    }),
     limits: Object.freeze({
       bodyBytes: intVar(env, 'MAX_BODY_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31),
       uploadBytes: intVar(env, 'MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 2 ** 34),

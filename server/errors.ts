@@ -132,8 +132,15 @@ interface FastifyLikeError extends Error {
   validationContext?: string;
 }
 
-/** pg/PGlite error codes and socket errors that mean "the database is not there right now" */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+/**
+ * pg/PGlite error codes and socket errors that mean "the database is not there right now":
+ * refused, reset, unreachable or unresolvable host (a database container that is down), admin
+ * shutdown / crash / starting up (57P0x), connection exceptions (08xxx), too many connections.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
+]);
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -152,9 +159,19 @@ export function toAppError(err: unknown): AppError {
     });
   }
   if (e?.code === '57014') return new TimeoutError();
+  // Data exceptions (class 22: a date that does not exist, a number out of range, bad input
+  // syntax) arise from values a client sent that passed the routes' own checks; the database's
+  // message names the value, never the query. A backstop: routes should refuse such values first.
+  if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
+    const reason = (e.message ?? '').split('\n')[0].slice(0, 200);
+    return new BadRequestError(`输入值无效 (invalid value: ${reason})`, { sqlstate: e.code });
+  }
   if (e?.code && UNAVAILABLE_CODES.has(e.code)) return new UnavailableError();
-  if (e?.message && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) {
+  if (e?.message && /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) {
     return new UnavailableError();
+  }
+  if (e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new BadRequestError(`请求体不是有效的 JSON (${e.message})`, { parameter: 'body' });
   }
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413) {
     return new PayloadTooLargeError('请求体过大 (request body too large)', { limit: 'bodyBytes', max: -1 });

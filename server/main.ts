@@ -9,6 +9,9 @@ import { connect } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { seedDataset } from './layers/seed.js';
 
+/** how long in-flight requests may take to finish after SIGTERM before the process gives up (exit 1) */
+const SHUTDOWN_GRACE_MS = 15_000;
+
 async function main(): Promise<void> {
   const started = performance.now();
   let config;
@@ -36,21 +39,35 @@ async function main(): Promise<void> {
     'database ready',
   );
 
+  // Graceful shutdown: Fastify's close() stops the listener (new connections are refused), closes
+  // idle keep-alive connections, answers 503 to a new request on a busy one, and resolves once
+  // every in-flight request has been answered; only then does the database close.
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: draining in-flight requests');
     const timer = setTimeout(() => {
-      app.log.error('shutdown took longer than 15 s; exiting');
+      app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 15_000);
+    }, SHUTDOWN_GRACE_MS);
     timer.unref();
+    let code = 0;
     try {
-      await app.close();
+      const closed = app.close();
+      // said once the listening socket is gone, so an operator (and the drain test) knows
+      // from here on a new connection is refused while earlier ones finish
+      while (app.server.listening) await new Promise((r) => setTimeout(r, 5));
+      const open = await new Promise<number>((resolve) => app.server.getConnections((_err, n) => resolve(n ?? 0)));
+      app.log.info({ openConnections: open }, 'listener closed: no new connections; waiting for in-flight requests');
+      await closed;
       await db.close();
+      app.log.info('shut down cleanly');
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      code = 1;
     } finally {
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -21,7 +21,7 @@ export function hasRole(principal: Principal, needed: Role): boolean {
   return principal.role !== null && ROLES.indexOf(principal.role) >= ROLES.indexOf(needed);
 }
 
-/** A preHandler: 401 without a valid token, 403 when its role is below `needed`. */
+/** An onRequest hook (before body parsing and validation): 401 without a valid token, 403 when its role is below `needed`. */
 export function requireRole(needed: Role) {
   return async (request: FastifyRequest): Promise<void> => {
     const principal = request.principal;

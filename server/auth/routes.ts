@@ -7,7 +7,8 @@ import { mintToken } from './tokens.js';
 
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app;
-  const admin = { preHandler: requireRole('admin') };
+  // onRequest: authorisation before body validation, so a non-admin learns nothing about the schema.
+  const admin = { onRequest: requireRole('admin') };
 
   app.post<{ Body: { name: string; role: Role } }>(
     '/api/tokens',

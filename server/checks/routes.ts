@@ -1,7 +1,8 @@
 /**
  * /api/checks and /api/rules. Thin: validate, call one service function, set headers.
  * Registered by app.ts (`await app.register(checkRoutes)`); multipart is registered here, in
- * this plugin's own scope, unless the app already parses it.
+ * this plugin's own scope, unless the app already parses it. The planner role is checked
+ * `onRequest`, before the body (JSON or multipart) is parsed.
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -45,7 +46,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/api/checks',
     {
-      preHandler: requireRole('planner'),
+      onRequest: requireRole('planner'),
       schema: {
         summary: '合规性检查：拟设区块 vs 规划与控制线 (conflict check of a proposed block; JSON, or multipart with a TXT or a zipped shapefile)',
         tags: ['checks'],
@@ -68,7 +69,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/api/checks/plan-audit',
-    { preHandler: requireRole('planner'), schema: { summary: '规划一致性审查：规划图层全部要素 vs 控制线 (plan consistency audit)', tags: ['checks'] } },
+    { onRequest: requireRole('planner'), schema: { summary: '规划一致性审查：规划图层全部要素 vs 控制线 (plan consistency audit)', tags: ['checks'] } },
     async (request) => {
       const result = await runPlanAudit(db.kysely, undefined, undefined, { onCoverageError: (err) => app.log.warn({ err }, 'coverage verification failed') });
       await recordAudit(db.kysely, request, { action: 'check.plan-audit', result: 'ok', details: { features: result.summary.features, verdict: result.verdict } });

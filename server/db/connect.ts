@@ -25,7 +25,38 @@ export interface Db {
   session<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
   /** cheap readiness probe: rejects when the database is unreachable */
   ping(): Promise<void>;
+  /** connection use right now, read at /metrics scrape time (PGlite: its one connection and the mutex queue) */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** connections open (PGlite: always 1) */
+  total: number;
+  /** open and not checked out */
+  idle: number;
+  /** callers queued for a connection (PostgreSQL: pool waiters; PGlite: behind the mutex) */
+  waiting: number;
+}
+
+/** The PGlite mutex, counting holders and waiters for /metrics (the FIFO order is AsyncMutex's). */
+class CountingMutex extends AsyncMutex {
+  waiting = 0;
+  held = 0;
+  override acquire(): Promise<() => void> {
+    this.waiting++;
+    return super.acquire().then((release) => {
+      this.waiting--;
+      this.held++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        this.held--;
+        release();
+      };
+    });
+  }
 }
 
 export interface ConnectOptions {
@@ -35,6 +66,9 @@ export interface ConnectOptions {
   /** pool size for PostgreSQL */
   poolSize?: number;
 }
+
+/** how long a readiness probe's `select 1` may take on an open PostgreSQL connection */
+const PING_TIMEOUT_MS = 2_000;
 
 // int8 counts and numeric areas arrive as strings from pg; they are safe as JS numbers here.
 const toNumber = (v: string) => Number(v);
@@ -55,11 +89,19 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
     idleTimeoutMillis: 30_000,
     application_name: 'dehui-gis',
     // Parallel plans slow tile and overlap queries on 2 cores (docs/performance.md); keep them serial.
-    options: `-c statement_timeout=${options.statementTimeoutMs ?? 30_000} -c max_parallel_workers_per_gather=0`,
+    // JIT compiled large tile and check statements for 40–150 ms with no gain (bench:tiles, EXPLAIN ANALYZE).
+    options: `-c statement_timeout=${options.statementTimeoutMs ?? 30_000} -c max_parallel_workers_per_gather=0 -c jit=off`,
+    // A database that freezes with connections open never answers; the server's statement_timeout cannot
+    // fire then, so the client gives up a little later (→ 503) instead of hanging the request.
+    query_timeout: (options.statementTimeoutMs ?? 30_000) + 5_000,
     types,
   });
   // A dropped idle connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor one that is checked out: pg emits 'error' on the client (even with a query in flight, which
+  // also rejects), and the pool listens only while the client is idle. The query's own rejection
+  // carries the error to the caller (→ 503); the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const session = async <T>(fn: (s: RawSession) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
@@ -88,7 +130,10 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
     kysely,
     capabilities: Object.freeze({ mvt }),
     session,
-    ping: async () => void (await pool.query('select 1')),
+    // a database that hangs with a connection open: the client gives up (and the pool drops that connection)
+    // (pg reads query_timeout per query too; its types list it only as a connection option)
+    ping: async () => void (await pool.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig)),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => kysely.destroy(),
   };
 }
@@ -103,7 +148,7 @@ async function connectPGlite(options: ConnectOptions): Promise<Db> {
     parsers: { 20: toNumber, 1700: toNumber },
   });
   await pglite.exec('CREATE EXTENSION IF NOT EXISTS postgis');
-  const mutex = new AsyncMutex();
+  const mutex = new CountingMutex();
   const kysely = new Kysely<Schema>({ dialect: new PGliteDialect(pglite, mutex) });
   const session = <T>(fn: (s: RawSession) => Promise<T>): Promise<T> =>
     mutex.run(() =>
@@ -119,6 +164,7 @@ async function connectPGlite(options: ConnectOptions): Promise<Db> {
     capabilities: Object.freeze({ mvt }),
     session,
     ping: () => mutex.run(async () => void (await pglite.query('select 1'))),
+    poolStats: () => ({ total: 1, idle: mutex.held > 0 ? 0 : 1, waiting: mutex.waiting }),
     close: async () => {
       await kysely.destroy();
       await mutex.run(() => pglite.close());

@@ -1,8 +1,82 @@
 /**
- * Security headers (CSP that lets MapLibre's blob workers run) and per-token/IP rate limiting.
- * Placeholder slot registered by app.ts; filled in by the trust work (#8).
+ * Security headers and rate limiting, registered before authentication so that every answer —
+ * refusals included — carries the headers, and a flood is cut before it costs a token lookup.
+ *
+ * Headers: helmet, with a CSP that lets the MapLibre viewer run from this origin alone: its
+ * worker is a blob: URL (worker-src/child-src blob:), it sets inline styles on map elements,
+ * draws images from data:/blob: URLs, and fetches style, TileJSON and tiles from 'self' (and from
+ * PUBLIC_URL when links are built on it). No upgrade-insecure-requests (plain-HTTP intranet
+ * deployments must keep working); HSTS only when PUBLIC_URL is https. Cross-Origin-Resource-Policy
+ * is cross-origin because the API and tiles serve the 一张图 system on other origins (CORS).
+ *
+ * Rate limit (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS; 0 = off, the default): keyed by the token
+ * (a hash of the Authorization header, never the secret) or, without one, the client address;
+ * health and metrics probes are exempt. A 429 is the project's error JSON with Retry-After.
+ * The counter is per process: N instances allow N × the limit (see README).
  */
+import crypto from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
 
-export const securityPlugin = fp(async (_app: FastifyInstance) => {});
+const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The viewer's Content-Security-Policy directives; `extraOrigin` is PUBLIC_URL's origin, if any. */
+export function cspDirectives(extraOrigin: string | null): Record<string, string[]> {
+  const self = extraOrigin ? ["'self'", extraOrigin] : ["'self'"];
+  return {
+    'default-src': ["'self'"],
+    'script-src': ["'self'"],
+    'worker-src': ["'self'", 'blob:'],
+    'child-src': ["'self'", 'blob:'],
+    'style-src': ["'self'", "'unsafe-inline'"],
+    'img-src': [...self, 'data:', 'blob:'],
+    'font-src': ["'self'", 'data:'],
+    'connect-src': self,
+    'object-src': ["'none'"],
+    'base-uri': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'self'"],
+  };
+}
+
+/** rate-limit key: the presented credential (hashed) or the client address */
+export function rateLimitKey(request: FastifyRequest): string {
+  const auth = request.headers.authorization;
+  if (auth) return `token:${crypto.createHash('sha256').update(auth).digest('base64url').slice(0, 22)}`;
+  return `ip:${request.ip}`;
+}
+
+export const securityPlugin = fp(
+  async (app: FastifyInstance) => {
+    const { publicUrl, rateLimit: limit } = app.config;
+    await app.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(publicUrl ? new URL(publicUrl).origin : null) },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      crossOriginEmbedderPolicy: false,
+      strictTransportSecurity: publicUrl?.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    });
+
+    if (limit.max === 0) return;
+    await app.register(rateLimit, {
+      global: false, // applied below as one root onRequest hook, so it runs before authentication
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      keyGenerator: rateLimitKey,
+      allowList: (request) => EXEMPT.has(request.url.split('?')[0]),
+      onExceeded: (request, key) => request.log.warn({ key: key.slice(0, 12) }, 'rate limit exceeded'),
+      errorResponseBuilder: (_request, context) => {
+        const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+        return new AppError(
+          'too_many_requests',
+          `请求过于频繁，请 ${seconds} 秒后重试 (too many requests: ${context.max} per ${limit.windowMs / 1000} s allowed; retry in ${seconds} s)`,
+          { limit: 'rateLimit', max: context.max, windowMs: limit.windowMs, retryAfterSeconds: seconds },
+        );
+      },
+    });
+    app.addHook('onRequest', app.rateLimit());
+  },
+  { name: 'security' },
+);

@@ -2,7 +2,8 @@
  * Layer uploads (issue 5): POST /api/layers/{id}/uploads, multipart `file` plus fields
  * `mode`, `crs`, `towgs84`, `encoding`, `dryRun`, `note`, `repair`, `layer`, `idField`.
  * Synchronous: the viewer shows transfer progress with XMLHttpRequest `upload.onprogress`
- * and then waits for this response (see README.md "Progress").
+ * and then waits for this response (see README.md "Progress"). The editor role is checked
+ * `onRequest`: a caller without it is refused before a byte of the upload is read.
  */
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/roles.js';
@@ -14,7 +15,7 @@ export async function uploadRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { id: string } }>(
     '/api/layers/:id/uploads',
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: {
         summary: '上传图层文件 (zipped shapefile, GeoJSON, boundary-coordinate TXT) as one new layer version',
         description:

@@ -1,7 +1,7 @@
 /**
  * Layer history (issue 5): POST /api/layers (create), GET /api/layers/{id}/diff,
- * POST /api/layers/{id}/versions/{v}/restore. Writes need the editor role and are audited,
- * refusals included.
+ * POST /api/layers/{id}/versions/{v}/restore. Writes need the editor role (checked `onRequest`,
+ * before the body is parsed or validated) and are audited, refusals included.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../auth/audit.js';
@@ -37,7 +37,7 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Body: LayerDefinition }>(
     '/api/layers',
-    { preHandler: requireRole('editor'), schema: { summary: '新建图层 (create an empty layer, version 0, before its first upload)', tags: ['layers'], body: createLayerBody } },
+    { onRequest: requireRole('editor'), schema: { summary: '新建图层 (create an empty layer, version 0, before its first upload)', tags: ['layers'], body: createLayerBody } },
     async (request, reply) => {
       const def = request.body;
       const layer = await audited(app, request, 'layer.create', def.id, { title: def.title, kind: def.kind, geometryType: def.geometryType }, () => createLayer(db.kysely, def), () => ({}));
@@ -84,7 +84,7 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { id: string; v: string }; Body: { note?: string } | undefined }>(
     '/api/layers/:id/versions/:v/restore',
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: {
         summary: '恢复到某一版本：生成与该版本相同的新版本 (a new version equal to v)',
         tags: ['layers'],

@@ -7,8 +7,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
-
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+import { isRfc3339Date, isRfc3339Timestamp } from './rfc3339.js';
 
 /** the attribute(s) that carry a layer's time: [start, end] (equal for a single date) */
 export function temporalAttributes(attributes: AttributeDef[]): [string, string] | null {
@@ -19,7 +18,7 @@ export function temporalAttributes(attributes: AttributeDef[]): [string, string]
 
 function bound(raw: string): string | null {
   if (raw === '..' || raw === '') return null;
-  if (!INSTANT.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (!isRfc3339Date(raw) && !isRfc3339Timestamp(raw)) {
     throw new BadRequestError(`参数 datetime 格式错误 (datetime must be an RFC 3339 date/time or an interval a/b with ".." for open ends, got "${raw}")`, {
       parameter: 'datetime',
     });

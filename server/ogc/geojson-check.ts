@@ -1,8 +1,10 @@
 /**
  * Structural checks of GeoJSON geometries before they reach PostGIS (whose parse errors would
  * otherwise surface as 500s): type, nesting depth, finite numbers, closed rings. Counts
- * vertices so callers can enforce `maxVertices`. Used by CQL2 literals and Part 4 bodies.
+ * vertices so callers can enforce `maxVertices`. Used by CQL2 literals and Part 4 bodies, which
+ * also check positions against their CRS's bounds (positionRangeProblem).
  */
+import type { CrsInfo } from './crs.js';
 
 export interface GeometryProblem {
   message: string;
@@ -49,6 +51,41 @@ export function checkGeometry(g: unknown): { vertices: number } | GeometryProble
   }
   if (type === 'LineString' && (coordinates as unknown[]).length < 2) return { message: 'LineString: needs at least 2 positions' };
   return { vertices };
+}
+
+/**
+ * The first position outside the CRS's bounds (crs.ts: ±180°/±90° for lon/lat, the area of use
+ * of a projected CRS), for a geometry that passed checkGeometry, read in the CRS's axis order
+ * (`northFirst`: EPSG:4490/4326 and Gauss-Kruger put latitude/northing first). Such a position
+ * is a client error — usually swapped axes, or projected metres without Content-Crs — and would
+ * otherwise fail later in ST_Transform (a 5xx). Returns the path (`coordinates[0][2]`,
+ * `geometries[1].coordinates`) and a message naming the axis, the value and the position.
+ */
+export function positionRangeProblem(g: unknown, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>): { path: string; message: string } | null {
+  const { type, coordinates, geometries } = g as { type?: string; coordinates?: unknown; geometries?: unknown[] };
+  if (type === 'GeometryCollection') {
+    for (let i = 0; i < (geometries ?? []).length; i++) {
+      const r = positionRangeProblem(geometries![i], crs);
+      if (r) return { path: `geometries[${i}].${r.path}`, message: r.message };
+    }
+    return null;
+  }
+  const { east, north, eastName, northName } = crs.bounds;
+  const outside = (v: number, [lo, hi]: [number, number]) => !(v >= lo && v <= hi);
+  const walk = (node: unknown, path: string): { path: string; message: string } | null => {
+    if (!Array.isArray(node)) return null;
+    if (typeof node[0] === 'number') {
+      const [e, n] = crs.northFirst ? [node[1] as number, node[0] as number] : [node[0] as number, node[1] as number];
+      const which = outside(n, north) ? `${northName} ${n} outside [${north.join(', ')}]` : outside(e, east) ? `${eastName} ${e} outside [${east.join(', ')}]` : null;
+      return which === null ? null : { path, message: `${which} at ${path} [${node.join(', ')}] (axes swapped, or the wrong Content-Crs?)` };
+    }
+    for (let i = 0; i < node.length; i++) {
+      const r = walk(node[i], `${path}[${i}]`);
+      if (r) return r;
+    }
+    return null;
+  };
+  return walk(coordinates, 'coordinates');
 }
 
 /** Drops Z values: the store is 2D (geometry(Geometry, 4490)); heights have no meaning in the plan. */

@@ -7,7 +7,8 @@
 import { BadRequestError, PayloadTooLargeError, UnprocessableError, type InputProblem } from '../errors.js';
 import type { FeatureInput } from '../layers/layer-writes.js';
 import type { AttributeDef } from '../db/schema.js';
-import { checkGeometry } from './geojson-check.js';
+import type { CrsInfo } from './crs.js';
+import { checkGeometry, positionRangeProblem } from './geojson-check.js';
 
 export interface BodyLimits {
   maxFeatures: number;
@@ -58,11 +59,16 @@ export function missingRequired(props: Obj, attributes: AttributeDef[], feature:
     .map((a) => ({ feature, field: `properties.${a.name}`, severity: 'error' as const, message: `${a.name} (${a.label}) is required` }));
 }
 
-/** geometry problems and vertex count of one feature */
-export function geometryProblems(geometry: unknown, feature: number): { problems: InputProblem[]; vertices: number } {
+/**
+ * geometry problems and vertex count of one feature; given the body's `crs` (Content-Crs), a
+ * position outside its bounds (beyond ±180°/±90° for lon/lat) is a problem naming its path.
+ */
+export function geometryProblems(geometry: unknown, feature: number, crs?: CrsInfo): { problems: InputProblem[]; vertices: number } {
   if (geometry === undefined || geometry === null) return { problems: [{ feature, field: 'geometry', severity: 'error', message: 'geometry is required' }], vertices: 0 };
   const r = checkGeometry(geometry);
   if ('message' in r) return { problems: [{ feature, field: 'geometry', severity: 'error', message: r.message }], vertices: 0 };
+  const range = crs ? positionRangeProblem(geometry, crs) : null;
+  if (range) return { problems: [{ feature, field: `geometry.${range.path}`, severity: 'error', message: range.message }], vertices: r.vertices };
   return { problems: [], vertices: r.vertices };
 }
 
@@ -75,8 +81,8 @@ export function refuse(problems: InputProblem[]): never {
   });
 }
 
-/** A Feature (one) or a FeatureCollection (many) → features; throws 400/413/422. */
-export function readFeatureBody(body: unknown, attributes: AttributeDef[], limits: BodyLimits, allowCollection: boolean): FeatureInput[] {
+/** A Feature (one) or a FeatureCollection (many) in `crs` → features; throws 400/413/422. */
+export function readFeatureBody(body: unknown, attributes: AttributeDef[], limits: BodyLimits, allowCollection: boolean, crs?: CrsInfo): FeatureInput[] {
   if (!isObj(body)) throw new BadRequestError('请求体应为 GeoJSON 对象 (the body must be a GeoJSON Feature' + (allowCollection ? ' or FeatureCollection)' : ')'), { parameter: 'body' });
   let list: unknown[];
   if (body.type === 'Feature') list = [body];
@@ -104,7 +110,7 @@ export function readFeatureBody(body: unknown, attributes: AttributeDef[], limit
       problems.push({ feature: i, field: 'id', severity: 'error', message: 'id must be a string or a number' });
     }
     if (typeof raw.id === 'string' && (raw.id.length === 0 || raw.id.length > 200)) problems.push({ feature: i, field: 'id', severity: 'error', message: 'id must be 1–200 characters' });
-    const g = geometryProblems(raw.geometry, i);
+    const g = geometryProblems(raw.geometry, i, crs);
     problems.push(...g.problems);
     vertices += g.vertices;
     if (raw.properties !== undefined && raw.properties !== null && !isObj(raw.properties)) problems.push({ feature: i, field: 'properties', severity: 'error', message: 'properties must be an object' });

@@ -1,6 +1,8 @@
 /**
  * OGC API Features Part 4 routes (role editor): POST items, PUT/PATCH/DELETE items/{fid}.
- * Bodies are GeoJSON in CRS84 unless the Content-Crs header names another supported CRS.
+ * Bodies are GeoJSON in CRS84 unless the Content-Crs header names another supported CRS; a
+ * position outside that CRS's bounds is a 422 naming the feature and the position. The role is
+ * checked `onRequest`, before the body is parsed, so a caller without it learns nothing more.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/roles.js';
@@ -43,11 +45,11 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId/items',
-    { preHandler: editor, schema: { summary: 'Create features (a Feature or FeatureCollection); 201 + Location (editor)', tags: ['OGC API'], params, headers: crsHeader } },
+    { onRequest: editor, schema: { summary: 'Create features (a Feature or FeatureCollection); 201 + Location (editor)', tags: ['OGC API'], params, headers: crsHeader } },
     async (request, reply) => {
       const crs = contentCrs(request);
       const ctx = await context(request);
-      const features = readFeatureBody(request.body, ctx.layer.attributes, limits, true);
+      const features = readFeatureBody(request.body, ctx.layer.attributes, limits, true, crs);
       const geometries = await toStorageCrs(db.kysely, features.map((f) => f.geometry), crs);
       const { ids, result } = await createItems(ctx, features.map((f, i) => ({ ...f, geometry: geometries[i] })));
       reply.status(201).header('location', itemUrl(request, ctx.layer.id, ids[0]));
@@ -57,12 +59,12 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
 
   app.put<{ Params: { collectionId: string; featureId: string } }>(
     '/ogc/collections/:collectionId/items/:featureId',
-    { preHandler: editor, schema: { summary: 'Replace a feature (editor)', tags: ['OGC API'], params, headers: crsHeader } },
+    { onRequest: editor, schema: { summary: 'Replace a feature (editor)', tags: ['OGC API'], params, headers: crsHeader } },
     async (request) => {
       const crs = contentCrs(request);
       const ctx = await context(request);
       const { featureId } = request.params;
-      const [feature] = readFeatureBody(request.body, ctx.layer.attributes, { ...limits, maxFeatures: 1 }, false);
+      const [feature] = readFeatureBody(request.body, ctx.layer.attributes, { ...limits, maxFeatures: 1 }, false, crs);
       if (feature.id !== undefined && feature.id !== null && String(feature.id) !== featureId) {
         throw new BadRequestError(`请求体 id 与路径不一致 (body id "${feature.id}" differs from the URL's "${featureId}")`, { parameter: 'body', field: 'id' });
       }
@@ -75,7 +77,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch<{ Params: { collectionId: string; featureId: string } }>(
     '/ogc/collections/:collectionId/items/:featureId',
-    { preHandler: editor, schema: { summary: 'Update a feature: merge properties (null removes one), replace geometry if given (editor)', tags: ['OGC API'], params, headers: crsHeader } },
+    { onRequest: editor, schema: { summary: 'Update a feature: merge properties (null removes one), replace geometry if given (editor)', tags: ['OGC API'], params, headers: crsHeader } },
     async (request) => {
       const crs = contentCrs(request);
       const ctx = await context(request);
@@ -96,7 +98,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       const problems = [...propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true), ...missingRequired(properties, ctx.layer.attributes, 0)];
       let geometry = current.geometry;
       if (body.geometry !== undefined) {
-        const g = geometryProblems(body.geometry, 0);
+        const g = geometryProblems(body.geometry, 0, crs);
         problems.push(...g.problems);
         if (g.vertices > limits.maxVertices) refuseTooLarge(limits.maxVertices, g.vertices);
         if (!g.problems.length) [geometry] = await toStorageCrs(db.kysely, [body.geometry as typeof geometry], crs);
@@ -109,7 +111,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: { collectionId: string; featureId: string } }>(
     '/ogc/collections/:collectionId/items/:featureId',
-    { preHandler: editor, schema: { summary: 'Delete a feature (editor); 204', tags: ['OGC API'], params } },
+    { onRequest: editor, schema: { summary: 'Delete a feature (editor); 204', tags: ['OGC API'], params } },
     async (request, reply) => {
       const ctx = await context(request);
       await deleteItem(ctx, request.params.featureId);

@@ -8,10 +8,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../helpers/child-server.js';
 import { ROOT, pgliteTemplateDir, templateFingerprint } from '../helpers/templates.js';
 
 declare module 'vitest' {
@@ -25,17 +25,6 @@ declare module 'vitest' {
 }
 
 const READY_TIMEOUT_MS = 200_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A seeded template directory to copy, when `npm test` has made one for the current data. */
 function seededTemplate(): string | null {

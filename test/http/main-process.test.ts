@@ -4,21 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildServer } from '../helpers/child-server.js';
 import { ROOT, pgliteTemplateDir, templateFingerprint } from '../helpers/templates.js';
 import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe(`server process (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb | null = null;
@@ -40,22 +31,12 @@ describe(`server process (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => 
   });
 
   it('listens where configured, serves, and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', SEED: 'none', ADMIN_TOKEN: 'process-test-admin-token', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain(`listening on http://127.0.0.1:${port}`);
+    const server = await startChildServer({ env: { ...env, SEED: 'none', ADMIN_TOKEN: 'process-test-admin-token', LOG_LEVEL: 'warn' }, readyTimeoutMs: 60_000 });
+    const { port, child, exited } = server;
+    expect(server.output()).toContain(`listening on http://127.0.0.1:${port}`);
     const health = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(health.status).toBe(200);
-    expect(out).not.toContain('process-test-admin-token');
+    expect(server.output()).not.toContain('process-test-admin-token');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

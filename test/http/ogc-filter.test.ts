@@ -138,6 +138,25 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
     for (const bad of ['2023-13-01', '2023/2022', '../..', 'yesterday']) expect((await items('mining-rights', { datetime: bad })).json.details.parameter).toBe('datetime');
   });
 
+  // Date.parse takes all of these (2024-02-30 as 1 March, '1' as 2001)
+  it.each(['2024-02-30', '2023-02-29', '0000-01-01', '2024-01-01T24:00:00Z', '1', '2020-01-01/2024-04-31'])('an impossible datetime %s is a 400 naming datetime', async (datetime) => {
+    const r = await items('mining-rights', { datetime });
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toBe('datetime');
+  });
+
+  it.each([
+    ["valid_from > DATE('2024-02-30')", 'cql2-text', 18],
+    ["valid_from < TIMESTAMP('0000-01-01T00:00:00Z')", 'cql2-text', 23],
+    ['{"op":"<","args":[{"property":"valid_from"},{"timestamp":"1"}]}', 'cql2-json', 57],
+    ['{"op":"=","args":[{"property":"valid_from"},{"date":"2023-02-29"}]}', 'cql2-json', 52],
+  ])('an impossible date in a filter %s is a 400 naming filter and the position', async (filter, lang, position) => {
+    const r = await items('mining-rights', { filter, 'filter-lang': lang });
+    expect(r.status).toBe(400);
+    expect(r.json.details).toEqual({ parameter: 'filter', position });
+    expect(r.json.message).toMatch(/过滤条件无效 .*(a date YYYY-MM-DD|an RFC 3339 timestamp)/);
+  });
+
   it('queryables is a JSON Schema with Chinese titles and the geometry', async () => {
     const r = await get('/ogc/collections/permanent-farmland/queryables');
     expect(r.status).toBe(200);

@@ -130,6 +130,12 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     ['POST', '/ogc/collections/mining-rights/items', { type: 'Feature', properties: { licence_no: 'C1', valid_to: '2025-13-01' }, geometry: square(126.2, 44.2) }, 422, { field: 'properties.valid_to' }],
     ['PATCH', '/ogc/collections/mining-rights/items/MR-1', { properties: { licence_no: null } }, 422, { field: 'properties.licence_no' }],
     ['PATCH', `${ITEMS}/PF-0003`, { geometry: { type: 'Polygon', coordinates: [[[1, 2]]] } }, 422, { field: 'geometry' }],
+    // lon/lat ranges (CRS84 default): the feature and the position are named
+    ['POST', ITEMS, parcel({}, { type: 'Polygon', coordinates: [[[125.6, 44.4], [125.6001, 44.4], [125.6001, 125.6001], [125.6, 44.4]]] }), 422, { feature: 0, field: 'geometry.coordinates[0][2]' }],
+    ['POST', ITEMS, { type: 'FeatureCollection', features: [parcel(), parcel({}, { type: 'MultiPolygon', coordinates: [square(125.6, 44.4).coordinates, square(-180.5, 44.4).coordinates] })] }, 422, { feature: 1, field: 'geometry.coordinates[1][0][0]' }],
+    ['POST', ITEMS, parcel({}, { type: 'GeometryCollection', geometries: [square(125.6, 44.4), { type: 'Point', coordinates: [125.6, -90.5] }] }), 422, { feature: 0, field: 'geometry.geometries[1].coordinates' }],
+    ['PUT', `${ITEMS}/PF-0003`, parcel({}, square(44.4, 125.6)), 422, { feature: 0, field: 'geometry.coordinates[0][0]' }],
+    ['PATCH', `${ITEMS}/PF-0003`, { geometry: square(200, 44.4) }, 422, { feature: 0, field: 'geometry.coordinates[0][0]' }],
   ] as const)('%s %s with a bad body is a $3 naming where, and changes nothing', async (method, url, body, status, details) => {
     const before = await snapshot();
     const v = await version();
@@ -140,6 +146,63 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect({ ...d, ...(d.problems?.[0] ?? {}) }).toMatchObject(details);
     expect(await snapshot()).toBe(before);
     expect(await version()).toBe(v);
+  });
+
+  it('non-finite numbers (1e999 parses as Infinity) are a 422 naming the feature, and change nothing', async () => {
+    const before = await snapshot();
+    const body = JSON.stringify(parcel({}, square(125.6, 44.4))).replace('125.6,', '1e999,');
+    const r = await app.inject({ method: 'POST', url: ITEMS, headers: { ...editor, 'content-type': 'application/geo+json' }, payload: body });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json().details).toMatchObject({ feature: 0, field: 'geometry' });
+    expect(r.json().message).toMatch(/finite/);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it.each([
+    // latitude first: [lat, lon]; 125.6 as the latitude is out of range
+    ['EPSG:4490', [[[125.6, 44.4], [125.6, 44.404], [125.604, 44.404], [125.6, 44.4]]], 'geometry.coordinates[0][0]'],
+    ['EPSG:4326', [[[44.4, 125.6], [44.4, 125.604], [44.404, 185], [44.4, 125.6]]], 'geometry.coordinates[0][2]'],
+  ])('in Content-Crs %s a position beyond ±90°/±180° is a 422 naming it', async (crs, coordinates, field) => {
+    const before = await snapshot();
+    const r = await send('POST', ITEMS, parcel({}, { type: 'Polygon', coordinates }), { ...editor, 'content-crs': crs });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json().details).toMatchObject({ feature: 0, field });
+    expect(r.json().message).toMatch(/[\u4e00-\u9fff].*\(feature 0, geometry\.coordinates/);
+    expect(await snapshot()).toBe(before);
+  });
+
+  // Gauss-Kruger is northing first: [X north, Y east]
+  it.each([
+    ['EPSG:3857', square(1e300, 1e300, 1e299), /northing 1e\+300 outside/],
+    ['EPSG:3857', square(1e15, 5e6, 1e3), /easting 1000000000000000 outside/],
+    ['EPSG:4551', square(1e300, -1e300, 1e299), /northing 1e\+300 outside/],
+    ['EPSG:4551', square(4900000, 1500000, 1e3), /easting 1500000 outside \[0, 1000000\]/],
+    ['EPSG:4530', square(4900000, 41500000, 1e3), /easting 41500000 outside \[42000000, 43000000\]/],
+    ['EPSG:4530', square(-5, 42500000, 1e3), /northing -5 outside/],
+  ])('a position outside Content-Crs %s\'s area of use is a 422 naming it, not a failed transform', async (crs, geometry, message) => {
+    const before = await snapshot();
+    const r = await send('POST', ITEMS, parcel({}, geometry), { ...editor, 'content-crs': crs });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json().details).toMatchObject({ feature: 0, field: 'geometry.coordinates[0][0]' });
+    expect(r.json().message).toMatch(message);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it.each([
+    ['EPSG:3857', square(20037508 - 2e3, 20048966 - 2e3, 1e3)],
+    ['EPSG:3857', square(-20037508, -20048966, 1e3)],
+    ['EPSG:4551', square(9999000 - 2e3, 0, 1e3)],
+    ['EPSG:4551', square(0, 1e6 - 1e3, 1e3)],
+    ['EPSG:4530', square(9999000 - 2e3, 43e6 - 1e3, 1e3)],
+    ['EPSG:4530', square(0, 42e6, 1e3)],
+  ])('a position at the edge of Content-Crs %s\'s bounds transforms (201) or is refused with a 422, never a 5xx', async (crs, geometry) => {
+    const before = await snapshot();
+    const r = await send('POST', ITEMS, parcel({}, geometry), { ...editor, 'content-crs': crs });
+    expect(r.statusCode, r.body).toBeLessThan(500);
+    if (r.statusCode !== 201) {
+      expect(r.statusCode, r.body).toBe(422);
+      expect(await snapshot()).toBe(before);
+    }
   });
 
   it('a refused write is audited as refused', async () => {

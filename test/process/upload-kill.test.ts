@@ -10,10 +10,9 @@
  * while pg_stat_activity shows the INSERT into `features` running (every row being written,
  * nothing committed). The request must not have been answered when the child dies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../server/db/connect.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { collection, multipart, parcels } from '../fixtures/uploads/upload-files.js';
+import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { ROOT } from '../helpers/templates.js';
 import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
 
@@ -30,38 +30,8 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** big enough that staging, validation and the write take far longer than reacting to a log line */
 const FEATURES = 40_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  base: string;
-  output: () => string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', SEED: 'none', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  await waitFor(() => out.includes('listening on') || child.exitCode !== null, 90_000);
-  if (!out.includes('listening on')) throw new Error(`server did not start:\n${out}`);
-  return { child, port, base: `http://127.0.0.1:${port}`, output: () => out, exited };
-}
+const startServer = (env: Record<string, string>): Promise<ChildServer> =>
+  startChildServer({ env: { ...env, SEED: 'none', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'info' }, readyTimeoutMs: 90_000 });
 
 async function waitFor(done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -149,7 +119,7 @@ describe(`a server killed mid-upload (${usingPostgres() ? 'PostgreSQL' : 'PGlite
     }
   }
 
-  async function killDuring(when: (server: Server, answered: () => boolean) => Promise<void>): Promise<LayerState> {
+  async function killDuring(when: (server: ChildServer, answered: () => boolean) => Promise<void>): Promise<LayerState> {
     const server = await startServer(env);
     children.push(server.child);
     const before = await layerState(server.base);

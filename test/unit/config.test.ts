@@ -29,4 +29,22 @@ describe('loadConfig', () => {
     expect(c.limits.itemsLimitMax).toBe(500);
     expect(c.publicUrl).toBe('https://gis.example.cn');
   });
+
+  it('rate limiting is off by default and configurable; a bad value is named', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ max: 0, windowMs: 60_000 });
+    expect(loadConfig({ RATE_LIMIT_MAX: '600', RATE_LIMIT_WINDOW_MS: '10000' }).rateLimit).toEqual({ max: 600, windowMs: 10_000 });
+    expect(() => loadConfig({ RATE_LIMIT_MAX: '-1' })).toThrow(/^RATE_LIMIT_MAX:/);
+    expect(() => loadConfig({ RATE_LIMIT_MAX: 'lots' })).toThrow(/^RATE_LIMIT_MAX: must be an integer/);
+    expect(() => loadConfig({ RATE_LIMIT_WINDOW_MS: '10' })).toThrow(/^RATE_LIMIT_WINDOW_MS: must be between/);
+  });
+
+  it('TRUST_PROXY: off by default; true, a hop count, or proxy addresses/CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'nginx' })).toThrow(/^TRUST_PROXY:.*"nginx"/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/8/9' })).toThrow(/^TRUST_PROXY:/);
+  });
 });

@@ -81,6 +81,59 @@ describe('CQL2-text parser', () => {
     expect(f.message).toMatch(message);
   });
 
+  it.each([
+    "DATE('2024-02-29')",
+    "DATE('0001-01-01')",
+    "DATE('9999-12-31')",
+    "TIMESTAMP('2024-02-29T23:59:59Z')",
+    "TIMESTAMP('2000-01-01T00:00:00.123456+08:00')",
+    "TIMESTAMP('0001-01-01T00:00:00-12:00')",
+  ])('accepts the real day or instant %s', (literal) => {
+    expect(parseCql2Text(`d = ${literal}`)).toMatchObject({ right: { kind: 'temporal', value: literal.slice(literal.indexOf("'") + 1, -2) } });
+  });
+
+  // Date.parse accepts all of these (2024-02-30 as 1 March, '1' as 2001); PostgreSQL would not
+  it.each([
+    ["DATE('2024-02-30')", /expected a date YYYY-MM-DD.*'2024-02-30'/],
+    ["DATE('2023-02-29')", /expected a date/],
+    ["DATE('2024-04-31')", /expected a date/],
+    ["DATE('0000-01-01')", /year 0001–9999.*'0000-01-01'/],
+    ["DATE('2023-13-45')", /expected a date/],
+    ["DATE('2024-00-10')", /expected a date/],
+    ["DATE('1')", /expected a date/],
+    ["DATE('2024-1-5')", /expected a date/],
+    ["DATE('2024-01-01T00:00:00Z')", /expected a date/],
+    ["TIMESTAMP('2024-02-30T10:00:00Z')", /expected an RFC 3339 timestamp.*'2024-02-30T10:00:00Z'/],
+    ["TIMESTAMP('0000-12-31T10:00:00Z')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T24:00:00Z')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T10:60:00Z')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T10:00:60Z')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T10:00:00+24:00')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T10:00:00+08:60')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01T10:00:00')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('2024-01-01')", /expected an RFC 3339 timestamp/],
+    ["TIMESTAMP('1')", /expected an RFC 3339 timestamp/],
+  ])('refuses the impossible %s with a 400 at the string', (literal, message) => {
+    const src = `valid_from > ${literal}`;
+    const f = failure(() => parseCql2Text(src));
+    expect(f.details).toEqual({ parameter: 'filter', position: src.indexOf("'") });
+    expect(f.message).toMatch(message);
+  });
+
+  it('accepts DATE(y-m-d) exactly when that day exists (year 1–9999, Gregorian leap years)', () => {
+    const daysIn = (y: number, m: number) => (m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
+        const src = `d = DATE('${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}')`;
+        const real = y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
+        if (real) expect(parseCql2Text(src)).toMatchObject({ right: { kind: 'temporal', date: true } });
+        else expect(failure(() => parseCql2Text(src)).details).toEqual({ parameter: 'filter', position: 9 });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never throws anything but a located 400 on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 60 }), (src) => {
@@ -121,6 +174,33 @@ describe('CQL2-JSON parser', () => {
   ])('%s is a 400 at position %i', (src, position, message) => {
     const f = failure(() => parseCql2Json(src));
     expect(f.details).toEqual({ parameter: 'filter', position });
+    expect(f.message).toMatch(message);
+  });
+
+  it.each([
+    ['{"date":"2024-02-29"}', true],
+    ['{"date":"0001-01-01"}', true],
+    ['{"timestamp":"2024-02-29T12:00:00.5Z"}', false],
+    ['{"timestamp":"2024-06-30T23:59:59-05:30"}', false],
+  ])('reads the real day or instant %s', (literal, date) => {
+    expect(parseCql2Json(`{"op":">","args":[{"property":"d"},${literal}]}`)).toMatchObject({ right: { kind: 'temporal', value: JSON.parse(literal)[date ? 'date' : 'timestamp'], date } });
+  });
+
+  it.each([
+    ['{"date":"2024-02-30"}', /expected \{"date": a date YYYY-MM-DD.*"2024-02-30"/],
+    ['{"date":"2023-13-45"}', /expected \{"date"/],
+    ['{"date":"0000-01-01"}', /year 0001–9999.*"0000-01-01"/],
+    ['{"date":20240101}', /expected \{"date".*20240101/],
+    ['{"date":"1"}', /expected \{"date"/],
+    ['{"timestamp":"1"}', /expected \{"timestamp": an RFC 3339 timestamp.*"1"/],
+    ['{"timestamp":"2024-02-30T10:00:00Z"}', /expected \{"timestamp"/],
+    ['{"timestamp":"2024-01-01"}', /expected \{"timestamp"/],
+    ['{"timestamp":"2024-01-01 10:00:00"}', /expected \{"timestamp"/],
+    ['{"timestamp":null}', /expected \{"timestamp".*null/],
+  ])('refuses the impossible %s with a 400 at its value', (literal, message) => {
+    const src = `{"op":"<","args":[{"property":"valid_from"},${literal}]}`;
+    const f = failure(() => parseCql2Json(src));
+    expect(f.details).toEqual({ parameter: 'filter', position: src.indexOf(':', src.lastIndexOf('{')) + 1 });
     expect(f.message).toMatch(message);
   });
 });

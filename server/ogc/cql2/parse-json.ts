@@ -1,6 +1,7 @@
 /** CQL2-JSON → the same AST as CQL2-text, with character offsets for every error. */
 import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp } from './ast.js';
-import { filterError } from './filter-error.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { parseJsonWithPositions, type ParsedJson } from './json-positions.js';
 
 const COMPARE = new Set(['=', '<>', '<', '<=', '>', '>=']);
@@ -80,8 +81,12 @@ class JsonReader {
     if (typeof node === 'boolean') return { kind: 'boolean', value: node, pos };
     if (isObj(node)) {
       if (typeof node.property === 'string') return { kind: 'property', name: node.property, pos };
-      if (typeof node.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(node.date)) return { kind: 'temporal', value: node.date, date: true, pos };
-      if (typeof node.timestamp === 'string' && !Number.isNaN(Date.parse(node.timestamp))) return { kind: 'temporal', value: node.timestamp, date: false, pos };
+      for (const [key, date] of [['date', true], ['timestamp', false]] as const) {
+        if (!(key in node)) continue;
+        const v = node[key];
+        if (typeof v === 'string' && (date ? isRfc3339Date(v) : isRfc3339Timestamp(v))) return { kind: 'temporal', value: v, date, pos };
+        throw filterError(`expected {"${key}": ${date ? DATE_EXPECTED : TIMESTAMP_EXPECTED}} but found ${JSON.stringify(v)}`, this.at(node, key, pos));
+      }
       if (Array.isArray(node.bbox) && (node.bbox.length === 4 || node.bbox.length === 6) && node.bbox.every((n) => typeof n === 'number')) {
         const b = node.bbox as number[];
         const [x1, y1, x2, y2] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;

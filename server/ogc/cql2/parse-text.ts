@@ -7,7 +7,8 @@
  * Errors name what was expected and where (0-based offset of the offending token).
  */
 import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp } from './ast.js';
-import { filterError } from './filter-error.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { tokenize, type Token } from './tokenize.js';
 import { parseWkt, WKT_KEYWORDS } from './wkt.js';
 
@@ -164,9 +165,8 @@ export class TextParser {
     const t = this.next();
     this.next(); // (
     const s = this.expect('string', `a quoted ${date ? 'date' : 'timestamp'}`);
-    const ok = date ? /^\d{4}-\d{2}-\d{2}$/.test(s.text) : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s.text);
-    if (!ok || Number.isNaN(Date.parse(s.text))) {
-      throw filterError(`expected ${date ? 'a date YYYY-MM-DD' : 'an RFC 3339 timestamp'} but found '${s.text}'`, s.pos);
+    if (!(date ? isRfc3339Date(s.text) : isRfc3339Timestamp(s.text))) {
+      throw filterError(`expected ${date ? DATE_EXPECTED : TIMESTAMP_EXPECTED} but found '${s.text}'`, s.pos);
     }
     this.expect(')', '")"');
     return { kind: 'temporal', value: s.text, date, pos: t.pos };

@@ -1,0 +1,132 @@
+/**
+ * Security headers on every answer (a CSP the MapLibre viewer can live with) and rate limiting
+ * per token or client address, before authentication, with a 429 in the project's error shape.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp } from '../helpers/test-app.js';
+import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+
+/** directive name → sources */
+function csp(header: unknown): Record<string, string[]> {
+  expect(typeof header).toBe('string');
+  return Object.fromEntries(
+    (header as string)
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name, sources]),
+  );
+}
+
+describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: TestDb;
+  let app: FastifyInstance;
+  let limited: FastifyInstance;
+  let https: FastifyInstance;
+  beforeAll(async () => {
+    db = await openTestDb('empty');
+    app = await buildTestApp(db);
+    limited = await buildTestApp(db, { rateLimit: { max: 3, windowMs: 60_000 } });
+    https = await buildTestApp(db, { publicUrl: 'https://gis.dehui.example.cn' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await limited?.close();
+    await https?.close();
+    await db?.dispose();
+  });
+
+  it.each(['/', '/api/layers', '/styles/default.json', '/api/tokens', '/no/such/route'])('%s carries the security headers and a CSP that lets MapLibre run', async (url) => {
+    const r = await app.inject(url);
+    const d = csp(r.headers['content-security-policy']);
+    expect(d['default-src']).toEqual(["'self'"]);
+    expect(d['script-src']).toEqual(["'self'"]);
+    expect(d['worker-src']).toContain('blob:');
+    expect(d['child-src']).toContain('blob:');
+    expect(d['style-src']).toContain("'unsafe-inline'");
+    expect(d['img-src']).toEqual(expect.arrayContaining(["'self'", 'data:', 'blob:']));
+    expect(d['connect-src']).toEqual(["'self'"]);
+    expect(d['object-src']).toEqual(["'none'"]);
+    expect(d['frame-ancestors']).toEqual(["'self'"]);
+    // plain-HTTP intranet deployments keep working
+    expect(d).not.toHaveProperty('upgrade-insecure-requests');
+    expect(r.headers['strict-transport-security']).toBeUndefined();
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    // the API and tiles are read by the 一张图 system from other origins
+    expect(r.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(r.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('with an https PUBLIC_URL: HSTS (no subdomains) and that origin allowed for fetches and images', async () => {
+    const r = await https.inject('/api/layers');
+    expect(r.headers['strict-transport-security']).toBe('max-age=31536000');
+    const d = csp(r.headers['content-security-policy']);
+    expect(d['connect-src']).toEqual(["'self'", 'https://gis.dehui.example.cn']);
+    expect(d['img-src']).toContain('https://gis.dehui.example.cn');
+  });
+
+  it('no rate limit by default', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => app.inject({ url: '/healthz', remoteAddress: '10.1.1.1' })));
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
+    const r = await app.inject('/api/layers');
+    expect(r.headers['x-ratelimit-limit']).toBeUndefined();
+  });
+
+  it('limits per client address: the 4th request in the window is a 429 with Retry-After and a Chinese + English message', async () => {
+    const from = (remoteAddress: string) => limited.inject({ url: '/api/layers', remoteAddress });
+    const first = await from('10.0.0.1');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-ratelimit-limit']).toBe('3');
+    expect(first.headers['x-ratelimit-remaining']).toBe('2');
+    expect((await from('10.0.0.1')).statusCode).toBe(200);
+    expect((await from('10.0.0.1')).statusCode).toBe(200);
+    const refused = await from('10.0.0.1');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    const body = refused.json();
+    expect(body).toMatchObject({ error: 'too_many_requests', details: { limit: 'rateLimit', max: 3, windowMs: 60_000 } });
+    expect(body.message).toMatch(/^请求过于频繁.*\(too many requests.*\)$/);
+    expect(refused.headers['content-security-policy']).toBeDefined();
+    // another address has its own budget
+    expect((await from('10.0.0.2')).statusCode).toBe(200);
+  });
+
+  it('limits per token across addresses, one token not spending another’s budget', async () => {
+    const tokenA = { authorization: 'Bearer test-admin-token-0123456789' };
+    const statuses = [];
+    for (const ip of ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4']) statuses.push((await limited.inject({ url: '/api/tokens', headers: tokenA, remoteAddress: ip })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // the same address without the token is a different key
+    expect((await limited.inject({ url: '/api/layers', remoteAddress: '10.0.1.4' })).statusCode).toBe(200);
+  });
+
+  it('counts before authentication: a flood of invalid tokens is cut at the limit', async () => {
+    const bogus = { authorization: 'Bearer not-a-real-token-xxxx' };
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ url: '/api/layers', headers: bogus, remoteAddress: '10.0.2.1' })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+  });
+
+  it('health and metrics probes are never limited, and a limited write is not written to the audit trail', async () => {
+    for (let i = 0; i < 6; i++) {
+      expect((await limited.inject({ url: '/healthz', remoteAddress: '10.0.3.1' })).statusCode).toBe(200);
+      expect((await limited.inject({ url: '/readyz', remoteAddress: '10.0.3.1' })).statusCode).toBe(200);
+    }
+    const count = async () => (await db.kysely.selectFrom('audit').select('id').execute()).length;
+    const before = await count();
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ method: 'POST', url: '/api/tokens', headers: { authorization: 'Bearer a-distinct-bogus-token' }, remoteAddress: '10.0.3.2', payload: { name: 'x', role: 'viewer' } })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    // the three refusals are recorded; the two 429s are not
+    expect(await count()).toBe(before + 3);
+    // (read through the unlimited app: the admin token spent its budget above)
+    expect((await app.inject({ url: '/api/audit?result=refused&limit=1', headers: ADMIN })).json().entries[0]).toMatchObject({ actor: 'anonymous', ip: '10.0.3.2' });
+  });
+});
