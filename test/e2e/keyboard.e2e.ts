@@ -113,11 +113,17 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
     expect((await focusIndicator(page)).indicator).not.toBe('');
     // zoom out one step ('-'), then Space at the centre and two arrow keys (100 px each) per side:
     // a square reaching past the block's edge into the farmland, so the check has findings
+    // Each key's pan or zoom is animated: wait until the map stands still, or the next key moves it
+    // less and the square may stay inside the block (then the check rightly finds nothing).
+    const settled = () => expect.poll(() => page.evaluate(() => (window as unknown as { __map: { isMoving(): boolean } }).__map.isMoving())).toBe(false);
     await page.keyboard.press('-');
+    await settled();
     for (const key of ['ArrowRight', 'ArrowDown', 'ArrowLeft']) {
       await page.keyboard.press('Space');
-      await page.keyboard.press(key);
-      await page.keyboard.press(key);
+      for (let step = 0; step < 2; step++) {
+        await page.keyboard.press(key);
+        await settled();
+      }
     }
     await page.keyboard.press('Space');
     await page.keyboard.press('Enter');
