@@ -8,17 +8,15 @@
  *            the figures that choose POSTGIS_MIN_ZOOM
  *   service  the HTTP service with its cache off (uncached), sequential, each tile right after its
  *            raw query (same machine load) — ratios service/raw
- *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, autocannon 32 conns,
- *            for the z10–z14 list and for z12 and z14 alone
+ *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, 32 connections from
+ *            wrk (autocannon without it: bench/http-load.ts), for the z10–z14 list and for z12 and z14
+ *            alone, against a bare node:http server with the same bytes (the least a Node server does)
  * and tile sizes per zoom, and the largest z8 tile of every layer. Figures drift between machines:
  * read the ratios.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { generateFarmlandParcels } from './dataset/farmland.js';
 import { buildApp } from '../server/app.js';
@@ -28,6 +26,7 @@ import { writeLayerVersion } from '../server/layers/layer-writes.js';
 import { TileService } from '../server/tiles/tile-service.js';
 import { tileAt } from '../server/tiles/tile-math.js';
 import type { TileEngine } from '../server/tiles/tile-source.js';
+import { httpLoad, type LoadResult } from './http-load.js';
 import { benchDatabase, percentile, tileList, time } from './lib.js';
 
 const PARCELS = Number(process.env.BENCH_PARCELS ?? 200_000);
@@ -117,21 +116,31 @@ const cachedBase = await cachedApp.listen({ port: 0, host: '127.0.0.1' });
 const version = (await db.kysely.selectFrom('layers').select('version').where('id', '=', LAYER).executeTakeFirstOrThrow()).version;
 const paths = tiles.filter((t) => t.z >= 10).map((t) => `/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf?v=${version}`);
 for (const p of paths) await (await fetch(cachedBase + p)).arrayBuffer(); // warm
-const pathsFile = path.join(os.tmpdir(), 'bench-tile-paths.json');
-fs.writeFileSync(pathsFile, JSON.stringify(paths));
-const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '32';
-// async: the server answering the load lives in this process's event loop
-type Load = { rps: number; p50: number; p99: number; mbPerSecond: number; errors: number };
-const runLoad = async (encoding: string): Promise<Load> =>
-  JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', cachedBase, CONNECTIONS, '10', pathsFile, encoding])).stdout);
-const load = await runLoad('identity');
-const loadGzip = await runLoad('gzip'); // the first pass compressed every tile in the background
+// The baseline for a cached tile: a bare node:http server in this same process answering the same
+// paths with the same bytes from a Map — the least any Node server can do per tile.
+const bodies = new Map<string, Buffer>();
+for (const p of paths) bodies.set(p, Buffer.from(await (await fetch(cachedBase + p)).arrayBuffer()));
+const bare = http.createServer((req, res) => {
+  const body = bodies.get(req.url ?? '');
+  if (!body) return void res.writeHead(404).end();
+  if (body.length === 0) return void res.writeHead(204).end();
+  res.writeHead(200, { 'content-type': 'application/vnd.mapbox-vector-tile', 'content-length': body.length }).end(body);
+});
+await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bareBase = `http://127.0.0.1:${(bare.address() as import('node:net').AddressInfo).port}`;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+type Load = LoadResult;
+const runLoad = (target: string, list: string[], gzip = false): Promise<Load> => httpLoad(target, list, { connections: CONNECTIONS, seconds: 10, gzip });
+const load = await runLoad(cachedBase, paths);
+const loadBare = await runLoad(bareBase, paths);
+const loadGzip = await runLoad(cachedBase, paths, true); // the first pass compressed every tile in the background
 // per zoom: z14 tiles are small (request overhead dominates), z12 ones large (bytes dominate)
-const loadPerZoom: [number, Load][] = [];
+const loadPerZoom: [number, Load, Load][] = [];
 for (const z of [12, 14]) {
-  fs.writeFileSync(pathsFile, JSON.stringify(paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`))));
-  loadPerZoom.push([z, await runLoad('identity')]);
+  const list = paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`));
+  loadPerZoom.push([z, await runLoad(cachedBase, list), await runLoad(bareBase, list)]);
 }
+bare.close();
 await cachedApp.close();
 const settings = await sql<{ jit: string; par: string }>`select current_setting('jit') as jit, current_setting('max_parallel_workers_per_gather') as par`.execute(db.kysely);
 
@@ -227,8 +236,9 @@ for (const [i, z] of zooms.entries()) {
 console.log(`geojson-vt is faster than ST_AsMVT below z${minZoom} only → POSTGIS_MIN_ZOOM=${minZoom} (plus its index build and memory above)`);
 console.log('largest z8 tile per layer (served, generalised):');
 for (const l of z8Max) console.log(`  ${l.layer.padEnd(24)} ${f1(l.bytes / 1024).padStart(8)} KB over ${l.tiles} tile(s)${l.merged ? `  merged ${l.merged}` : ''}`);
-const zoomLoads = loadPerZoom.map(([z, l]) => [`identity, z${z} only (${paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`)).length} tiles)`, l] as const);
-for (const [label, l] of [['identity, z10–z14 list', load], ['gzip (Accept-Encoding as a browser), z10–z14 list', loadGzip], ...zoomLoads] as const) {
-  console.log(`cached, ${label} (autocannon in its own process, ${CONNECTIONS} connections, 10 s): ${Math.round(l.rps)} tiles/s, ${l.mbPerSecond.toFixed(0)} MB/s, p50 ${l.p50} ms, p99 ${l.p99} ms, errors ${l.errors}`);
+const zoomLoads = loadPerZoom.map(([z, l, b]) => [`identity, z${z} only (${paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`)).length} tiles)`, l, b] as const);
+for (const [label, l, b] of [['identity, z10–z14 list', load, loadBare], ['gzip (Accept-Encoding as a browser), z10–z14 list', loadGzip, null], ...zoomLoads] as const) {
+  const baseline = b ? `; bare node:http with the same bytes ${Math.round(b.rps)}/s → service/bare ${(l.rps / b.rps).toFixed(2)}` : '';
+  console.log(`cached, ${label} (${l.tool}, ${CONNECTIONS} connections, 10 s): ${Math.round(l.rps)} tiles/s, ${l.mbPerSecond.toFixed(0)} MB/s, p50 ${l.p50} ms, p99 ${l.p99} ms, errors ${l.errors}${baseline}`);
 }
 await db.close();
