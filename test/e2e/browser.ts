@@ -10,6 +10,13 @@ import { ROOT } from '../helpers/templates.js';
 // window.__map / window.__viewer, as the viewer declares them
 import type {} from '../../web/src/map.ts';
 
+declare global {
+  interface Window {
+    /** the last map screenshot, decoded (captureMap) */
+    __shot?: ImageData;
+  }
+}
+
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumAvailable = fs.existsSync(CHROMIUM);
@@ -98,8 +105,24 @@ export async function waitIdle(page: Page, timeout = 30_000): Promise<void> {
  * by more than a small tolerance. The PNG is decoded by the page itself (no image library).
  */
 export async function countMapPixels(page: Page, file?: string): Promise<{ total: number; drawn: number }> {
+  await captureMap(page, file);
+  return page.evaluate(() => {
+    const d = window.__shot!.data;
+    let drawn = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - 0xf4) + Math.abs(d[i + 1] - 0xf3) + Math.abs(d[i + 2] - 0xee) > 24) drawn++;
+    }
+    return { total: d.length / 4, drawn };
+  });
+}
+
+/**
+ * A real screenshot of the map canvas, decoded by the page itself (no image library) into
+ * `window.__shot` (ImageData, CSS pixels at device pixel ratio 1) for the caller's page.evaluate.
+ */
+export async function captureMap(page: Page, file?: string): Promise<void> {
   const png = await page.locator('#map canvas').screenshot({ path: file, animations: 'disabled' });
-  return page.evaluate(async (b64) => {
+  await page.evaluate(async (b64) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -108,12 +131,7 @@ export async function countMapPixels(page: Page, file?: string): Promise<{ total
     c.height = img.height;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let drawn = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (Math.abs(d[i] - 0xf4) + Math.abs(d[i + 1] - 0xf3) + Math.abs(d[i + 2] - 0xee) > 24) drawn++;
-    }
-    return { total: d.length / 4, drawn };
+    window.__shot = ctx.getImageData(0, 0, c.width, c.height);
   }, png.toString('base64'));
 }
 

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { artifact, chromiumAvailable, launch, openViewer, routeExists, waitIdle, type Opened } from './browser.js';
+import { artifact, captureMap, chromiumAvailable, launch, openViewer, routeExists, waitIdle, type Opened } from './browser.js';
 
 const baseUrl = inject('baseUrl');
 const editorToken = inject('editorToken');
@@ -30,23 +30,15 @@ function square(id: string, name: string, x: number, y: number, size = 0.01): Ge
 
 /** pixels of the map canvas within `tol` of an RGB colour */
 async function pixelsNear(page: Page, rgb: [number, number, number], tol = 40): Promise<number> {
-  const png = await page.locator('#map canvas').screenshot({ animations: 'disabled' });
+  await captureMap(page);
   return page.evaluate(
-    async ({ b64, rgb, tol }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    ({ rgb, tol }) => {
+      const d = window.__shot!.data;
       let n = 0;
       for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) <= tol) n++;
       return n;
     },
-    { b64: png.toString('base64'), rgb, tol },
+    { rgb, tol },
   );
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../helpers/templates.js';
-import { artifact, chromiumAvailable, launch, openViewer, waitIdle, type Opened } from './browser.js';
+import { artifact, captureMap, chromiumAvailable, launch, openViewer, waitIdle, type Opened } from './browser.js';
 
 const baseUrl = inject('baseUrl');
 
@@ -59,27 +59,26 @@ async function inkPerCharacter(page: Page, chars: string[], cell: number, file: 
     { chars, cell },
   );
   await waitIdle(page);
-  const png = await page.locator('#map canvas').screenshot({ path: file, animations: 'disabled' });
+  await captureMap(page, file);
   return page.evaluate(
-    async ({ b64, grid, cell }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
+    ({ grid, cell }) => {
+      const { data: d, width } = window.__shot!;
       const out: Record<string, number> = {};
       for (const g of grid) {
-        const d = ctx.getImageData(g.x - cell / 2, g.y - cell / 2, cell, cell).data;
         let dark = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 384) dark++;
+        const x0 = Math.floor(g.x - cell / 2);
+        const y0 = Math.floor(g.y - cell / 2);
+        for (let y = y0; y < y0 + cell; y++) {
+          for (let x = x0; x < x0 + cell; x++) {
+            const i = (y * width + x) * 4;
+            if (d[i] + d[i + 1] + d[i + 2] < 384) dark++;
+          }
+        }
         out[g.c] = dark;
       }
       return out;
     },
-    { b64: png.toString('base64'), grid, cell },
+    { grid, cell },
   );
 }
 
