@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { toGaussKruger } from '../../web/src/gauss-kruger.ts';
+import { hasOgr, shapefileZip, square } from '../fixtures/uploads/upload-files.js';
 import { artifact, chromiumAvailable, launch, openViewer, routeExists, waitIdle, type Opened } from './browser.js';
 
 const baseUrl = inject('baseUrl');
@@ -157,6 +158,18 @@ describe.skipIf(!chromiumAvailable || !checksExist)('checking a proposed block',
     await v.page.locator('#check-submit').click();
     await expect.poll(() => v.page.locator('.check-form .status').textContent(), { timeout: 60_000 }).toContain('检查完成');
     expect(await v.page.locator('table.findings tbody tr').count()).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasOgr)('checks an uploaded zipped shapefile (GK zone 42 .prj, GBK name)', async () => {
+    const [lon, lat] = await miningBlockCentre();
+    const block = { type: 'Feature', properties: { 名称: '压缩包拟设区块' }, geometry: square(lon - 0.004, lat - 0.003, 0.008) };
+    const zip = shapefileZip({ type: 'FeatureCollection', features: [block] }, { epsg: 4530, baseName: '拟设区块' });
+    await v.page.locator('#check-source-file').check();
+    await v.page.locator('#check-file').setInputFiles({ name: '拟设区块.zip', mimeType: 'application/zip', buffer: zip });
+    await v.page.locator('#check-submit').click();
+    await expect.poll(() => v.page.locator('.check-form .status').textContent(), { timeout: 60_000 }).toContain('检查完成');
+    expect(await v.page.locator('table.findings tbody tr').count()).toBeGreaterThan(0);
+    expect(await v.page.locator('[data-testid="check-result"]').textContent()).toMatch(/区块面积：\d+\.\d{2} 亩/);
   });
 
   it('requested nothing but 127.0.0.1 and logged no console errors', () => {

@@ -1,5 +1,5 @@
 /**
- * Check a proposed block (planner): draw it, paste a boundary-coordinate TXT or upload one;
+ * Check a proposed block (planner): draw it, paste a boundary-coordinate TXT, or upload a TXT or a zipped shapefile;
  * choose the activity and mineral; POST /api/checks; show the verdict, each finding with its
  * area (亩 / 公顷 / %), the overlaps on the map (overlaps.geojson) and the printable report link.
  */
@@ -102,7 +102,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
   const keyDrawButton = h('button', { type: 'button', id: 'check-draw-keyboard', 'aria-describedby': 'check-draw-keyboard-help' }, '用键盘绘制');
   const clearButton = h('button', { type: 'button', class: 'secondary' }, '清除');
   const paste = h('textarea', { id: 'check-coordinates', rows: 8, spellcheck: false, placeholder: '[属性描述]\n坐标系=2000国家大地坐标系\n…\n[地块坐标]\n5,12.3456,KC-01,地块1,面,,,,@\nJ1,1,4910000.000,42510000.000\n…' });
-  const file = h('input', { type: 'file', id: 'check-file', accept: '.txt,text/plain' });
+  const file = h('input', { type: 'file', id: 'check-file', accept: '.txt,.zip,text/plain,application/zip' });
 
   const sourcePanels: Record<Source, HTMLElement> = {
     draw: h(
@@ -114,7 +114,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
       h('p', { class: 'hint', id: 'check-draw-keyboard-help' }, '键盘绘制：方向键移动地图，+/− 缩放，空格键在地图中心（十字）添加拐点，退格键撤销，回车键结束，Esc 取消。'),
     ),
     paste: h('div', { class: 'source-panel' }, field('界址点坐标（国土部标 TXT 格式）', paste, 'X 为北坐标，Y 为带号+东坐标，CGCS2000 3度带。')),
-    file: h('div', { class: 'source-panel' }, field('坐标文件（.txt，GBK 或 UTF-8）', file)),
+    file: h('div', { class: 'source-panel' }, field('界址点坐标文件（.txt，GBK 或 UTF-8）或 Shapefile 压缩包（.zip，含 .prj）', file)),
   };
   const radios = (['draw', 'paste', 'file'] as Source[]).map((s) => {
     const id = `check-source-${s}`;
@@ -123,7 +123,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
       source = s;
       for (const [k, p] of Object.entries(sourcePanels)) p.hidden = k !== s;
     });
-    return h('label', { for: id, class: 'radio' }, input, { draw: '绘制', paste: '粘贴坐标', file: '上传坐标文件' }[s]);
+    return h('label', { for: id, class: 'radio' }, input, { draw: '绘制', paste: '粘贴坐标', file: '上传文件' }[s]);
   });
   for (const [k, p] of Object.entries(sourcePanels)) p.hidden = k !== source;
 
@@ -194,7 +194,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
       init = { method: 'POST', json: { ...common, coordinates: paste.value } };
     } else {
       const f = file.files?.[0];
-      if (!f) return void (status.textContent = '请选择坐标文件。');
+      if (!f) return void (status.textContent = '请选择坐标文件或 Shapefile 压缩包。');
       const body = new FormData();
       for (const [k, v] of Object.entries(common)) body.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
       body.append('file', f, f.name);
