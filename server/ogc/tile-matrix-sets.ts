@@ -4,6 +4,7 @@
  */
 import type { LayerDetail } from '../layers/layer-registry.js';
 import { MAX_ZOOM, tileAt } from '../tiles/tile-math.js';
+import { hasLabelPoints, labelLayerName } from '../tiles/tile-source.js';
 import { CRS84 } from './crs.js';
 
 export const WEB_MERCATOR_QUAD = 'WebMercatorQuad';
@@ -93,6 +94,26 @@ export function tilesetMetadata(base: string, layer: LayerDetail) {
           properties: Object.fromEntries(layer.attributes.map((a) => [a.name, { title: a.label, type: a.type === 'date' ? 'string' : a.type }])),
         },
       },
+      // A labelled polygon layer's tiles also carry one label point per feature (server/tiles/README.md).
+      ...(hasLabelPoints(layer) && layer.labelField
+        ? [
+            {
+              id: labelLayerName(layer.id),
+              title: `${layer.title}注记点`,
+              dataType: 'vector',
+              geometryType: 'points',
+              minTileMatrix: String(layer.minzoom),
+              maxTileMatrix: String(MAX_ZOOM),
+              propertiesSchema: {
+                type: 'object',
+                properties: {
+                  fid: { title: '要素编号', type: 'string' },
+                  [layer.labelField]: { title: layer.attributes.find((a) => a.name === layer.labelField)?.label ?? layer.labelField, type: 'string' },
+                },
+              },
+            },
+          ]
+        : []),
     ],
     links: [
       { href: `${collection}/tiles/${WEB_MERCATOR_QUAD}`, rel: 'self', type: 'application/json' },

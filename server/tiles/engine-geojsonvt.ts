@@ -8,6 +8,8 @@
  * open gaps between neighbours); below z14 each cut tile is generalised by the shared rules of
  * generalisation.ts. Each feature carries its EPSG:3857 area and bbox centre, computed by PostGIS
  * exactly as the PostGIS engine does, so both engines take the same keep/square/thin decisions.
+ * A labelled layer has a second, point index over its stored label points (migration 008, the
+ * same points the PostGIS engine reads), cut into the MVT layer "<layer id>_label".
  */
 import GeoJSONVT from 'geojson-vt';
 import { LRUCache } from 'lru-cache';
@@ -16,7 +18,7 @@ import vtpbf from 'vt-pbf';
 import type { Schema } from '../db/schema.js';
 import { cellRunRing, drawnCellRuns, generalises, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, snapLines, snapPolygonRings } from './generalisation.js';
 import { MAX_ZOOM, type TileCoord } from './tile-math.js';
-import { MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
+import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
 type Index = InstanceType<typeof GeoJSONVT>;
 type Ring = [number, number][];
@@ -32,6 +34,8 @@ type Measures = Map<number, { a: number; cx: number; cy: number }>;
 interface LayerIndex {
   vt: Index;
   measures: Measures;
+  /** the layer's label points, when it has them */
+  labels: Index | null;
 }
 
 function tagsSql(properties: TileProperty[]): RawBuilder<unknown> {
@@ -46,6 +50,13 @@ function tagsSql(properties: TileProperty[]): RawBuilder<unknown> {
     return [sql`${p.name}::text`, v];
   });
   return sql`jsonb_strip_nulls(jsonb_build_object('fid', f.fid${pairs.length ? sql`, ${sql.join(pairs)}` : sql``}))`;
+}
+
+/** which rows of the layer are drawn: the current ones, or those of an older version */
+function visibleRows(source: TileLayerSource): RawBuilder<unknown> {
+  return source.current
+    ? sql`f.valid_to is null`
+    : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
 }
 
 /** does a rectangle (tile units) overlap the tile plus its buffer? (else ST_AsMVTGeom clips it away) */
@@ -119,7 +130,7 @@ export class GeojsonVtTileEngine implements TileEngine {
   }
 
   private index(source: TileLayerSource): Promise<LayerIndex> {
-    const key = `${source.layerId}@${source.version}:${source.properties.map((p) => p.name).join(',')}`;
+    const key = `${source.layerId}@${source.version}:${source.properties.map((p) => p.name).join(',')}:${source.label ?? ''}`;
     let pending = this.indexes.get(key);
     if (!pending) {
       pending = this.build(source);
@@ -130,9 +141,7 @@ export class GeojsonVtTileEngine implements TileEngine {
   }
 
   private async build(source: TileLayerSource): Promise<LayerIndex> {
-    const visible = source.current
-      ? sql`f.valid_to is null`
-      : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
+    const visible = visibleRows(source);
     // One text blob per layer: PostGIS writes the GeoJSON, Node parses it once.
     const rows = await sql<{ fc: string | null }>`
       select json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
@@ -149,7 +158,22 @@ export class GeojsonVtTileEngine implements TileEngine {
     // the grid's last zoom, so every zoom is cut from exact geometry; indexMaxZoom 0 pre-cuts only
     // z0 and cuts deeper tiles on demand.
     const vt = new GeoJSONVT(data as never, { maxZoom: MAX_ZOOM, indexMaxZoom: 0, tolerance: 0, extent: MVT_EXTENT, buffer: MVT_BUFFER });
-    return { vt, measures };
+    return { vt, measures, labels: source.label ? await this.buildLabels(source) : null };
+  }
+
+  /**
+   * The layer's stored label points (EPSG:3857, handed to geojson-vt as the lon/lat it projects
+   * back to the same metres), with the feature's row id, fid and label attribute.
+   */
+  private async buildLabels(source: TileLayerSource): Promise<Index> {
+    const props = source.properties.filter((p) => p.name === source.label);
+    const rows = await sql<{ fc: string | null }>`
+      select json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(ST_Transform(p.point, 4326), 9)::json, 'properties', ${tagsSql(props)})), '[]'::json))::text as fc
+      from tile_label_points p join features f on f.id = p.feature_id
+      where p.layer_id = ${source.layerId} and f.layer_id = ${source.layerId} and ${visibleRows(source)}`.execute(this.db);
+    const data = JSON.parse(rows.rows[0]?.fc ?? '{"type":"FeatureCollection","features":[]}');
+    return new GeoJSONVT(data as never, { maxZoom: MAX_ZOOM, indexMaxZoom: 0, tolerance: 0, extent: MVT_EXTENT, buffer: MVT_BUFFER });
   }
 
   async render(sources: TileLayerSource[], tile: TileCoord): Promise<RenderedTile> {
@@ -158,14 +182,23 @@ export class GeojsonVtTileEngine implements TileEngine {
     for (const source of sources) {
       const index = await this.index(source);
       const t = index.vt.getTile(tile.z, tile.x, tile.y) as { features: CutFeature[] } | null;
-      if (!t || !t.features.length) continue;
-      let features = t.features;
-      if (generalises(source.generalisation, tile.z)) {
-        const g = generaliseLayer(t.features, index.measures, source, tile);
-        features = g.features;
-        if (g.merged) merged[source.layerId] = g.merged;
+      if (t && t.features.length) {
+        let features = t.features;
+        if (generalises(source.generalisation, tile.z)) {
+          const g = generaliseLayer(t.features, index.measures, source, tile);
+          features = g.features;
+          if (g.merged) merged[source.layerId] = g.merged;
+        }
+        if (features.length) layers[source.layerId] = { features };
       }
-      if (features.length) layers[source.layerId] = { features };
+      const labels = index.labels && (index.labels.getTile(tile.z, tile.x, tile.y) as { features: CutFeature[] } | null);
+      if (labels && labels.features.length) {
+        // a bulk layer's parcels merged into pixel cells carry no attributes, so no label (as in SQL)
+        const px2 = pixelMetres(tile.z) ** 2;
+        const merging = source.generalisation === 'bulk' && generalises(source.generalisation, tile.z);
+        const kept = merging ? labels.features.filter((f) => !(index.measures.get(Number(f.id))!.a / px2 < 1)) : labels.features;
+        if (kept.length) layers[labelLayerName(source.layerId)] = { features: kept };
+      }
     }
     if (Object.keys(layers).length === 0) return { body: Buffer.alloc(0), merged };
     return { body: Buffer.from(vtpbf.fromGeojsonVt(layers as never, { version: 2, extent: MVT_EXTENT })), merged };

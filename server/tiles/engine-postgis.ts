@@ -3,13 +3,14 @@
  * id and the version are bound. The envelope test uses the stored, GiST-indexed EPSG:3857 column,
  * so no per-row transform. Below z14 the rules of generalisation.ts run in the same statement
  * (pixel-grid snap, one-pixel squares, bulk parcels merged into pixel cells), and the statement also
- * counts the parcels it merged.
+ * counts the parcels it merged. A labelled layer's tile also carries its label points (migration
+ * 008, one stored point per feature) as the MVT layer "<layer id>_label", in the same statement.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { CELL_DRAWN_SHARE, generalises, MERCATOR_ORIGIN, MERGED_PROPERTY, pixelMetres } from './generalisation.js';
 import type { TileCoord } from './tile-math.js';
-import { MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
+import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
 /** typed MVT values: numbers stay numbers; a value of the wrong JSON type is left out, not an error */
 function propertyValue(p: TileProperty): RawBuilder<unknown> {
@@ -47,12 +48,52 @@ function keptGeometry(z: number): RawBuilder<unknown> {
     else coalesce((select s.g from ${snapped} s where ST_Area(s.g) > 0), ${square}) end`;
 }
 
-/** one layer's tile statement (exported for the benchmark's plan checks) */
-export function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
-  const props = source.properties.map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
-  const visible = source.current
+/** which rows of the layer a tile draws: the current ones, or those of an older version */
+function visibleRows(source: TileLayerSource): RawBuilder<unknown> {
+  return source.current
     ? sql`f.valid_to is null`
     : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
+}
+
+/**
+ * One layer's tile statement (exported for the benchmark's plan checks): its MVT layer, then, for
+ * a labelled layer, its label layer appended (MVT layers concatenate into one valid tile).
+ */
+export function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
+  const polygons = featureQuery(source, tile);
+  if (!source.label) return polygons;
+  return sql<{ mvt: Buffer | null; merged: number }>`
+    select coalesce(t.mvt, ''::bytea) || coalesce(l.mvt, ''::bytea) as mvt, t.merged
+    from (${polygons}) t cross join (${labelQuery(source, tile)}) l`;
+}
+
+/**
+ * The label points of a labelled layer in this tile (server/tiles/README.md, "Labels"): the stored
+ * point of each feature (tile_label_points), with the feature's MVT id, fid and label attribute.
+ * A point near a tile edge is also in the neighbour's buffer, as every feature is; MapLibre places
+ * it once. Points are never generalised; below z14 a bulk layer's parcels merged into pixel cells
+ * have no attributes, so they have no label either (the same test as the merge: under a pixel²).
+ */
+function labelQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null }> {
+  const props = source.properties.filter((p) => p.name === source.label).map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
+  const { z, x, y } = tile;
+  const merging = source.generalisation === 'bulk' && generalises(source.generalisation, z);
+  const kept = merging ? sql`and not (ST_Dimension(f.geom_3857) = 2 and ST_Area(f.geom_3857) / ${pixelMetres(z) ** 2}::float8 < 1)` : sql``;
+  return sql<{ mvt: Buffer | null }>`
+    select ST_AsMVT(q, ${labelLayerName(source.layerId)}::text, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt from (
+      select f.id as mvt_id, f.fid ${sql.join(props, sql``)},
+        ST_AsMVTGeom(p.point, ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), ${MVT_EXTENT}::int, ${MVT_BUFFER}::int, true) as geom
+      from tile_label_points p join features f on f.id = p.feature_id
+      where p.layer_id = ${source.layerId}
+        and p.point && ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8)
+        and f.layer_id = ${source.layerId} and ${visibleRows(source)} ${kept}
+    ) q`;
+}
+
+/** the statement of the layer's own MVT layer (generalised below z14, generalisation.ts) */
+function featureQuery(source: TileLayerSource, tile: TileCoord): RawBuilder<{ mvt: Buffer | null; merged: number }> {
+  const props = source.properties.map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
+  const visible = visibleRows(source);
   const { z, x, y } = tile;
   // The canonical shape (as Martin and docs/performance.md): envelopes inline, no CTE join, so the
   // planner sees constant envelopes and drives the GiST index on geom_3857 directly.
@@ -103,11 +144,18 @@ export function layerQuery(source: TileLayerSource, tile: TileCoord): RawBuilder
     ) q`;
 }
 
+/** the layer columns a tile statement is shaped by, besides its policy (as last read) */
+export interface LayerShape {
+  attributesJson: string;
+  labelField: string | null;
+  geometryType: string;
+}
+
 /** what the one-round-trip statement of a current-version tile returns (null: no such layer) */
 export interface CurrentLayerTile {
   /** the layer's version in the statement's snapshot: the tile is exactly that version */
   version: number;
-  /** the layer's attributes and policy are still the ones the statement was built from */
+  /** the layer's attributes, label field, geometry type and policy are still the ones the statement was built from */
   same: boolean;
   mvt: Buffer | null;
   merged: number;
@@ -119,13 +167,15 @@ export class PostgisTileEngine implements TileEngine {
 
   /**
    * A current-version tile of one layer in ONE statement (one snapshot, one round trip): the
-   * layer's version, whether its attributes and policy still equal `attributesJson`/`source`'s
-   * (they shaped the statement; false → the caller reloads them and draws again), and the tile.
+   * layer's version, whether its attributes, label field, geometry type and policy still equal
+   * `shape`'s and `source`'s (they shaped the statement; false → the caller reloads them and draws
+   * again), and the tile.
    */
-  async renderCurrent(source: TileLayerSource, tile: TileCoord, attributesJson: string): Promise<CurrentLayerTile | null> {
+  async renderCurrent(source: TileLayerSource, tile: TileCoord, shape: LayerShape): Promise<CurrentLayerTile | null> {
     const r = await sql<{ version: number; same: boolean; mvt: Buffer | null; merged: number }>`
       select m.version, m.same, t.mvt, t.merged
-      from (select l.version, (l.attributes = ${attributesJson}::jsonb and coalesce(g.policy, 'keep-all') = ${source.generalisation}::text) as same
+      from (select l.version, (l.attributes = ${shape.attributesJson}::jsonb and coalesce(g.policy, 'keep-all') = ${source.generalisation}::text
+                               and l.label_field is not distinct from ${shape.labelField}::text and l.geometry_type = ${shape.geometryType}::text) as same
             from layers l left join tile_generalisation g on g.layer_id = l.id where l.id = ${source.layerId}) m
       cross join (${layerQuery(source, tile)}) t`.execute(this.db);
     const row = r.rows[0];

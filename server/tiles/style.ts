@@ -10,6 +10,10 @@
  * the viewer's fixed TinySDF (web/src/glyphs.ts): glyph PBFs would not help, since MapLibre draws
  * CJK punctuation and full-width forms locally whatever the style says.
  *
+ * Labels of polygon layers come from the layer's label points (the MVT layer "<layer id>_label",
+ * one point per feature: server/tiles/README.md, "Labels"), so a township or block is named once,
+ * not once per tile its polygon crosses. A layer of points or lines keeps labels on its features.
+ *
  * One source per layer was measured against shared sources (the overview's small layers in one
  * comma-separated tile): in Chromium the first view reached idle in the same time (medians 2.01 s
  * and 2.00 s over 8 interleaved runs), so the simpler per-layer sources stay.
@@ -19,6 +23,7 @@
 const FONT_STACK = 'Noto Sans Regular';
 import type { LayerDetail } from '../layers/layer-registry.js';
 import { TILE_MAXZOOM } from './tilejson.js';
+import { hasLabelPoints, labelLayerName } from './tile-source.js';
 
 interface LayerStyle {
   fill?: string;
@@ -100,7 +105,7 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
         id: `${l.id}-label`,
         type: 'symbol',
         source: l.id,
-        'source-layer': l.id,
+        'source-layer': hasLabelPoints(l) ? labelLayerName(l.id) : l.id,
         minzoom: Math.max(l.minzoom, l.kind === 'admin' ? 7 : 10),
         metadata: meta,
         layout: {

@@ -6,7 +6,7 @@
  * Round trips: a versioned request (?v=) found in the LRU touches no database. A current-version
  * request on PostGIS costs one statement per layer, which returns the layer's version in the same
  * snapshot as its tile (engine-postgis.ts renderCurrent): the statement is shaped from the layer's
- * attributes and policy kept in-process (`layerMeta`), and checks them in the database too — when
+ * attributes, label field and policy kept in-process (`layerMeta`), and checks them in the database too — when
  * they changed, the meta is reloaded and the request takes the two-step path (version lookup, then
  * render). When the LRU holds the tile at the versions last seen, the request takes that two-step
  * path too: its first step, the version lookup, is all a hit costs (a write since → a render).
@@ -21,10 +21,10 @@ import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { GeojsonVtTileEngine } from './engine-geojsonvt.js';
 import { DEFAULT_POLICY, generalises, type GeneralisationPolicy } from './generalisation.js';
-import { PostgisTileEngine, type CurrentLayerTile } from './engine-postgis.js';
+import { PostgisTileEngine, type CurrentLayerTile, type LayerShape } from './engine-postgis.js';
 import { tileMetrics } from './tile-metrics.js';
 import type { TileCoord } from './tile-math.js';
-import { RESERVED_TILE_PROPERTIES, type RenderedTile, type TileEngine, type TileLayerSource } from './tile-source.js';
+import { hasLabelPoints, RESERVED_TILE_PROPERTIES, type RenderedTile, type TileEngine, type TileLayerSource } from './tile-source.js';
 
 export interface TileServiceOptions {
   /** in-process cache bound, bytes */
@@ -64,11 +64,11 @@ const GZIP_MIN_BYTES = 1024;
 const LAYER_ID = /^[a-z][a-z0-9-]{1,62}$/;
 
 /** a layer's tile-shaping data as last read, and the version it was read at */
-interface LayerMeta {
+interface LayerMeta extends LayerShape {
   version: number;
-  attributesJson: string;
   properties: TileLayerSource['properties'];
   generalisation: GeneralisationPolicy;
+  label: string | null;
 }
 
 export class TileService {
@@ -107,8 +107,8 @@ export class TileService {
 
   /** versions: "3" or "3.1.5" (one per layer, in order) from ?v= or ?version= */
   async sources(layerIds: string[], versions?: string): Promise<TileLayerSource[]> {
-    const rows = await sql<{ id: string; version: number; attributes: AttributeDef[]; policy: GeneralisationPolicy | null }>`
-      select l.id, l.version, l.attributes, g.policy from layers l left join tile_generalisation g on g.layer_id = l.id
+    const rows = await sql<{ id: string; version: number; attributes: AttributeDef[]; policy: GeneralisationPolicy | null; label_field: string | null; geometry_type: string }>`
+      select l.id, l.version, l.attributes, g.policy, l.label_field, l.geometry_type from layers l left join tile_generalisation g on g.layer_id = l.id
       where l.id = any(${layerIds}::text[])`.execute(this.db.kysely);
     const requested = versions?.split('.');
     if (requested && (requested.length !== layerIds.length || requested.some((v) => !/^\d{1,9}$/.test(v)))) {
@@ -118,8 +118,11 @@ export class TileService {
       this.layerMeta.set(row.id, {
         version: row.version,
         attributesJson: JSON.stringify(row.attributes),
+        labelField: row.label_field,
+        geometryType: row.geometry_type,
         properties: tileProperties(row.attributes),
         generalisation: row.policy ?? DEFAULT_POLICY,
+        label: labelOf(row),
       });
     }
     return layerIds.map((id, i) => {
@@ -135,6 +138,7 @@ export class TileService {
         current: version === row.version,
         properties: tileProperties(row.attributes),
         generalisation: row.policy ?? DEFAULT_POLICY,
+        label: labelOf(row),
       };
     });
   }
@@ -180,10 +184,11 @@ export class TileService {
       current: true,
       properties: known[i].properties,
       generalisation: known[i].generalisation,
+      label: known[i].label,
     }));
     const started = performance.now();
     const parts = await Promise.all(
-      sources.map((s, i) => engine.renderCurrent(s, tile, known[i].attributesJson)),
+      sources.map((s, i) => engine.renderCurrent(s, tile, known[i])),
     );
     let usable = true;
     parts.forEach((p, i) => {
@@ -230,6 +235,11 @@ export class TileService {
     }
     return entry;
   }
+}
+
+/** the label attribute of a layer with label points (tile-source.ts hasLabelPoints), else null */
+function labelOf(row: { label_field: string | null; geometry_type: string }): string | null {
+  return hasLabelPoints({ labelField: row.label_field, geometryType: row.geometry_type }) ? row.label_field : null;
 }
 
 /** the attributes a tile carries as properties */

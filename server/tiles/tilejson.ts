@@ -1,5 +1,10 @@
-/** TileJSON 3.0.0 for one layer or a comma-separated composite; tile URLs carry the versions. */
+/**
+ * TileJSON 3.0.0 for one layer or a comma-separated composite; tile URLs carry the versions.
+ * `vector_layers` lists each layer's MVT layer and, for a labelled polygon layer, its label-point
+ * layer "<layer id>_label" (server/tiles/README.md, "Labels").
+ */
 import type { LayerDetail } from '../layers/layer-registry.js';
+import { hasLabelPoints, labelLayerName } from './tile-source.js';
 
 export const TILE_MAXZOOM = 15;
 
@@ -24,15 +29,27 @@ export function tileJson(base: string, layers: LayerDetail[]) {
     maxzoom: TILE_MAXZOOM,
     bounds,
     center: [Number(((bounds[0] + bounds[2]) / 2).toFixed(5)), Number(((bounds[1] + bounds[3]) / 2).toFixed(5)), 9],
-    vector_layers: layers.map((l) => ({
-      id: l.id,
-      description: l.title,
-      minzoom: l.minzoom,
-      maxzoom: TILE_MAXZOOM,
-      fields: Object.fromEntries([
-        ['fid', '要素编号 (文本)'],
-        ...l.attributes.filter((a) => a.name !== 'fid').map((a) => [a.name, `${a.label} (${TYPE_LABEL[a.type] ?? a.type})`]),
-      ]),
-    })),
+    vector_layers: layers.flatMap((l) => {
+      const field = (a: { name: string; label: string; type: string }) => [a.name, `${a.label} (${TYPE_LABEL[a.type] ?? a.type})`];
+      const own = {
+        id: l.id,
+        description: l.title,
+        minzoom: l.minzoom,
+        maxzoom: TILE_MAXZOOM,
+        fields: Object.fromEntries([['fid', '要素编号 (文本)'], ...l.attributes.filter((a) => a.name !== 'fid').map(field)]),
+      };
+      if (!hasLabelPoints(l)) return [own];
+      const labelAttr = l.attributes.filter((a) => a.name === l.labelField && a.name !== 'fid');
+      return [
+        own,
+        {
+          id: labelLayerName(l.id),
+          description: `${l.title}注记点（每个要素一个点，位于面内，供标注名称）`,
+          minzoom: l.minzoom,
+          maxzoom: TILE_MAXZOOM,
+          fields: Object.fromEntries([['fid', '要素编号 (文本)'], ...labelAttr.map(field)]),
+        },
+      ];
+    }),
   };
 }

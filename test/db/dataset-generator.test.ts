@@ -5,7 +5,8 @@
  * PostGIS, 10–30 s) and loads the GeoJSON files. Every assertion is a plain function from
  * bench/dataset/invariants.ts, so the suite can move onto the shared DB harness unchanged.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
@@ -29,12 +30,17 @@ const hasData = existsSync(path.join(geoDir, 'layers.json'));
 describe.skipIf(!hasData)('generated dataset (data/)', () => {
   let db: PGlite;
   let fcs: Map<string, FeatureCollection>;
+  const dataDirName = `dehui-dataset-test-${process.pid}`;
 
   beforeAll(async () => {
-    db = await openPglite('dehui-dataset-test');
+    // one directory per process: two test runs at once (embedded and PostgreSQL) must not share it
+    db = await openPglite(dataDirName);
     fcs = await loadDataset(db, geoDir, LAYER_IDS);
   }, 240_000);
-  afterAll(async () => { await db?.close(); });
+  afterAll(async () => {
+    await db?.close();
+    rmSync(path.join(tmpdir(), dataDirName), { recursive: true, force: true });
+  });
 
   it('layers.json lists exactly the 13 layers, each file present', () => {
     const catalog = JSON.parse(readFileSync(path.join(geoDir, 'layers.json'), 'utf8')) as { id: string }[];

@@ -46,6 +46,10 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(item).toMatchObject({ templated: true, type: 'application/vnd.mapbox-vector-tile', href: 'http://gis.test/ogc/collections/permanent-farmland/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}' });
     expect(meta.layers[0]).toMatchObject({ id: 'permanent-farmland', geometryType: 'polygons' });
     expect(meta.layers[0].propertiesSchema.properties.township.title).toBe('所在乡镇');
+    expect(meta.layers).toHaveLength(1); // farmland has no label field: no label points
+    const rights = (await get('/ogc/collections/mining-rights/tiles/WebMercatorQuad')).json();
+    expect(rights.layers.map((l: { id: string }) => l.id)).toEqual(['mining-rights', 'mining-rights_label']);
+    expect(rights.layers[1]).toMatchObject({ geometryType: 'points', propertiesSchema: { properties: { fid: { type: 'string' }, name: { type: 'string' } } } });
     const z12 = meta.tileMatrixSetLimits.find((l: { tileMatrix: string }) => l.tileMatrix === '12');
     expect(z12.minTileCol).toBeLessThanOrEqual(x);
     expect(z12.maxTileRow).toBeGreaterThanOrEqual(y);
