@@ -157,6 +157,19 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
     expect(r.json.message).toMatch(/过滤条件无效 .*(a date YYYY-MM-DD|an RFC 3339 timestamp)/);
   });
 
+  it.each([
+    ['S_INTERSECTS(geometry, BBOX(200, 100, -200, -100))', {}, /longitude 200 outside \[-180, 180\]|latitude 100 outside \[-90, 90\]/],
+    ['S_INTERSECTS(geometry, POINT(125.7 95))', {}, /latitude 95 outside \[-90, 90\]/],
+    // EPSG:4490 is latitude first: (125.7, 44.5) is latitude 125.7 — swapped axes
+    ['S_INTERSECTS(geometry, POINT(125.7 44.5))', { 'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/4490' }, /latitude 125.7 outside/],
+    ['S_INTERSECTS(geometry, POINT(4930000 1000))', { 'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/4530' }, /easting 1000 outside \[42000000, 43000000\]/],
+  ])('a geometry literal outside the filter-crs %s is a 400 naming filter and the axis', async (filter, extra, message) => {
+    const r = await items('permanent-farmland', { filter, ...(extra as Record<string, string>) });
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toBe('filter');
+    expect(r.json.message).toMatch(message);
+  });
+
   it('queryables is a JSON Schema with Chinese titles and the geometry', async () => {
     const r = await get('/ogc/collections/permanent-farmland/queryables');
     expect(r.status).toBe(200);

@@ -8,7 +8,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../../db/schema.js';
 import type { CrsInfo } from '../crs.js';
-import { checkGeometry } from '../geojson-check.js';
+import { checkGeometry, positionRangeProblem } from '../geojson-check.js';
 import type { Expr, Predicate, SpatialOp } from './ast.js';
 import { filterError } from './filter-error.js';
 
@@ -154,6 +154,10 @@ class Compiler {
     const check = checkGeometry(value);
     if ('message' in check) throw filterError(`invalid geometry literal: ${check.message}`, pos);
     const crs = this.ctx.filterCrs;
+    // A position outside the filter-crs (±180°/±90°, or a projected CRS's area of use) would fail in
+    // ST_Transform or silently match nothing: refuse it, naming where.
+    const range = positionRangeProblem(value, crs);
+    if (range) throw filterError(`geometry literal out of range for filter-crs: ${range.message.replace("Content-Crs", "filter-crs")}`, pos);
     let g: RawBuilder<unknown> = sql`ST_GeomFromGeoJSON(${JSON.stringify(value)}::text)`;
     if (crs.northFirst) g = sql`ST_FlipCoordinates(${g})`;
     g = sql`ST_SetSRID(${g}, ${crs.srid}::int)`;
