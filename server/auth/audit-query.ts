@@ -3,9 +3,10 @@
  * query, newest first. The cursor is the id of the last entry of the previous page, so rows
  * recorded while a client pages never shift or repeat entries the way an offset would.
  */
-import { sql, type Kysely } from 'kysely';
-import type { Schema } from '../db/schema.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AuditTable, Schema } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
 
 export const AUDIT_RESULTS = ['ok', 'refused', 'failed'] as const;
 export const AUDIT_LIMIT_DEFAULT = 100;
@@ -27,29 +28,18 @@ export interface AuditFilter {
   cursor?: string;
 }
 
-export interface AuditEntryOut {
-  id: string;
-  at: string;
-  actor: string;
-  role: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  result: string;
-  details: Record<string, unknown> | null;
-}
+/** an audit row as the API shows it: the stored row, with the time as RFC 3339 text */
+export type AuditEntryOut = Omit<Selectable<AuditTable>, 'at' | 'details'> & { at: string; details: Record<string, unknown> | null };
 
 const bad = (parameter: string, message: string) => new BadRequestError(`参数 ${parameter} 无效 (invalid parameter "${parameter}": ${message})`, { parameter });
 
-// RFC 3339 date-time with an offset, or a calendar date (taken as 00:00 Beijing time, UTC+08:00).
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
+// RFC 3339 date-time with an offset (lower-case t/z and a space separator allowed, as RFC 3339
+// permits), or a calendar date, taken as 00:00 Beijing time (UTC+08:00).
 function parseInstant(parameter: string, raw: string): Date {
-  const text = DATE.test(raw) ? `${raw}T00:00:00+08:00` : raw;
-  const t = DATE_TIME.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(t)) throw bad(parameter, `应为 RFC 3339 时间，如 2024-05-01T08:00:00+08:00，或日期 2024-05-01 (expected an RFC 3339 date-time with offset or a date), got "${raw.slice(0, 60)}"`);
-  return new Date(t);
+  const normalised = raw.replace(/^(\d{4}-\d{2}-\d{2})[t ]/, '$1T').replace(/z$/, 'Z');
+  const text = isRfc3339Date(normalised) ? `${normalised}T00:00:00+08:00` : normalised;
+  if (!isRfc3339Timestamp(text)) throw bad(parameter, `应为 RFC 3339 时间，如 2024-05-01T08:00:00+08:00，或日期 2024-05-01 (expected an RFC 3339 date-time with offset or a date), got "${raw.slice(0, 60)}"`);
+  return new Date(Date.parse(text));
 }
 
 function text(parameter: string, raw: string): string {
@@ -108,16 +98,7 @@ export async function queryAudit(db: Kysely<Schema>, f: AuditFilter): Promise<{ 
   };
 }
 
-function toAuditEntry(r: { id: string; at: Date; actor: string; role: string | null; action: string; target: string | null; ip: string | null; result: string; details: unknown }): AuditEntryOut {
-  return {
-    id: String(r.id),
-    at: new Date(r.at).toISOString(),
-    actor: r.actor,
-    role: r.role,
-    action: r.action,
-    target: r.target,
-    ip: r.ip,
-    result: r.result,
-    details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown> | null,
-  };
+function toAuditEntry(r: Selectable<AuditTable>): AuditEntryOut {
+  const details = (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown> | null;
+  return { ...r, id: String(r.id), at: new Date(r.at).toISOString(), details };
 }

@@ -7,7 +7,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
-import { isRfc3339Date, isRfc3339Timestamp } from './rfc3339.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
 
 /** the attribute(s) that carry a layer's time: [start, end] (equal for a single date) */
 export function temporalAttributes(attributes: AttributeDef[]): [string, string] | null {

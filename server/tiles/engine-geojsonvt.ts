@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import vtpbf from 'vt-pbf';
 import type { Schema } from '../db/schema.js';
-import { cellRunRing, drawnCellRuns, generalises, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, snapLines, snapPolygonRings } from './generalisation.js';
+import { cellRunRing, drawnCellRuns, generalises, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, rectRing, snapLines, snapPolygonRings } from './generalisation.js';
 import { MAX_ZOOM, type TileCoord } from './tile-math.js';
 import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
@@ -69,15 +69,7 @@ function inBuffer(rect: Ring): boolean {
 /** a rectangle clipped to the tile plus its buffer, as ST_AsMVTGeom clips */
 function clipRect(rect: Ring): Ring {
   const c = (v: number) => Math.min(MVT_EXTENT + MVT_BUFFER, Math.max(-MVT_BUFFER, v));
-  const [x0, y0] = [c(rect[0][0]), c(rect[0][1])];
-  const [x1, y1] = [c(rect[2][0]), c(rect[2][1])];
-  return [
-    [x0, y0],
-    [x1, y0],
-    [x1, y1],
-    [x0, y1],
-    [x0, y0],
-  ];
+  return rectRing(c(rect[0][0]), c(rect[0][1]), c(rect[2][0]), c(rect[2][1]));
 }
 
 /** generalise one cut tile layer in place of geojson-vt's simplification (see generalisation.ts) */

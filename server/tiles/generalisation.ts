@@ -59,7 +59,11 @@ export function cellRunRing(col0: number, col1: number, row: number, tile: TileC
   const x0 = (col0 - tile.x * PER_TILE) * PIXEL_UNITS;
   const x1 = (col1 + 1 - tile.x * PER_TILE) * PIXEL_UNITS;
   const y0 = (2 ** tile.z * PER_TILE - 1 - row - tile.y * PER_TILE) * PIXEL_UNITS;
-  const y1 = y0 + PIXEL_UNITS;
+  return rectRing(x0, y0, x1, y0 + PIXEL_UNITS);
+}
+
+/** an axis-aligned rectangle as a closed ring, in tile units */
+export function rectRing(x0: number, y0: number, x1: number, y1: number): [number, number][] {
   return [
     [x0, y0],
     [x1, y0],

@@ -1,11 +1,8 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
 import { SUPPORTED_CRS } from '../../server/ogc/crs.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 // PF-0001's first vertex is 125.60E 44.40N, a corner no other parcel touches (test/fixtures/ogc).
 const EPSG = (n: number) => `http://www.opengis.net/def/crs/EPSG/0/${n}`;
@@ -14,9 +11,7 @@ describe(`OGC API Features Part 2: CRS (${usingPostgres() ? 'PostgreSQL' : 'PGli
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('ogc'));
   });
   afterAll(async () => {
     await app?.close();

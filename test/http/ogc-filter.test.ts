@@ -1,10 +1,7 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 // Fixture (test/fixtures/ogc): 10×10 farmland parcels PF-0001…PF-0100 on a 0.02° grid from
 // 125.60E 44.40N (i = column, j = row, n = 10i + j + 1), area_ha = (10i + j) / 2,
@@ -13,9 +10,7 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('ogc'));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,13 +1,11 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
 import { corsPlugin } from '../../server/ogc/cors.js';
 import { tileAt } from '../../server/tiles/tile-math.js';
 import { decodeTile } from '../helpers/mvt.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -15,9 +13,7 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
   let db: TestDb;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
-    app = await buildTestApp(db);
+    ({ db, app } = await openFixtureApp('ogc'));
   });
   afterAll(async () => {
     await app?.close();

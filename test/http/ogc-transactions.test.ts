@@ -1,10 +1,7 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const ITEMS = '/ogc/collections/permanent-farmland/items';
@@ -18,9 +15,7 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
   let viewer: Record<string, string>;
   let planner: Record<string, string>;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
-    app = await buildTestApp(db, { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 200, maxFeatures: 5, itemsLimitMax: 1000 } });
+    ({ db, app } = await openFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 200, maxFeatures: 5, itemsLimitMax: 1000 } }));
     const mint = async (role: string) => ({ authorization: `Bearer ${(await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: role, role } })).json().token}` });
     [editor, viewer, planner] = [await mint('editor'), await mint('viewer'), await mint('planner')];
   });

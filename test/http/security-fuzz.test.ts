@@ -5,15 +5,12 @@
  * an answer is correct — filter results equal an independent evaluation of the same filter
  * over the layer's features (SQL three-valued logic), created items are readable.
  */
-import path from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from '../../server/layers/seed.js';
-import { buildTestApp } from '../helpers/test-app.js';
-import { ROOT } from '../helpers/templates.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { openFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres, type TestDb } from '../helpers/test-db.js';
 
 /** FUZZ_SCALE=10 runs ten times as many cases (a deeper search than the default run) */
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
@@ -200,9 +197,7 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
   let app: FastifyInstance;
   let features: Array<{ id: string; properties: Props }>;
   beforeAll(async () => {
-    db = await openTestDb('empty');
-    await seedDataset(db.kysely, path.join(ROOT, 'test/fixtures/ogc'), 'ogc');
-    app = await buildTestApp(db, { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 500, maxFeatures: 20, itemsLimitMax: 1000 } });
+    ({ db, app } = await openFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 500, maxFeatures: 20, itemsLimitMax: 1000 } }));
     features = (await app.inject(`${ITEMS}?limit=1000`)).json().features;
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 /** CQL2-JSON → the same AST as CQL2-text, with character offsets for every error. */
 import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp } from './ast.js';
-import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../../rfc3339.js';
 import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { parseJsonWithPositions, type ParsedJson } from './json-positions.js';
 

@@ -7,7 +7,7 @@
  * Errors name what was expected and where (0-based offset of the offending token).
  */
 import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp } from './ast.js';
-import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { isRfc3339Date, isRfc3339Timestamp } from '../../rfc3339.js';
 import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { tokenize, type Token } from './tokenize.js';
 import { parseWkt, WKT_KEYWORDS } from './wkt.js';

@@ -1,5 +1,5 @@
 /**
- * Strict RFC 3339 dates and timestamps, for CQL2 literals and `datetime`. `Date.parse` is too
+ * Strict RFC 3339 dates and timestamps, for CQL2 literals, `datetime` and the audit filters. `Date.parse` is too
  * lenient to be the check: it takes '2024-02-30' (as 1 March), '0000-01-01' and '1' (as 2001),
  * which PostgreSQL then refuses or reads differently. Here the form must match exactly, the
  * calendar date must round-trip through `Date` unchanged, the year must be 1–9999 (PostgreSQL's
