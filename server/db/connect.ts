@@ -23,6 +23,14 @@ export interface Db {
   readonly capabilities: Readonly<{ mvt: boolean }>;
   /** run fn with one connection held for its whole duration */
   session<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: run a named statement — prepared once per connection, then executed with a
+   * GENERIC plan (no parse, no planning per call) — on a second pool whose sessions set
+   * plan_cache_mode = force_generic_plan. For hot, fixed-shape statements (tiles, as Martin
+   * prepares its tile queries) whose plan does not depend on the bound values; the main pool keeps
+   * custom plans for everything else (a generic plan there would ignore values such as layer ids).
+   */
+  readonly prepared?: <R>(name: string, text: string, values: unknown[]) => Promise<R[]>;
   /** cheap readiness probe: rejects when the database is unreachable */
   ping(): Promise<void>;
   /** connection use right now, read at /metrics scrape time (PGlite: its one connection and the mutex queue) */
@@ -82,26 +90,33 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
     getTypeParser: ((oid: number, format?: string) =>
       oid === 20 || oid === 1700 ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({
-    connectionString: options.databaseUrl!,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    application_name: 'dehui-gis',
-    // Parallel plans slow tile and overlap queries on 2 cores (docs/performance.md); keep them serial.
-    // JIT compiled large tile and check statements for 40–150 ms with no gain (bench:tiles, EXPLAIN ANALYZE).
-    options: `-c statement_timeout=${options.statementTimeoutMs ?? 30_000} -c max_parallel_workers_per_gather=0 -c jit=off`,
-    // A database that freezes with connections open never answers; the server's statement_timeout cannot
-    // fire then, so the client gives up a little later (→ 503) instead of hanging the request.
-    query_timeout: (options.statementTimeoutMs ?? 30_000) + 5_000,
-    types,
-  });
-  // A dropped idle connection (database restart) must not crash the process.
-  pool.on('error', () => {});
-  // Nor one that is checked out: pg emits 'error' on the client (even with a query in flight, which
-  // also rejects), and the pool listens only while the client is idle. The query's own rejection
-  // carries the error to the caller (→ 503); the pool discards the broken client on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const newPool = (applicationName: string, settings = '') => {
+    const p = new pg.Pool({
+      connectionString: options.databaseUrl!,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: applicationName,
+      // Parallel plans slow tile and overlap queries on 2 cores (docs/performance.md); keep them serial.
+      // JIT compiled large tile and check statements for 40–150 ms with no gain (bench:tiles, EXPLAIN ANALYZE).
+      options: `-c statement_timeout=${options.statementTimeoutMs ?? 30_000} -c max_parallel_workers_per_gather=0 -c jit=off${settings}`,
+      // A database that freezes with connections open never answers; the server's statement_timeout cannot
+      // fire then, so the client gives up a little later (→ 503) instead of hanging the request.
+      query_timeout: (options.statementTimeoutMs ?? 30_000) + 5_000,
+      types,
+    });
+    // A dropped idle connection (database restart) must not crash the process.
+    p.on('error', () => {});
+    // Nor one that is checked out: pg emits 'error' on the client (even with a query in flight, which
+    // also rejects), and the pool listens only while the client is idle. The query's own rejection
+    // carries the error to the caller (→ 503); the pool discards the broken client on release.
+    p.on('connect', (client) => client.on('error', () => {}));
+    return p;
+  };
+  const pool = newPool('dehui-gis');
+  // Db.prepared's pool: generic plans for named statements only (kysely's unnamed statements would
+  // be forced generic too, hence a pool of its own). It connects on first use.
+  const genericPool = newPool('dehui-gis-prepared', ' -c plan_cache_mode=force_generic_plan');
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const session = async <T>(fn: (s: RawSession) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
@@ -130,11 +145,19 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
     kysely,
     capabilities: Object.freeze({ mvt }),
     session,
+    prepared: async <R>(name: string, text: string, values: unknown[]) => (await genericPool.query({ name, text, values })).rows as R[],
     // a database that hangs with a connection open: the client gives up (and the pool drops that connection)
     // (pg reads query_timeout per query too; its types list it only as a connection option)
     ping: async () => void (await pool.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig)),
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => kysely.destroy(),
+    poolStats: () => ({
+      total: pool.totalCount + genericPool.totalCount,
+      idle: pool.idleCount + genericPool.idleCount,
+      waiting: pool.waitingCount + genericPool.waitingCount,
+    }),
+    close: async () => {
+      await kysely.destroy();
+      await genericPool.end();
+    },
   };
 }
 

@@ -85,7 +85,7 @@ export class TileService {
     options: TileServiceOptions = {},
   ) {
     this.memory = new GeojsonVtTileEngine(db.kysely);
-    this.primary = db.capabilities.mvt ? new PostgisTileEngine(db.kysely) : this.memory;
+    this.primary = db.capabilities.mvt ? new PostgisTileEngine(db.kysely, db.prepared) : this.memory;
     this.postgisMinZoom = options.postgisMinZoom ?? 0;
     // cacheBytes 0 turns the cache off (benchmarks of the uncached path); lru-cache needs maxSize ≥ 1.
     const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;

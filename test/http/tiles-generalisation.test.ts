@@ -189,6 +189,43 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     for (const [x, y] of low.geometry.flat()) expect([x % 8, y % 8]).toEqual([0, 0]);
   });
 
+  // PostgreSQL runs current tiles as prepared statements with generic plans (Db.prepared); PGlite
+  // has no ST_AsMVT, so no PostGIS engine and nothing prepared.
+  it.skipIf(!usingPostgres())('a prepared (generic-plan) current tile is byte for byte the tile the unprepared statement draws, at every rule class', async () => {
+    const labelled = await sql<{ id: string }>`select id from layers where label_field is not null and geometry_type like '%Polygon' order by id limit 2`.execute(db.kysely);
+    const layers = ['test-parcels', 'test-zones', 'test-circle', ...labelled.rows.map((r) => r.id)];
+    const plain = new PostgisTileEngine(db.kysely);
+    // a tile service whose every prepared statement is counted
+    const names = new Set<string>();
+    let prepared = 0;
+    const counting = { ...db, prepared: <R,>(name: string, text: string, values: unknown[]) => (prepared++, names.add(name), db.prepared!<R>(name, text, values)) };
+    const fresh = new TileService(counting, { cacheBytes: 0 });
+    let compared = 0;
+    for (const z of [8, 10, 12, 13, 14, 16]) {
+      for (const [lon, lat] of [[PARCELS.lon + 0.01, PARCELS.lat + 0.01], [ZONES.lon + 0.02, ZONES.lat + 0.02], [125.75, 44.55]]) {
+        const t = tileAt(lon, lat, z);
+        for (const id of layers) {
+          const reference = (await plain.render(await service.sources([id]), t)).body;
+          await fresh.tile([id], t); // a layer first seen: its shape is read, then the tile drawn
+          const before = prepared;
+          const served = await fresh.tile([id], t);
+          expect(prepared, `${id} z${z}: prepared`).toBe(before + 1);
+          expect(served.body.equals(reference), `${id} z${z}/${t.x}/${t.y}`).toBe(true);
+          if (reference.length) compared++;
+        }
+      }
+    }
+    // one statement per layer and rule class (exact, kept, bulk), reused across tiles and zooms
+    expect(names.size).toBeLessThanOrEqual(layers.length * 3);
+    expect(names.size).toBeGreaterThan(layers.length);
+    expect(compared).toBeGreaterThan(20);
+    // generic plans on the prepared pool only: the main pool keeps custom plans (values such as layer ids matter there)
+    const [generic] = await db.prepared!<{ mode: string }>('test_plan_cache_mode', 'select current_setting($1) as mode', ['plan_cache_mode']);
+    expect(generic.mode).toBe('force_generic_plan');
+    const main = await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(db.kysely);
+    expect(main.rows[0].mode).toBe('auto');
+  });
+
   it('a cached (versioned) tile says how it was generalised too', async () => {
     const t = tileAt(PARCELS.lon, PARCELS.lat, 8);
     const first = await app.inject(url('test-parcels,test-zones', t, '?v=1.1'));
