@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import vtpbf from 'vt-pbf';
 import type { Schema } from '../db/schema.js';
-import { cellRunRing, drawnCellRuns, generalises, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, rectRing, snapLines, snapPolygonRings } from './generalisation.js';
+import { cellRunRing, drawnCellRuns, generalises, merges, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, rectRing, ringArea2, snapLines, snapPolygonRings, snaps } from './generalisation.js';
 import { MAX_ZOOM, type TileCoord } from './tile-math.js';
 import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
@@ -75,13 +75,14 @@ function clipRect(rect: Ring): Ring {
 /** generalise one cut tile layer in place of geojson-vt's simplification (see generalisation.ts) */
 function generaliseLayer(features: CutFeature[], measures: Measures, source: TileLayerSource, tile: TileCoord): { features: CutFeature[]; merged: number } {
   const px2 = pixelMetres(tile.z) ** 2;
-  const bulk = source.generalisation === 'bulk';
+  const bulk = merges(source.generalisation, tile.z);
+  const snapping = snaps(source.generalisation, tile.z);
   const out: CutFeature[] = [];
   const cells = new Map<string, { col: number; row: number; areaPx: number }>();
   let merged = 0;
   for (const f of features) {
     if (f.type === 1) out.push(f);
-    else if (f.type === 2) out.push({ ...f, geometry: snapLines(f.geometry as Ring[]) });
+    else if (f.type === 2) out.push(snapping ? { ...f, geometry: snapLines(f.geometry as Ring[]) } : f);
     else {
       const m = measures.get(Number(f.id))!;
       const areaPx = m.a / px2;
@@ -94,7 +95,8 @@ function generaliseLayer(features: CutFeature[], measures: Measures, source: Til
         else cells.set(key, { col, row, areaPx });
         continue;
       }
-      const snapped = snapPolygonRings(f.geometry as Ring[]);
+      // z12–13: exact (the 4096 grid) unless nothing with area is left, as ST_AsMVTGeom returns NULL then
+      const snapped = snapping ? snapPolygonRings(f.geometry as Ring[]) : (f.geometry as Ring[]).some((r) => ringArea2(r) !== 0) ? (f.geometry as Ring[]) : [];
       if (snapped.length) out.push({ ...f, geometry: snapped });
       else {
         const square = pixelSquare(m.cx, m.cy, tile);
@@ -187,7 +189,7 @@ export class GeojsonVtTileEngine implements TileEngine {
       if (labels && labels.features.length) {
         // a bulk layer's parcels merged into pixel cells carry no attributes, so no label (as in SQL)
         const px2 = pixelMetres(tile.z) ** 2;
-        const merging = source.generalisation === 'bulk' && generalises(source.generalisation, tile.z);
+        const merging = merges(source.generalisation, tile.z);
         const kept = merging ? labels.features.filter((f) => !(index.measures.get(Number(f.id))!.a / px2 < 1)) : labels.features;
         if (kept.length) layers[labelLayerName(source.layerId)] = { features: kept };
       }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Schema } from '../db/schema.js';
-import { CELL_DRAWN_SHARE, generalises, MERCATOR_ORIGIN, MERGED_PROPERTY, pixelMetres } from './generalisation.js';
+import { CELL_DRAWN_SHARE, generalises, MERCATOR_ORIGIN, merges, MERGED_PROPERTY, pixelMetres, snaps } from './generalisation.js';
 import type { TileCoord } from './tile-math.js';
 import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
@@ -30,24 +30,31 @@ function propertyNull(p: TileProperty): RawBuilder<unknown> {
   return sql`null::text`;
 }
 
-/**
- * f's EPSG:3857 geometry generalised at zoom z, never null for a feature (generalisation.ts):
- * points as they are, lines snapped unless they collapse, polygons snapped or, when nothing with
- * area is left, the one-pixel square under the bbox centre. Same float8 arithmetic as the JS rules.
- */
-function keptGeometry(z: number): RawBuilder<unknown> {
+/** the one-pixel square (EPSG:3857) of zoom z's pixel grid under f's bbox centre */
+function pixelSquareOf(z: number): RawBuilder<unknown> {
   const px = pixelMetres(z);
   const o = MERCATOR_ORIGIN;
   const cell = (lo: string, hi: string) =>
     sql`floor(((${sql.raw(lo)}(f.geom_3857) + ${sql.raw(hi)}(f.geom_3857)) / 2 + ${o}::float8) / ${px}::float8)`;
   const cx = cell('ST_XMin', 'ST_XMax');
   const cy = cell('ST_YMin', 'ST_YMax');
-  const square = sql`ST_MakeEnvelope(${cx} * ${px}::float8 - ${o}::float8, ${cy} * ${px}::float8 - ${o}::float8,
+  return sql`ST_MakeEnvelope(${cx} * ${px}::float8 - ${o}::float8, ${cy} * ${px}::float8 - ${o}::float8,
     (${cx} + 1) * ${px}::float8 - ${o}::float8, (${cy} + 1) * ${px}::float8 - ${o}::float8, 3857)`;
+}
+
+/**
+ * f's EPSG:3857 geometry snapped at zoom z (below SNAP_BELOW_ZOOM), never null for a feature
+ * (generalisation.ts): points as they are, lines snapped unless they collapse, polygons snapped or,
+ * when nothing with area is left, the one-pixel square under the bbox centre. Same float8
+ * arithmetic as the JS rules.
+ */
+function keptGeometry(z: number): RawBuilder<unknown> {
+  const px = pixelMetres(z);
+  const o = MERCATOR_ORIGIN;
   const snapped = sql`(select ST_SnapToGrid(f.geom_3857, ${-o}::float8, ${-o}::float8, ${px}::float8, ${px}::float8) as g)`;
   return sql`case ST_Dimension(f.geom_3857) when 0 then f.geom_3857
     when 1 then coalesce((select s.g from ${snapped} s where not ST_IsEmpty(s.g)), f.geom_3857)
-    else coalesce((select s.g from ${snapped} s where ST_Area(s.g) > 0), ${square}) end`;
+    else coalesce((select s.g from ${snapped} s where ST_Area(s.g) > 0), ${pixelSquareOf(z)}) end`;
 }
 
 /**
@@ -88,7 +95,7 @@ export function layerQuery(source: TileLayerSource, tile: TileCoord, rules = til
 function labelQuery(source: TileLayerSource, tile: TileCoord, rules: number): RawBuilder<{ mvt: Buffer | null }> {
   const props = source.properties.filter((p) => p.name === source.label).map((p) => sql`, ${propertyValue(p)} as ${sql.id(p.name)}`);
   const { z, x, y } = tile;
-  const merging = source.generalisation === 'bulk' && generalises(source.generalisation, rules);
+  const merging = merges(source.generalisation, rules);
   const kept = merging ? sql`and not (ST_Dimension(f.geom_3857) = 2 and ST_Area(f.geom_3857) / ${pixelMetres(z) ** 2}::float8 < 1)` : sql``;
   return sql<{ mvt: Buffer | null }>`
     select ST_AsMVT(q, ${labelLayerName(source.layerId)}::text, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt from (
@@ -113,11 +120,19 @@ function featureQuery(source: TileLayerSource, tile: TileCoord, rules: number): 
         and f.geom_3857 && ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8)`;
   const mvtGeom = (g: RawBuilder<unknown>) => sql`ST_AsMVTGeom(${g}, ${env}, ${MVT_EXTENT}::int, ${MVT_BUFFER}::int, true)`;
   const layerName = sql`${source.layerId}::text`;
-  if (!generalises(source.generalisation, rules) || source.generalisation !== 'bulk') {
-    const geom = generalises(source.generalisation, rules) ? keptGeometry(z) : sql`f.geom_3857`;
+  if (!merges(source.generalisation, rules)) {
+    // exact; snapped (low zooms); or exact with the pixel for a polygon that vanishes in the 4096
+    // grid though it reaches the tile (z12–13: the intersection test runs only for those)
+    const geom = !generalises(source.generalisation, rules)
+      ? mvtGeom(sql`f.geom_3857`)
+      : snaps(source.generalisation, rules)
+        ? mvtGeom(keptGeometry(z))
+        : sql`coalesce(${mvtGeom(sql`f.geom_3857`)}, case when ST_Dimension(f.geom_3857) = 2
+            and ST_Intersects(f.geom_3857, ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8))
+            then ${mvtGeom(pixelSquareOf(z))} end)`;
     return sql<{ mvt: Buffer; merged: number }>`
       select ST_AsMVT(q, ${layerName}, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt, 0 as merged from (
-        select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, ${mvtGeom(geom)} as geom
+        select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, ${geom} as geom
         from features f where ${where}
       ) q`; // no "where geom is not null": a flattened subquery would clip every feature twice; ST_AsMVT skips nulls
   }
@@ -203,6 +218,13 @@ interface TileValues {
 /** outside every real tile, and pixelMetres(1000) is far below any real pixel */
 const SENTINEL: TileCoord = { z: 1000, x: 1_000_001, y: 1_000_002 };
 const tileValues = (t: TileCoord): TileValues => ({ z: t.z, x: t.x, y: t.y, px: pixelMetres(t.z), px2: pixelMetres(t.z) ** 2 });
+/**
+ * Prepared (generic-plan) statements from this zoom up. Measured (bench:tiles' tiles, 200k parcels):
+ * at z14 the generic plan saves the ~0.15 ms of planning in a ~0.7 ms tile; at z10 its GiST index
+ * scan (a generic plan cannot know the envelope holds 40,000 parcels) was ~10 % slower than the
+ * custom plan's bitmap scan, and planning is noise there.
+ */
+export const PREPARED_MIN_ZOOM = 12;
 /** statement shapes kept (layers × rule classes × attribute sets): a bound, not an expected size */
 const MAX_PREPARED = 256;
 
@@ -226,7 +248,7 @@ export class PostgisTileEngine implements TileEngine {
    */
   async renderCurrent(source: TileLayerSource, tile: TileCoord, shape: LayerShape): Promise<CurrentLayerTile | null> {
     let rows: { version: number; same: boolean; mvt: Buffer | null; merged: number }[];
-    if (this.prepared) {
+    if (this.prepared && tile.z >= PREPARED_MIN_ZOOM) {
       const p = this.preparedTile(source, tile, shape);
       const values = tileValues(tile);
       rows = await this.prepared(p.name, p.text, p.slots.map((slot, i) => (slot ? values[slot] : p.constants[i])));
@@ -239,7 +261,8 @@ export class PostgisTileEngine implements TileEngine {
   }
 
   private preparedTile(source: TileLayerSource, tile: TileCoord, shape: LayerShape): PreparedTile {
-    const rules = generalises(source.generalisation, tile.z) ? (source.generalisation === 'bulk' ? 'bulk' : 'kept') : 'exact';
+    const policy = source.generalisation;
+    const rules = merges(policy, tile.z) ? 'bulk' : snaps(policy, tile.z) ? 'snap' : generalises(policy, tile.z) ? 'kept' : 'exact';
     const key = JSON.stringify([source.layerId, source.generalisation, source.label, rules, shape.attributesJson, shape.labelField, shape.geometryType]);
     const known = this.statements.get(key);
     if (known) return known;

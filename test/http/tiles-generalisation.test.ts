@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
-import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
-import { ringArea2 } from '../../server/tiles/generalisation.js';
+import { PostgisTileEngine, PREPARED_MIN_ZOOM } from '../../server/tiles/engine-postgis.js';
+import { MERGE_BELOW_ZOOM, ringArea2, SNAP_BELOW_ZOOM } from '../../server/tiles/generalisation.js';
 import { tileAt, type TileCoord } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import type { TileEngine, TileLayerSource } from '../../server/tiles/tile-source.js';
@@ -35,6 +35,8 @@ const polygon = (id: string, ring: Ring, properties: Record<string, unknown>) =>
 
 // 2,000 adjacent parcels of ~0.42 ha (one pixel at z8 is ~4.8 ha here): a bulk layer
 const PARCELS = { lon: 125.7, lat: 44.5, cols: 40, rows: 50, dLon: 0.0008, dLat: 0.0006 };
+// 100 specks of ~90 m², under a pixel² up to z13, 10 m apart: a bulk layer
+const SPECKS = { lon: 125.66, lat: 44.56, n: 100 };
 // 6×6 zones sharing jittered interior nodes (a coverage, like townships), plus one tiny zone
 const ZONES = { lon: 125.62, lat: 44.52, n: 6, dLon: 0.01, dLat: 0.008 };
 const jitter = (i: number, j: number, k: number) => (((i * 7919 + j * 104729 + k * 1299709) % 1000) / 1000 - 0.5) * 0.4;
@@ -55,7 +57,16 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     await insertLayer(db.kysely, { id: 'test-parcels', title: '测试图斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
     await insertLayer(db.kysely, { id: 'test-zones', title: '测试分区', kind: 'zone', geometryType: 'Polygon', attributes: attrs });
     await insertLayer(db.kysely, { id: 'test-circle', title: '测试红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
-    await sql`insert into tile_generalisation (layer_id, policy) values ('test-parcels', 'bulk')`.execute(db.kysely);
+    await insertLayer(db.kysely, { id: 'test-specks', title: '测试碎斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await sql`insert into tile_generalisation (layer_id, policy) values ('test-parcels', 'bulk'), ('test-specks', 'bulk')`.execute(db.kysely);
+    const specks = [];
+    for (let i = 0; i < SPECKS.n; i++) {
+      specks.push(polygon(`S-${i}`, square(SPECKS.lon + (i % 10) * 0.0003, SPECKS.lat + Math.floor(i / 10) * 0.0003, 0.0001, 0.0001), { name: `碎斑${i}` }));
+    }
+    await writeLayerVersion(db.kysely, { layerId: 'test-specks', mode: 'replace', features: specks, author: 'test' });
+    // a legal feature of ~0.3 m × 0.3 m: it vanishes even in the 4096 grid of z13 (one unit ≈ 1.4 m here)
+    await insertLayer(db.kysely, { id: 'test-dot', title: '测试微小红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await writeLayerVersion(db.kysely, { layerId: 'test-dot', mode: 'replace', features: [polygon('D-1', square(125.68, 44.57, 0.000004, 0.000003), { name: '微小图斑' })], author: 'test' });
     const parcels = [];
     for (let c = 0; c < PARCELS.cols; c++) {
       for (let r = 0; r < PARCELS.rows; r++) {
@@ -127,6 +138,41 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     expect(r.headers['x-tile-merged']).toBeUndefined();
     const fids = new Set(decodeTile(r.rawPayload)['test-parcels'].features.map((f) => f.properties.fid));
     expect(fids.size).toBe(2000);
+  });
+
+  it.each([8, 9, 10, 12, 13])('at z%i a bulk layer merges its sub-pixel parcels only below MERGE_BELOW_ZOOM; from there each is drawn', async (z) => {
+    const t = tileAt(SPECKS.lon, SPECKS.lat, z);
+    const r = await app.inject(url('test-specks', t));
+    const checks = [{ label: 'http', body: r.rawPayload, merged: r.headers['x-tile-merged'] ? Number(String(r.headers['x-tile-merged']).split('=')[1]) : 0 }];
+    for (const engine of engines()) {
+      const rendered = await engine.render(await service.sources(['test-specks']), t);
+      checks.push({ label: engine.name, body: rendered.body, merged: rendered.merged['test-specks'] ?? 0 });
+    }
+    for (const { label, body, merged } of checks) {
+      const features = decodeTile(body)['test-specks']?.features ?? [];
+      if (z < MERGE_BELOW_ZOOM) {
+        // merged, and too sparse to cover half a pixel cell: drawn as nothing, but counted
+        expect(merged, label).toBe(SPECKS.n);
+        expect(features.every((f) => f.properties.merged === true && f.properties.fid === undefined), label).toBe(true);
+      } else {
+        expect(merged, label).toBe(0);
+        expect(new Set(features.map((f) => f.properties.fid)).size, label).toBe(SPECKS.n);
+        // snapped: at least its pixel (8×8 units); from SNAP_BELOW_ZOOM exact, so its own (smaller) area
+        for (const f of features) expect(Math.abs(area(f)), `${label} ${f.properties.fid}`).toBeGreaterThanOrEqual(z < SNAP_BELOW_ZOOM ? 64 : 1);
+      }
+    }
+  });
+
+  it.each([10, 12, 13])('at z%i a keep-all feature too small for the 4096 grid is still drawn, as its pixel, by both engines', async (z) => {
+    const t = tileAt(125.68, 44.57, z);
+    const bodies = [{ label: 'http', body: (await app.inject(url('test-dot', t))).rawPayload }];
+    for (const engine of engines()) bodies.push({ label: engine.name, body: (await engine.render(await service.sources(['test-dot']), t)).body });
+    for (const { label, body } of bodies) {
+      const [dot] = decodeTile(body)['test-dot']?.features ?? [];
+      expect(dot?.properties.fid, label).toBe('D-1');
+      expect(dot.properties.name, label).toBe('微小图斑');
+      expect(Math.abs(area(dot)), label).toBe(64);
+    }
   });
 
   it.each([9, 10, 11])('adjacent zones keep their shared edges at z%i: the snapped cells tile their block with no gap or overlap', async (z) => {
@@ -209,7 +255,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
           await fresh.tile([id], t); // a layer first seen: its shape is read, then the tile drawn
           const before = prepared;
           const served = await fresh.tile([id], t);
-          expect(prepared, `${id} z${z}: prepared`).toBe(before + 1);
+          expect(prepared, `${id} z${z}: prepared`).toBe(before + (z >= PREPARED_MIN_ZOOM ? 1 : 0));
           expect(served.body.equals(reference), `${id} z${z}/${t.x}/${t.y}`).toBe(true);
           if (reference.length) compared++;
         }
