@@ -7,7 +7,8 @@
  *            (the statement the service runs) and geojson-vt (index built first, timed apart) —
  *            the figures that choose POSTGIS_MIN_ZOOM
  *   service  the HTTP service with its cache off (uncached), sequential, each tile right after its
- *            raw query (same machine load) — ratios service/raw
+ *            raw query (same machine load) — ratios service/raw; then per zoom under load: wrk with
+ *            2 connections against the raw query on 2 concurrent connections, tiles/s each
  *   cached   the HTTP service answering versioned (immutable) URLs from its LRU, 32 connections from
  *            wrk (autocannon without it: bench/http-load.ts), for the z10–z14 list and for z12 and z14
  *            alone, against a bare node:http server with the same bytes (the least a Node server does)
@@ -24,7 +25,7 @@ import { loadConfig } from '../server/config.js';
 import { insertLayer } from '../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../server/layers/layer-writes.js';
 import { TileService } from '../server/tiles/tile-service.js';
-import { tileAt } from '../server/tiles/tile-math.js';
+import { tileAt, type TileCoord } from '../server/tiles/tile-math.js';
 import type { TileEngine } from '../server/tiles/tile-source.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import { benchDatabase, percentile, tileList, time } from './lib.js';
@@ -92,19 +93,47 @@ const get = (url: string) =>
   );
 const raw = new Map<number, { ms: number[]; bytes: number[] }>();
 const service = new Map<number, number[]>();
+/** the canonical query of one tile (docs/performance.md): the issue's "raw PostGIS query" */
+const rawTile = (t: TileCoord) =>
+  sql<{ mvt: Buffer }>`select ST_AsMVT(q, ${LAYER}, 4096, 'geom', 'mvt_id') as mvt from (
+    select f.id as mvt_id, f.fid, f.properties->>'land_code' as land_code, f.properties->>'township' as township, ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int), 4096, 64, true) as geom
+    from features f where f.layer_id = ${LAYER} and f.valid_to is null
+      and f.geom_3857 && ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int, margin => ${64 / 4096}::float8)) q`.execute(db.kysely);
 for (const t of tiles) {
-  const [r, ms] = await time(() =>
-    sql<{ mvt: Buffer }>`select ST_AsMVT(q, ${LAYER}, 4096, 'geom', 'mvt_id') as mvt from (
-      select f.id as mvt_id, f.fid, f.properties->>'land_code' as land_code, f.properties->>'township' as township, ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int), 4096, 64, true) as geom
-      from features f where f.layer_id = ${LAYER} and f.valid_to is null
-        and f.geom_3857 && ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int, margin => ${64 / 4096}::float8)) q`.execute(db.kysely),
-  );
+  const [r, ms] = await time(() => rawTile(t));
   const e = raw.get(t.z) ?? { ms: [], bytes: [] };
   e.ms.push(ms);
   e.bytes.push(r.rows[0]?.mvt?.length ?? 0);
   raw.set(t.z, e);
   const [, svcMs] = await time(() => get(`${uncachedBase}/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`));
   service.set(t.z, [...(service.get(t.z) ?? []), svcMs]);
+}
+// 1b. uncached under load, per zoom: the service (cache off) driven by wrk with UNCACHED_CONNECTIONS
+// connections, against the raw query run by as many concurrent workers — tiles/s each, so the
+// fixed cost of an HTTP request is weighed as a throughput, not a single client's wait.
+const UNCACHED_CONNECTIONS = Number(process.env.BENCH_UNCACHED_CONNECTIONS ?? 2);
+const UNCACHED_SECONDS = 10;
+async function rawThroughput(list: TileCoord[]): Promise<number> {
+  let done = 0;
+  let next = 0;
+  const started = performance.now();
+  const until = started + UNCACHED_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: UNCACHED_CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        await rawTile(list[next++ % list.length]);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+const uncachedLoad: { z: number; raw: number; svc: LoadResult }[] = [];
+for (const z of [10, 12, 14]) {
+  const list = tiles.filter((t) => t.z === z);
+  const rawRps = await rawThroughput(list);
+  const svc = await httpLoad(uncachedBase, list.map((t) => `/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`), { connections: UNCACHED_CONNECTIONS, seconds: UNCACHED_SECONDS });
+  uncachedLoad.push({ z, raw: rawRps, svc });
 }
 agent.destroy();
 await uncachedApp.close();
@@ -236,6 +265,11 @@ for (const [i, z] of zooms.entries()) {
 console.log(`geojson-vt is faster than ST_AsMVT below z${minZoom} only → POSTGIS_MIN_ZOOM=${minZoom} (plus its index build and memory above)`);
 console.log('largest z8 tile per layer (served, generalised):');
 for (const l of z8Max) console.log(`  ${l.layer.padEnd(24)} ${f1(l.bytes / 1024).padStart(8)} KB over ${l.tiles} tile(s)${l.merged ? `  merged ${l.merged}` : ''}`);
+for (const u of uncachedLoad) {
+  console.log(
+    `uncached under load, z${u.z} (${u.svc.tool}, ${UNCACHED_CONNECTIONS} connections, ${UNCACHED_SECONDS} s): service ${Math.round(u.svc.rps)} tiles/s (p50 ${u.svc.p50} ms, p99 ${u.svc.p99} ms, errors ${u.svc.errors}); raw query, ${UNCACHED_CONNECTIONS} concurrent: ${Math.round(u.raw)} tiles/s → time per tile svc/raw ${(u.raw / u.svc.rps).toFixed(2)}`,
+  );
+}
 const zoomLoads = loadPerZoom.map(([z, l, b]) => [`identity, z${z} only (${paths.filter((p) => p.startsWith(`/tiles/${LAYER}/${z}/`)).length} tiles)`, l, b] as const);
 for (const [label, l, b] of [['identity, z10–z14 list', load, loadBare], ['gzip (Accept-Encoding as a browser), z10–z14 list', loadGzip, null], ...zoomLoads] as const) {
   const baseline = b ? `; bare node:http with the same bytes ${Math.round(b.rps)}/s → service/bare ${(l.rps / b.rps).toFixed(2)}` : '';
