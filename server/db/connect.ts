@@ -117,6 +117,7 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
   // Db.prepared's pool: generic plans for named statements only (kysely's unnamed statements would
   // be forced generic too, hence a pool of its own). It connects on first use.
   const genericPool = newPool('dehui-gis-prepared', ' -c plan_cache_mode=force_generic_plan');
+  let closing: Promise<void> | undefined;
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const session = async <T>(fn: (s: RawSession) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
@@ -148,16 +149,20 @@ async function connectPostgres(options: ConnectOptions): Promise<Db> {
     prepared: async <R>(name: string, text: string, values: unknown[]) => (await genericPool.query({ name, text, values })).rows as R[],
     // a database that hangs with a connection open: the client gives up (and the pool drops that connection)
     // (pg reads query_timeout per query too; its types list it only as a connection option)
-    ping: async () => void (await pool.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig)),
+    // both pools: a prepared pool that cannot connect (max_connections) would fail z12+ tiles
+    ping: async () =>
+      void (await Promise.all([pool, genericPool].map((p) => p.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig)))),
     poolStats: () => ({
       total: pool.totalCount + genericPool.totalCount,
       idle: pool.idleCount + genericPool.idleCount,
       waiting: pool.waitingCount + genericPool.waitingCount,
     }),
-    close: async () => {
-      await kysely.destroy();
-      await genericPool.end();
-    },
+    // idempotent, as kysely.destroy() alone was (pg's Pool.end() rejects a second call); both pools end whatever the other does
+    close: () =>
+      (closing ??= Promise.allSettled([kysely.destroy(), genericPool.end()]).then((results) => {
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      })),
   };
 }
 

@@ -95,10 +95,11 @@ function generaliseLayer(features: CutFeature[], measures: Measures, source: Til
         else cells.set(key, { col, row, areaPx });
         continue;
       }
-      // z12–13: exact (the 4096 grid) unless nothing with area is left, as ST_AsMVTGeom returns NULL then
-      const snapped = snapping ? snapPolygonRings(f.geometry as Ring[]) : (f.geometry as Ring[]).some((r) => ringArea2(r) !== 0) ? (f.geometry as Ring[]) : [];
+      // z12–13: exact (the 4096 grid) unless nothing with area is left — the rings' net (signed)
+      // area, so a hole that leaves only a zero-width strip counts — as ST_AsMVTGeom returns NULL then; the pixel only for a feature of under a pixel² (as in SQL), not for a sliver of a large one
+      const snapped = snapping ? snapPolygonRings(f.geometry as Ring[]) : (f.geometry as Ring[]).reduce((net, r) => net + ringArea2(r), 0) !== 0 ? (f.geometry as Ring[]) : [];
       if (snapped.length) out.push({ ...f, geometry: snapped });
-      else {
+      else if (snapping || areaPx < 1) {
         const square = pixelSquare(m.cx, m.cy, tile);
         if (inBuffer(square)) out.push({ ...f, geometry: [clipRect(square)] });
       }

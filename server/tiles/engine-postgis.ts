@@ -1,6 +1,6 @@
 /**
- * PostGIS engine: ST_AsMVT over an index-friendly envelope filter, as Martin does. z/x/y, the layer
- * id and the version are bound. The envelope test uses the stored, GiST-indexed EPSG:3857 column,
+ * PostGIS engine: ST_AsMVT over an index-friendly envelope filter, as Martin does. z/x/y and the
+ * version are bound; the layer id is a literal (see layerLiteral). The envelope test uses the stored, GiST-indexed EPSG:3857 column,
  * so no per-row transform. Below z14 the rules of generalisation.ts run in the same statement
  * (pixel-grid snap, one-pixel squares, bulk parcels merged into pixel cells), and the statement also
  * counts the parcels it merged. A labelled layer's tile also carries its label points (migration
@@ -89,7 +89,7 @@ export function layerQuery(source: TileLayerSource, tile: TileCoord, rules = til
  * The label points of a labelled layer in this tile (server/tiles/README.md, "Labels"): the stored
  * point of each feature (tile_label_points), with the feature's MVT id, fid and label attribute.
  * A point near a tile edge is also in the neighbour's buffer, as every feature is; MapLibre places
- * it once. Points are never generalised; below z14 a bulk layer's parcels merged into pixel cells
+ * it once. Points are never generalised; below z10 a bulk layer's parcels merged into pixel cells
  * have no attributes, so they have no label either (the same test as the merge: under a pixel²).
  */
 function labelQuery(source: TileLayerSource, tile: TileCoord, rules: number): RawBuilder<{ mvt: Buffer | null }> {
@@ -121,15 +121,15 @@ function featureQuery(source: TileLayerSource, tile: TileCoord, rules: number): 
   const mvtGeom = (g: RawBuilder<unknown>) => sql`ST_AsMVTGeom(${g}, ${env}, ${MVT_EXTENT}::int, ${MVT_BUFFER}::int, true)`;
   const layerName = sql`${source.layerId}::text`;
   if (!merges(source.generalisation, rules)) {
-    // exact; snapped (low zooms); or exact with the pixel for a polygon that vanishes in the 4096
-    // grid though it reaches the tile (z12–13: the intersection test runs only for those)
+    // exact; snapped (low zooms); or (z12–13) exact, with the pixel for a polygon of under a pixel²
+    // that vanishes in the 4096 grid — not for a large one whose part in this tile is a sliver:
+    // the pixel under its bbox centre could be where it is not
     const geom = !generalises(source.generalisation, rules)
       ? mvtGeom(sql`f.geom_3857`)
       : snaps(source.generalisation, rules)
         ? mvtGeom(keptGeometry(z))
         : sql`coalesce(${mvtGeom(sql`f.geom_3857`)}, case when ST_Dimension(f.geom_3857) = 2
-            and ST_Intersects(f.geom_3857, ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8))
-            then ${mvtGeom(pixelSquareOf(z))} end)`;
+            and ST_Area(f.geom_3857) < ${pixelMetres(z) ** 2}::float8 then ${mvtGeom(pixelSquareOf(z))} end)`;
     return sql<{ mvt: Buffer; merged: number }>`
       select ST_AsMVT(q, ${layerName}, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt, 0 as merged from (
         select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, ${geom} as geom
@@ -215,8 +215,14 @@ interface TileValues {
   px: number;
   px2: number;
 }
-/** outside every real tile, and pixelMetres(1000) is far below any real pixel */
-const SENTINEL: TileCoord = { z: 1000, x: 1_000_001, y: 1_000_002 };
+/**
+ * Two tiles no request can name (z 40 and 41 are beyond every zoom, and their pixel sizes and
+ * squares are still normal floats): compiled for both, the parameters that differ are the slots.
+ */
+const SENTINELS: [TileCoord, TileCoord] = [
+  { z: 40, x: 1_000_001, y: 1_000_002 },
+  { z: 41, x: 2_000_001, y: 2_000_002 },
+];
 const tileValues = (t: TileCoord): TileValues => ({ z: t.z, x: t.x, y: t.y, px: pixelMetres(t.z), px2: pixelMetres(t.z) ** 2 });
 /**
  * Prepared (generic-plan) statements from this zoom up. Measured (bench:tiles' tiles, 200k parcels):
@@ -225,7 +231,12 @@ const tileValues = (t: TileCoord): TileValues => ({ z: t.z, x: t.x, y: t.y, px: 
  * custom plan's bitmap scan, and planning is noise there.
  */
 export const PREPARED_MIN_ZOOM = 12;
-/** statement shapes kept (layers × rule classes × attribute sets): a bound, not an expected size */
+/**
+ * statement shapes kept (layers × rule classes × attribute sets): a bound, not an expected size.
+ * Forgetting one does not deallocate it on the connections that prepared it (pg keeps no handle
+ * to do so); they go with the connection (idle ones after 30 s). Only a change of a layer's
+ * attributes, label field or policy makes a new shape.
+ */
 const MAX_PREPARED = 256;
 
 export class PostgisTileEngine implements TileEngine {
@@ -266,13 +277,20 @@ export class PostgisTileEngine implements TileEngine {
     const key = JSON.stringify([source.layerId, source.generalisation, source.label, rules, shape.attributesJson, shape.labelField, shape.geometryType]);
     const known = this.statements.get(key);
     if (known) return known;
-    const compiled = currentQuery(source, SENTINEL, shape, tile.z).compile(this.db);
-    const marks = new Map<unknown, keyof TileValues>(Object.entries(tileValues(SENTINEL)).map(([k, v]) => [v, k as keyof TileValues]));
+    const [a, b] = SENTINELS.map((t) => currentQuery(source, t, shape, tile.z).compile(this.db));
+    if (a.sql !== b.sql || a.parameters.length !== b.parameters.length) throw new Error('tile statement text depends on the tile');
+    const marks = new Map<unknown, keyof TileValues>(Object.entries(tileValues(SENTINELS[0])).map(([k, v]) => [v, k as keyof TileValues]));
+    const slots = a.parameters.map((v, i) => {
+      if (v === b.parameters[i]) return undefined; // a constant
+      const slot = marks.get(v);
+      if (!slot) throw new Error(`tile statement parameter ${i + 1} varies with the tile but is none of z, x, y, px, px²`);
+      return slot;
+    });
     const p: PreparedTile = {
-      name: `tile_${createHash('sha1').update(compiled.sql).digest('hex').slice(0, 20)}`,
-      text: compiled.sql,
-      slots: compiled.parameters.map((v) => marks.get(v)),
-      constants: compiled.parameters,
+      name: `tile_${createHash('sha1').update(a.sql).digest('hex').slice(0, 20)}`,
+      text: a.sql,
+      slots,
+      constants: a.parameters,
     };
     if (this.statements.size >= MAX_PREPARED) this.statements.clear();
     this.statements.set(key, p);

@@ -9,14 +9,15 @@
  * which per-feature Douglas-Peucker cannot promise. What then depends on the layer's policy (data:
  * the tile_generalisation table, migration 005):
  *   keep-all  a feature is never dropped: one that would vanish (smaller than a pixel) is drawn as
- *             the one-pixel square under its bbox centre, with its id and attributes;
+ *             the one-pixel square under its bbox centre, with its id and attributes (at z12–13,
+ *             where geometry is exact, a feature of under a pixel² that vanishes in the 4096 grid);
  *   bulk      (many small parcels: farmland, cultivated land) below MERGE_BELOW_ZOOM, a parcel of at
  *             least one pixel² is snapped as above; smaller ones are merged into the pixel cell under their bbox centre:
  *             a cell is drawn when the parcels merged into it cover at least half of it (what a
  *             renderer would fill anyway), and drawn cells go out as one rectangle per run along a
  *             pixel row, with the property merged = true and no id. The count of parcels merged
  *             goes in the X-Tile-Merged header. From MERGE_BELOW_ZOOM up to EXACT_FROM_ZOOM a bulk
- *             layer is generalised like keep-all (snapped; a sub-pixel parcel drawn as its pixel);
+ *             layer is generalised like keep-all (every parcel drawn: snapped below SNAP_BELOW_ZOOM, exact above);
  *   exact     no generalisation at any zoom.
  * Points are never generalised; lines are snapped unless that would collapse them.
  */
