@@ -32,6 +32,8 @@ export function shapefileLimits(uploadBytes: number, maxVertices: number): Inges
     zipEntries: ZIP_MAX_ENTRIES,
     geojsonBytes: uploadBytes,
     txtBytes: uploadBytes,
+    geopackageBytes: uploadBytes,
+    kmlBytes: uploadBytes,
   };
 }
 

@@ -6,8 +6,8 @@ import fs from 'node:fs/promises';
 import { fileProblem } from './problem-list.js';
 import { decodeText } from './text-encoding.js';
 
-/** zip is opened next to find the shapefile inside */
-export type DetectedKind = 'zip' | 'geojson' | 'txt';
+/** zip is opened next to find the shapefile (or, for a KMZ, the .kml) inside */
+export type DetectedKind = 'zip' | 'geojson' | 'txt' | 'gpkg' | 'kml';
 
 const SNIFF_BYTES = 64 * 1024;
 
@@ -32,9 +32,8 @@ export function detectFormat(head: Buffer, fileName: string): DetectedKind {
   if (head.length >= 4 && head.readUInt32BE(0) === 9994) {
     throw fileProblem('这是单独的 .shp 文件：请将 .shp、.shx、.dbf（及 .prj、.cpg）一起压缩为 zip 上传 (a bare .shp: zip it with its .shx, .dbf, .prj and .cpg)');
   }
-  if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000') {
-    throw fileProblem('暂不支持 GeoPackage/SQLite：请导出为 shapefile（zip）或 GeoJSON (GeoPackage is not supported; export a zipped shapefile or GeoJSON)');
-  }
+  // any SQLite file: geopackage-read.ts says so when it is SQLite but not a GeoPackage
+  if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000') return 'gpkg';
   if (head[0] === 0x1f && head[1] === 0x8b) throw fileProblem('不支持 gzip 压缩文件，请使用 zip (gzip is not supported; use zip)');
   let text: string;
   try {
@@ -44,11 +43,28 @@ export function detectFormat(head: Buffer, fileName: string): DetectedKind {
   }
   const start = text.trimStart();
   if (start.startsWith('{')) return 'geojson';
-  if (/^<(\?xml|kml)/i.test(start)) {
-    throw fileProblem('暂不支持 KML/GML：请导出为 shapefile（zip）或 GeoJSON (KML/GML is not supported; export a zipped shapefile or GeoJSON)');
+  if (start.startsWith('<')) {
+    if (isKml(start)) return 'kml';
+    throw fileProblem('不支持 KML 以外的 XML（如 GML）：请导出为 GeoPackage、shapefile（zip）或 GeoJSON (XML other than KML, e.g. GML, is not supported)');
   }
   if (text.includes('[属性描述]') || text.includes('[地块坐标]') || POINT_LINE.test(text)) return 'txt';
   throw unknown(fileName);
+}
+
+/**
+ * Is this XML's root element `kml` (any prefix)? The prolog — declaration, comments,
+ * processing instructions, a DOCTYPE — is skipped; a DOCTYPE naming kml whose internal subset
+ * runs past the sniffed bytes counts as KML (the reader then refuses what it declares).
+ */
+export function isKml(text: string): boolean {
+  let rest = text.trimStart();
+  for (;;) {
+    const m = /^(<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE\s+[^[>]*(\[[\s\S]*?\]\s*)?>)\s*/i.exec(rest);
+    if (!m) break;
+    rest = rest.slice(m[0].length);
+  }
+  if (/^<([\w.-]+:)?kml[\s/>]/i.test(rest)) return true;
+  return /^<!DOCTYPE\s+([\w.-]+:)?kml\b/i.test(rest);
 }
 
 export const isZip = (head: Buffer): boolean => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
@@ -61,6 +77,6 @@ function cutAtLine(head: Buffer): Buffer {
 
 function unknown(fileName: string): ReturnType<typeof fileProblem> {
   return fileProblem(
-    `无法识别文件“${fileName}”的格式：支持 zip 压缩的 shapefile、GeoJSON、界址点坐标 TXT (unrecognised format; supported: zipped shapefile, GeoJSON, boundary-coordinate TXT)`,
+    `无法识别文件“${fileName}”的格式：支持 zip 压缩的 shapefile、GeoJSON、GeoPackage（.gpkg）、KML/KMZ、界址点坐标 TXT (unrecognised format; supported: zipped shapefile, GeoJSON, GeoPackage, KML/KMZ, boundary-coordinate TXT)`,
   );
 }

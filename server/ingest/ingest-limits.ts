@@ -22,6 +22,10 @@ export interface IngestLimits {
   geojsonBytes: number;
   /** a TXT file is parsed whole */
   txtBytes: number;
+  /** a GeoPackage is loaded whole into sql.js (SQLite in WebAssembly memory) */
+  geopackageBytes: number;
+  /** a KML document (also the .kml inside a KMZ) is parsed whole into a DOM */
+  kmlBytes: number;
 }
 
 export const MAX_TOTAL_VERTICES = 50_000_000; // ~1.6 GB of staged coordinates at most
@@ -32,6 +36,16 @@ export const ZIP_MAX_ENTRIES = 1_000; // a shapefile zip holds tens of entries; 
  * 48 MiB keeps the server under 500 MB; larger data comes as a zipped shapefile (streamed).
  */
 export const GEOJSON_MAX_BYTES = 48 * 1024 * 1024;
+/**
+ * sql.js copies the whole GeoPackage into its WebAssembly memory (which never shrinks: the
+ * process keeps that much after the upload) and rows are read STAGE_BATCH at a time. Measured
+ * with a real server: a 71 MB GeoPackage of 300,000 polygons peaked at 368 MB RSS (from 147 MB;
+ * 25 MB / 100,000 polygons: 288 MB) — ~3 MB per MB of file, so 80 MiB keeps the server under
+ * 500 MB. Larger data comes as a zipped shapefile (streamed).
+ */
+export const GEOPACKAGE_MAX_BYTES = 80 * 1024 * 1024;
+/** xmldom builds a DOM of the whole KML (several times the file's size): bounded like GeoJSON */
+export const KML_MAX_BYTES = 48 * 1024 * 1024;
 export const TXT_MAX_BYTES = 10 * 1024 * 1024; // parcel-coordinates.ts's own default
 /** rows per staging INSERT (one statement: WKB in one bytea, the rest as arrays; see ingest-staging.ts) */
 export const STAGE_BATCH = 5_000;
@@ -48,5 +62,7 @@ export function ingestLimits(limits: Config['limits']): IngestLimits {
     zipEntries: ZIP_MAX_ENTRIES,
     geojsonBytes: Math.min(limits.uploadBytes, GEOJSON_MAX_BYTES),
     txtBytes: Math.min(limits.uploadBytes, TXT_MAX_BYTES),
+    geopackageBytes: Math.min(limits.uploadBytes, GEOPACKAGE_MAX_BYTES),
+    kmlBytes: Math.min(limits.uploadBytes, KML_MAX_BYTES),
   };
 }

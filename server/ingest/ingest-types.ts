@@ -1,7 +1,7 @@
 /** The shapes passed between the ingest steps (read → stage → validate → write). */
 import type { Geometry } from 'geojson';
 
-export type UploadFormat = 'shapefile' | 'geojson' | 'txt';
+export type UploadFormat = 'shapefile' | 'geojson' | 'txt' | 'geopackage' | 'kml';
 
 /** One feature as read from a file: coordinates still in the file's CRS. */
 export interface SourceFeature {
@@ -33,7 +33,7 @@ export interface OpenedSource {
   format: UploadFormat;
   crs: SourceCrs;
   encoding: string | null;
-  /** the chosen layer of a multi-layer zip */
+  /** the chosen layer of a multi-layer zip or GeoPackage (the feature table) */
   layerName?: string;
   /** features announced by the file header (dbf record count), when known up front */
   expectedCount?: number;

@@ -179,3 +179,34 @@ export async function extractShapefileSet(zipPath: string, dir: string, limits: 
     zip.close();
   }
 }
+
+/**
+ * A KMZ is a zip with a .kml and no .shp: extract its document (doc.kml if present, else the
+ * first .kml in the zip's order) to `dir/doc.kml` under the same bounds as a shapefile set.
+ * Returns null for any other zip (a shapefile zip goes to extractShapefileSet).
+ */
+export async function extractKmzDocument(zipPath: string, dir: string, limits: IngestLimits): Promise<{ path: string; name: string; size: number } | null> {
+  const zip = await openZip(zipPath);
+  try {
+    const entries = (await listEntries(zip, limits)).filter((e) => !e.name.endsWith('/') && !e.name.split('/').some((s) => s === '__MACOSX' || s.startsWith('._')));
+    if (entries.some((e) => /\.shp$/i.test(e.name))) return null;
+    const kmls = entries.filter((e) => /\.kml$/i.test(e.name));
+    if (kmls.length === 0) return null;
+    for (const e of entries) {
+      if (isUnsafeEntryName(e.name)) throw fileProblem(`zip 内含不安全的路径“${e.name}”，已拒绝 (unsafe path in zip: "${e.name}")`, 'file', { entry: e.name });
+    }
+    const chosen = kmls.find((e) => e.name.toLowerCase() === 'doc.kml') ?? kmls[0];
+    if (chosen.entry.isEncrypted()) throw fileProblem(`zip 内文件“${chosen.name}”已加密 (encrypted entry)`, 'file', { entry: chosen.name });
+    const kmlMax = limits.kmlBytes;
+    if (chosen.entry.uncompressedSize > kmlMax) {
+      throw new PayloadTooLargeError(`KMZ 中的“${chosen.name}”解压后超过 ${kmlMax} 字节 (KML larger than kmlBytes = ${kmlMax})`, { limit: 'kmlBytes', max: kmlMax, actual: chosen.entry.uncompressedSize, entry: chosen.name });
+    }
+    if (chosen.entry.uncompressedSize > limits.zipUncompressedBytes) throw zipTooLarge(limits.zipUncompressedBytes, chosen.entry.uncompressedSize, chosen.name);
+    const target = path.join(dir, 'doc.kml');
+    const state = { bytes: 0 };
+    await extractEntry(zip, chosen, target, state, limits.zipUncompressedBytes);
+    return { path: target, name: chosen.name, size: state.bytes };
+  } finally {
+    zip.close();
+  }
+}

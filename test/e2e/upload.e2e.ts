@@ -6,6 +6,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { artifact, chromiumAvailable, launch, openViewer, routeExists, waitIdle, type Opened } from './browser.js';
+import { geopackage } from '../fixtures/uploads/gpkg-kml-files.js';
+import { hasOgr } from '../fixtures/uploads/upload-files.js';
 
 const baseUrl = inject('baseUrl');
 const editorToken = inject('editorToken');
@@ -79,6 +81,21 @@ describe.skipIf(!chromiumAvailable)('uploads and history (editor)', () => {
       expect(await v.page.evaluate(() => window.__map!.getZoom())).not.toBe(before);
     }
     await v.page.screenshot({ path: artifact('09-upload-problems.png') });
+  });
+
+  it.skipIf(!uploadsExist || !hasOgr)('a GeoPackage of two tables: the server lists them, the form offers them, the chosen one is uploaded', async () => {
+    const gpkg = geopackage({ 探矿权: { type: 'FeatureCollection', features: [rightFeature('e2e GeoPackage 探矿权', 0.06)] }, 采矿权: { type: 'FeatureCollection', features: [rightFeature('e2e GeoPackage 采矿权', 0.09)] } });
+    await v.page.locator('#upload-file').setInputFiles({ name: 'rights.gpkg', mimeType: 'application/geopackage+sqlite3', buffer: gpkg });
+    await v.page.locator('#upload-submit').click();
+    const field = v.page.locator('#upload-source-layer');
+    await field.waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await v.page.locator('[data-testid="upload-status"]').textContent()).toContain('探矿权');
+    expect(await v.page.locator('#upload-source-layers option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).sort())).toEqual(['探矿权', '采矿权'].sort());
+    await field.fill('探矿权');
+    await v.page.locator('#upload-submit').click();
+    await expect.poll(() => v.page.locator('[data-testid="upload-status"]').textContent(), { timeout: 60_000 }).toContain('上传成功');
+    expect(await v.page.locator('[data-testid="upload-result"]').textContent()).toMatch(/新增\s*1/);
+    await field.fill('');
   });
 
   it('lists a layer’s versions', async () => {

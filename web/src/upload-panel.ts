@@ -1,5 +1,5 @@
 /**
- * Upload a layer file (editor): pick the layer, the file (GeoJSON, zipped shapefile, TXT), the
+ * Upload a layer file (editor): pick the layer, the file (GeoJSON, zipped shapefile, GeoPackage, KML/KMZ, TXT), the
  * mode (replace/append) and optionally a dry run; a progress bar from XHR upload events; then
  * the new version and counts, or a 422's problems row by row. A row whose feature has a known
  * location (the server's location/bbox, or the feature itself in a GeoJSON file read here)
@@ -86,7 +86,12 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     if (current) layerSelect.value = current;
   };
   fillLayers();
-  const file = h('input', { type: 'file', id: 'upload-file', accept: '.geojson,.json,.zip,.txt', required: true });
+  const file = h('input', { type: 'file', id: 'upload-file', accept: '.geojson,.json,.zip,.gpkg,.kml,.kmz,.txt', required: true });
+  // which layer of a multi-layer file (a zip of several shapefiles, a GeoPackage of several tables):
+  // the server's 422 lists them (details.layers), and they become the choices here
+  const sourceLayerChoices = h('datalist', { id: 'upload-source-layers' });
+  const sourceLayer = h('input', { type: 'text', id: 'upload-source-layer', list: 'upload-source-layers', placeholder: '文件含多个图层时填写', spellcheck: false });
+  const sourceLayerField = h('div', { class: 'field', hidden: true }, h('label', { for: 'upload-source-layer' }, '文件内图层'), sourceLayer, sourceLayerChoices);
   const mode = h('select', { id: 'upload-mode' }, h('option', { value: 'replace' }, '替换（整层更新）'), h('option', { value: 'append' }, '追加'));
   const encoding = h('select', { id: 'upload-encoding' }, h('option', { value: '' }, '自动识别'), h('option', { value: 'GBK' }, 'GBK'), h('option', { value: 'UTF-8' }, 'UTF-8'));
   const crs = h('input', { type: 'text', id: 'upload-crs', placeholder: '如 EPSG:4530，可不填', spellcheck: false });
@@ -105,7 +110,8 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     'form',
     { class: 'upload-form', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'upload-layer' }, '目标图层'), layerSelect),
-    h('div', { class: 'field' }, h('label', { for: 'upload-file' }, '文件（GeoJSON、Shapefile 压缩包、坐标 TXT）'), file),
+    h('div', { class: 'field' }, h('label', { for: 'upload-file' }, '文件（GeoJSON、Shapefile 压缩包、GeoPackage、KML/KMZ、坐标 TXT）'), file),
+    sourceLayerField,
     h('div', { class: 'row2' }, h('div', { class: 'field' }, h('label', { for: 'upload-mode' }, '方式'), mode), h('div', { class: 'field' }, h('label', { for: 'upload-encoding' }, '编码'), encoding)),
     h('div', { class: 'field' }, h('label', { for: 'upload-crs' }, '坐标系'), crs),
     h('div', { class: 'field' }, h('label', { for: 'upload-note' }, '版本说明'), note),
@@ -132,6 +138,7 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     if (crs.value.trim()) body.append('crs', crs.value.trim());
     if (repair.checked) body.append('repair', 'true');
     if (note.value.trim()) body.append('note', note.value.trim());
+    if (sourceLayer.value.trim()) body.append('layer', sourceLayer.value.trim());
     body.append('file', f, f.name);
     const features = await readGeoJsonFeatures(f);
 
@@ -181,6 +188,12 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
       status.textContent = describeError(err);
       if (err instanceof ApiError && err.denied) status.textContent += `（需要${CAPABILITY_ROLE.upload}角色）`;
       const problems = err instanceof ApiError ? ((err.details as { problems?: InputProblem[] } | undefined)?.problems ?? []) : [];
+      const fileLayers = err instanceof ApiError ? (err.details as { layers?: unknown } | undefined)?.layers : undefined;
+      if (Array.isArray(fileLayers) && fileLayers.length) {
+        sourceLayerChoices.replaceChildren(...fileLayers.map((name) => h('option', { value: String(name) })));
+        sourceLayerField.hidden = false;
+        sourceLayer.focus();
+      }
       if (problems.length) result.replaceChildren(problemsTable(problems, locateIn(features), (ft) => zoomToProblem(map, ft)));
     } finally {
       abort = null;
