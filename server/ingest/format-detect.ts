@@ -44,7 +44,9 @@ export function detectFormat(head: Buffer, fileName: string): DetectedKind {
   const start = text.trimStart();
   if (start.startsWith('{')) return 'geojson';
   if (start.startsWith('<')) {
-    if (isKml(start)) return 'kml';
+    // the sniffed text is cut at its last newline; a one-line (minified) document's root element
+    // is past that cut, so the raw bytes are looked at too (element names are ASCII)
+    if (isKml(start) || isKml(head.toString('latin1').replace(/^\uFEFF|^ï»¿/, ''))) return 'kml';
     throw fileProblem('不支持 KML 以外的 XML（如 GML）：请导出为 GeoPackage、shapefile（zip）或 GeoJSON (XML other than KML, e.g. GML, is not supported)');
   }
   if (text.includes('[属性描述]') || text.includes('[地块坐标]') || POINT_LINE.test(text)) return 'txt';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestLimits } from '../../server/ingest/ingest-limits.js';
+import { ingestLimits, KML_MAX_BYTES } from '../../server/ingest/ingest-limits.js';
 import { openUpload } from '../../server/ingest/open-upload.js';
 import { ProblemList } from '../../server/ingest/problem-list.js';
 import { openFixtureApp } from '../helpers/fixture-app.js';
@@ -165,6 +165,16 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('over HTTP, a KML over kmlBytes (6 MiB: its DOM takes ~35× the file) → 413 naming the limit; nothing stored', async () => {
+    const before = await version();
+    const padding = '测'.repeat(Math.ceil(KML_MAX_BYTES / 3) + 1000); // 3 bytes each in UTF-8
+    const big = `<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>大</name><description>${padding}</description><Point><coordinates>125.7,44.5</coordinates></Point></Placemark></Document></kml>\n`;
+    const r = await upload({ name: 'big.kml', data: big });
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().details).toMatchObject({ limit: 'kmlBytes', max: KML_MAX_BYTES });
+    expect(await version()).toBe(before);
   });
 
   it('KML: SchemaData and Data values with Chinese text become properties; styling is dropped', async () => {
