@@ -83,8 +83,12 @@ interface TablePlan {
 }
 
 function featureTables(db: Database): { name: string; bounds: Bounds | null }[] {
-  const has = rows(db, "select 1 from sqlite_master where type in ('table','view') and name = 'gpkg_contents'");
-  if (has.length === 0) throw notGpkg('没有 gpkg_contents 表 (no gpkg_contents table)');
+  // Real tables only, here and for every table read below: sql.js runs on the event loop, and a view
+  // can hide a query that never ends (a recursive CTE) or allocates without bound (zeroblob).
+  for (const t of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
+    const kind = rows(db, 'select type from sqlite_master where name = ?', [t])[0]?.type;
+    if (kind !== 'table') throw notGpkg(kind ? `${t} 不是表（${String(kind)}） (${t} is not a table)` : `没有 ${t} 表 (no ${t} table)`);
+  }
   return rows(db, "select table_name, min_x, min_y, max_x, max_y from gpkg_contents where lower(data_type) = 'features' order by rowid").map((r) => {
     const b = [r.min_x, r.min_y, r.max_x, r.max_y];
     return { name: String(r.table_name), bounds: b.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (b as Bounds) : null };
@@ -109,6 +113,8 @@ function planTable(db: Database, t: { name: string; bounds: Bounds | null }): Ta
   const geom = rows(db, 'select column_name, srs_id from gpkg_geometry_columns where table_name = ?', [t.name]);
   if (geom.length === 0) throw notGpkg(`gpkg_geometry_columns 中没有表“${t.name}”的几何列 (no geometry column for "${t.name}")`);
   const geomColumn = String(geom[0].column_name);
+  const kind = rows(db, 'select type from sqlite_master where name = ?', [t.name])[0]?.type;
+  if (kind !== undefined && kind !== 'table') throw notGpkg(`图层“${t.name}”不是表而是 ${String(kind)}：只读取表 (feature "table" ${t.name} is a ${String(kind)}; only tables are read)`);
   const info = rows(db, `pragma table_info(${q(t.name)})`);
   if (info.length === 0) throw notGpkg(`表“${t.name}”不存在 (table "${t.name}" does not exist)`);
   const pks = info.filter((c) => Number(c.pk) > 0);
@@ -155,11 +161,11 @@ export async function openGeopackage(filePath: string, size: number, opts: Uploa
     try {
       plan = planTable(db, chooseTable(featureTables(db), opts.layer));
       count = Number(rows(db, `select count(*) as n from ${q(plan.table)}`)[0].n);
+      crs = resolveCrs(db, plan, opts, problems);
     } catch (e) {
       if ((e as { status?: number }).status !== undefined) throw e;
       throw notGpkg((e as Error).message); // SQLite errors: a damaged or truncated file
     }
-    crs = resolveCrs(db, plan, opts, problems);
   } finally {
     db.close();
   }
@@ -173,11 +179,11 @@ export async function openGeopackage(filePath: string, size: number, opts: Uploa
     encoding: 'utf-8',
     layerName: plan.table,
     expectedCount: count,
-    features: () => readFeatures(filePath, plan, opts, problems),
+    features: () => readFeatures(filePath, plan, opts, problems, limits.maxVertices),
   };
 }
 
-async function* readFeatures(filePath: string, plan: TablePlan, opts: UploadOptions, problems: ProblemList): AsyncGenerator<SourceFeature> {
+async function* readFeatures(filePath: string, plan: TablePlan, opts: UploadOptions, problems: ProblemList, maxVertices: number): AsyncGenerator<SourceFeature> {
   const db = await openDb(filePath);
   try {
     const cols = [plan.pk ?? 'rowid', plan.geomColumn, ...plan.columns.map((c) => c.name)].map(q).join(', ');
@@ -201,7 +207,7 @@ async function* readFeatures(filePath: string, plan: TablePlan, opts: UploadOpti
             const blob = row[1];
             try {
               if (blob !== null && !(blob instanceof Uint8Array)) throw new WkbError('几何列的值不是二进制数据 (the geometry value is not a blob)');
-              geometry = blob === null ? null : gpkgToGeometry(blob);
+              geometry = blob === null ? null : gpkgToGeometry(blob, maxVertices);
             } catch (e) {
               if (!(e instanceof WkbError)) throw e;
               problems.error({ feature: index + batch.length, field: 'geometry', message: `几何数据无法解析：${e.message}` });

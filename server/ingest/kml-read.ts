@@ -101,7 +101,14 @@ export async function openKml(filePath: string, size: number, opts: UploadOption
     throw new PayloadTooLargeError(`KML 超过 ${max} 字节，请改用 GeoPackage 或 zip 压缩的 shapefile (KML larger than kmlBytes = ${max})`, { limit: 'kmlBytes', max, actual: size, ...(inKmz ? { entry: 'kml' } : {}) });
   }
   const { text, encoding } = decodeText(await fs.readFile(filePath), opts.encoding);
-  const collection = kml(parseXml(text));
+  let collection: ReturnType<typeof kml>;
+  try {
+    collection = kml(parseXml(text));
+  } catch (e) {
+    // togeojson reads nested MultiGeometry recursively: a document nested deep enough overflows the stack
+    if (e instanceof RangeError) throw fileProblem('KML 几何嵌套过深，无法读取 (KML geometry nested too deeply)', 'file');
+    throw e;
+  }
   const raw = collection.features;
   if (raw.length > limits.maxFeatures) {
     throw new PayloadTooLargeError(`要素数 ${raw.length} 超过上限 maxFeatures = ${limits.maxFeatures} (too many features)`, { limit: 'maxFeatures', max: limits.maxFeatures, actual: raw.length });

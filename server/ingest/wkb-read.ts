@@ -2,8 +2,9 @@
  * Well-Known Binary → GeoJSON geometry, X and Y only. Both byte orders (per geometry, as WKB
  * allows nesting with mixed orders); OGC types 1–7 with ISO Z/M/ZM codes (1000/2000/3000 + n)
  * and EWKB-style high-bit flags (0x80000000 Z, 0x40000000 M, 0x20000000 SRID): Z and M are
- * read and dropped. Anything malformed (truncated, unknown type, absurd counts, NaN/∞ in a
- * non-empty point) throws a WkbError; callers turn it into a problem for that feature.
+ * read and dropped. Anything malformed (truncated, unknown type, absurd counts, more points and
+ * parts than the budget) throws a WkbError; callers turn it into a problem for that feature.
+ * (NaN/∞ coordinates are read as they are; inspectGeometry refuses them per feature.)
  * Also reads the GeoPackage geometry blob header (GeoPackage 1.3 §2.1.3) in front of the WKB.
  */
 import type { Geometry, Position } from 'geojson';
@@ -18,6 +19,8 @@ class Reader {
     private readonly buf: Uint8Array,
     private readonly view: DataView,
     start: number,
+    /** points and parts this geometry may have in all (maxVertices): checked before allocating */
+    private budget: number,
   ) {
     this.at = start;
   }
@@ -49,6 +52,8 @@ class Reader {
   count(le: boolean, minBytes: number): number {
     const n = this.u32(le);
     if (n * minBytes > this.buf.length - this.at) throw new WkbError(`WKB 计数 ${n} 超出数据长度 (count ${n} exceeds the remaining bytes)`);
+    this.budget -= n;
+    if (this.budget < 0) throw new WkbError(`几何的顶点与部件数超过上限 maxVertices (more points and parts than maxVertices)`);
     return n;
   }
 }
@@ -144,13 +149,17 @@ function geometry(r: Reader, depth: number): { geometry: Geometry; wkbType: numb
   }
 }
 
-function readerFor(bytes: Uint8Array, start: number): Reader {
-  return new Reader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), start);
+function readerFor(bytes: Uint8Array, start: number, budget: number): Reader {
+  return new Reader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), start, budget);
 }
 
-/** Parse WKB starting at `start`; trailing bytes are an error (a blob is one geometry). */
-export function wkbToGeometry(bytes: Uint8Array, start = 0): Geometry {
-  const r = readerFor(bytes, start);
+/**
+ * Parse WKB starting at `start`; trailing bytes are an error (a blob is one geometry). `budget`
+ * bounds points plus parts (the upload's maxVertices), counted as each count is read, so a small
+ * blob cannot make millions of arrays before the vertex limit is checked.
+ */
+export function wkbToGeometry(bytes: Uint8Array, start = 0, budget = Number.MAX_SAFE_INTEGER): Geometry {
+  const r = readerFor(bytes, start, budget);
   const g = geometry(r, 0).geometry;
   if (r.at !== bytes.length) throw new WkbError(`WKB 之后还有 ${bytes.length - r.at} 字节多余数据 (${bytes.length - r.at} trailing bytes after the WKB)`);
   return g;
@@ -163,7 +172,7 @@ const ENVELOPE_BYTES = [0, 32, 48, 48, 64];
  * A GeoPackage geometry blob → GeoJSON geometry, or null for an empty geometry (flag bit 4).
  * Layout: 'G' 'P', version, flags, srs_id (int32 in the flags' byte order), envelope, WKB.
  */
-export function gpkgToGeometry(blob: Uint8Array): Geometry | null {
+export function gpkgToGeometry(blob: Uint8Array, budget = Number.MAX_SAFE_INTEGER): Geometry | null {
   if (blob.length < 8 || blob[0] !== 0x47 || blob[1] !== 0x50) throw new WkbError('不是 GeoPackage 几何数据：缺少 "GP" 标志 (not a GeoPackage geometry blob: no "GP" magic)');
   const flags = blob[3];
   if (flags & 0x20) throw new WkbError('不支持扩展的 GeoPackage 几何类型 (extended GeoPackage geometry types are not supported)');
@@ -172,5 +181,5 @@ export function gpkgToGeometry(blob: Uint8Array): Geometry | null {
   const start = 8 + ENVELOPE_BYTES[envelope];
   if (flags & 0x10) return null;
   if (start >= blob.length) throw new WkbError('GeoPackage 几何数据被截断 (truncated GeoPackage geometry)');
-  return wkbToGeometry(blob, start);
+  return wkbToGeometry(blob, start, budget);
 }

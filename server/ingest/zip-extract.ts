@@ -204,7 +204,8 @@ export async function extractKmzDocument(zipPath: string, dir: string, limits: I
     if (chosen.entry.uncompressedSize > limits.zipUncompressedBytes) throw zipTooLarge(limits.zipUncompressedBytes, chosen.entry.uncompressedSize, chosen.name);
     const target = path.join(dir, 'doc.kml');
     const state = { bytes: 0 };
-    await extractEntry(zip, chosen, target, state, limits.zipUncompressedBytes);
+    // inflated bytes counted against the KML bound too: a declared size may lie
+    await extractEntry(zip, chosen, target, state, Math.min(kmlMax, limits.zipUncompressedBytes));
     return { path: target, name: chosen.name, size: state.bytes };
   } finally {
     zip.close();

@@ -129,6 +129,44 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
     expect(await version()).toBe(before);
   });
 
+  it('views are never read: a feature "table" or gpkg_contents that is a view (here an endless recursive query) → 422 at once', async () => {
+    const gpkg = geopackage({ 农田: collection(parcels(2, 910)) });
+    const { default: initSqlJs } = await import('sql.js');
+    const SQL = await initSqlJs({ locateFile: () => path.resolve('node_modules/sql.js/dist/sql-wasm.wasm') });
+    const endless = 'with recursive c(x) as (select 1 union all select x + 1 from c) select x from c';
+    const before = await version();
+    // a second feature "table" that is a view which never ends (sql.js has no rtree, so the real table stays as it is)
+    const a = new SQL.Database(gpkg);
+    a.run(`create view "无尽" as select x as fid, null as geom from (${endless})`);
+    a.run(`insert into gpkg_contents (table_name, data_type, identifier, srs_id) select '无尽', 'features', '无尽', srs_id from gpkg_contents limit 1`);
+    a.run(`insert into gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) select '无尽', 'geom', 'POLYGON', srs_id, 0, 0 from gpkg_geometry_columns limit 1`);
+    const asView = Buffer.from(a.export());
+    a.close();
+    // gpkg_contents itself a view (a minimal SQLite file: the check comes first)
+    const b = new SQL.Database();
+    b.run(`create view gpkg_contents as select 'x' as table_name, 'features' as data_type, c.x as min_x, 0 as min_y, 0 as max_x, 0 as max_y from (${endless}) c`);
+    b.run('create table gpkg_geometry_columns (table_name text, column_name text, geometry_type_name text, srs_id integer, z integer, m integer)');
+    b.run('create table gpkg_spatial_ref_sys (srs_name text, srs_id integer, organization text, organization_coordsys_id integer, definition text)');
+    const contentsView = Buffer.from(b.export());
+    b.close();
+    for (const [name, data, why] of [['view.gpkg', asView, /只读取表|only tables/], ['contents.gpkg', contentsView, /gpkg_contents 不是表|gpkg_contents is not a table/]] as const) {
+      const started = performance.now();
+      const r = await upload({ name, data }, { mode: 'append', layer: '无尽' });
+      expect(r.statusCode, r.body).toBe(422);
+      expect(r.json().message).toMatch(why);
+      expect(performance.now() - started).toBeLessThan(10_000); // a hang would never come back
+    }
+    expect(await version()).toBe(before);
+  });
+
+  it('a KML nested deeper than the converter can recurse → 422, not a 500', async () => {
+    const depth = 60_000;
+    const nested = `${'<MultiGeometry>'.repeat(depth)}<Point><coordinates>125.7,44.5</coordinates></Point>${'</MultiGeometry>'.repeat(depth)}`;
+    const doc = `<?xml version="1.0"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>深</name>${nested}</Placemark></Document></kml>\n`;
+    const r = await upload({ name: 'deep.kml', data: doc }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(422);
+  });
+
   it('a damaged geometry blob is a problem for that feature, not a crash', async () => {
     const gpkg = geopackage({ 农田: collection(parcels(3, 900)) });
     const { default: initSqlJs } = await import('sql.js');

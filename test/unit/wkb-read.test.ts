@@ -83,6 +83,12 @@ describe('WKB and GeoPackage geometry reading (against PostGIS)', () => {
     expect(gpkgToGeometry(gpkgBlob(rows[0].ndr, 1, true, true))).toBeNull();
   });
 
+  it('stops at the budget of points and parts (maxVertices) before building them', () => {
+    const square = rows.find((r) => r.wkt.startsWith('POLYGON'))!;
+    expect(() => wkbToGeometry(new Uint8Array(square.ndr), 0, 3)).toThrow(WkbError);
+    expect(() => wkbToGeometry(new Uint8Array(square.ndr), 0, 1_000)).not.toThrow();
+  });
+
   it('refuses malformed input with a WkbError, never a crash or a wrong geometry', () => {
     const poly = rows[2].ndr;
     for (let cut = 0; cut < poly.length; cut += 7) expect(() => wkbToGeometry(poly.subarray(0, cut)), `cut at ${cut}`).toThrow(WkbError);
