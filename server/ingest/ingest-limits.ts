@@ -45,10 +45,11 @@ export const GEOJSON_MAX_BYTES = 48 * 1024 * 1024;
  */
 export const GEOPACKAGE_MAX_BYTES = 80 * 1024 * 1024;
 /**
- * xmldom builds a DOM of the whole KML and togeojson walks it: measured with a real server, a
- * 4.0 MB KML of 5,700 polygons peaked at 292 MB RSS (from 150 MB) and took 4.9 s; 38.5 MB of
- * 55,000 polygons took 2.8 GB and 53 s (~35–70 MB per MB). 6 MiB keeps the server under 500 MB;
- * KML is for field surveys and hand-drawn parcels — larger data comes as GeoPackage or shapefile.
+ * xmldom builds a DOM of the whole KML and togeojson walks it, in a worker thread with a 256 MB
+ * heap (kml-read.ts). Measured with a real server: a 6.2 MB KML of 8,900 polygons took 8.2 s and
+ * peaked at 440 MB RSS (from 157 MB) while /healthz answered within 222 ms; 4.0 MB parsed on the
+ * event loop (before the worker) peaked at 499 MB and stalled /healthz for 3.1 s. KML is for field
+ * surveys and hand-drawn parcels — larger data comes as GeoPackage or shapefile.
  */
 export const KML_MAX_BYTES = 6 * 1024 * 1024;
 export const TXT_MAX_BYTES = 10 * 1024 * 1024; // parcel-coordinates.ts's own default

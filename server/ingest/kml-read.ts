@@ -8,11 +8,12 @@
  * Each Placemark is a feature, in document order. Properties: name, description and
  * ExtendedData (Data and SchemaData); togeojson's styling properties are dropped. A MultiGeometry
  * of one kind becomes the matching Multi* geometry; Z is dropped.
- * A DOCTYPE that declares entities is refused before parsing (entity-expansion bombs).
+ * A DOCTYPE that declares entities is refused before parsing (entity-expansion bombs). Parsing
+ * runs in a worker thread with a bounded heap (kml-worker.mjs): the event loop keeps serving.
  */
 import fs from 'node:fs/promises';
-import { DOMParser } from '@xmldom/xmldom';
-import { kml } from '@tmcw/togeojson';
+import { Worker } from 'node:worker_threads';
+import type { kml } from '@tmcw/togeojson';
 import type { Geometry, Position } from 'geojson';
 import { PayloadTooLargeError } from '../errors.js';
 import { emptyBounds, inspectGeometry } from './geometry-shape.js';
@@ -30,36 +31,40 @@ function malformed(message: string, line?: number) {
   return fileProblem(text, 'file', { problems: [{ line, field: 'file', severity: 'error', message: text }] });
 }
 
-function parseXml(text: string) {
+/** heap of the KML worker: its DOM takes ~35× the file (kmlBytes 6 MiB → ~210 MB); over it → 413 */
+const WORKER_HEAP_MB = 256;
+
+/** the KML as togeojson features, parsed in a worker thread (kml-worker.mjs) */
+async function parseKml(text: string): Promise<ReturnType<typeof kml>['features']> {
   // xmldom does not expand internal entities today, but a document declaring them is refused
   // before parsing so that no version of any parser ever sees a "billion laughs".
   if (/<!DOCTYPE/i.test(text) && /<!ENTITY/i.test(text)) {
     throw fileProblem('KML 中含有 DOCTYPE 实体声明（<!ENTITY>），为安全起见拒绝处理 (DOCTYPE with ENTITY declarations refused)', 'file');
   }
-  const errors: { message: string; line?: number }[] = [];
-  let doc;
-  try {
-    doc = new DOMParser({
-      onError: (level, message, context) => {
-        if (level === 'warning') return;
-        const line = (context as { locator?: { lineNumber?: number } } | undefined)?.locator?.lineNumber;
-        errors.push({ message: String(message).split('\n')[0].trim(), line });
-      },
-    }).parseFromString(text, 'text/xml');
-  } catch (e) {
-    const line = (e as { locator?: { lineNumber?: number } }).locator?.lineNumber;
-    throw malformed((e as Error).message.split('\n')[0].trim().slice(0, 200), line ?? errors[0]?.line);
-  }
-  if (errors.length) throw malformed(errors[0].message.slice(0, 200), errors[0].line);
-  const root = doc.documentElement;
-  if (!root || root.localName !== 'kml') throw fileProblem(`XML 的根元素是“${root?.nodeName ?? ''}”，不是 kml (the root element is not kml)`, 'file');
-  return doc;
+  type Result = { features: ReturnType<typeof kml>['features'] } | { error: { kind: 'malformed' | 'root' | 'deep'; message: string; line?: number } };
+  const result = await new Promise<Result>((resolve, reject) => {
+    const worker = new Worker(new URL('./kml-worker.mjs', import.meta.url), { workerData: { text }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`KML worker exited with code ${code}`)));
+  }).catch((e: Error & { code?: string }) => {
+    if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      throw new PayloadTooLargeError(`KML 过于复杂，解析所需内存超过 ${WORKER_HEAP_MB} MB (KML too complex: parsing needs more than ${WORKER_HEAP_MB} MB)`, { limit: 'kmlBytes', max: WORKER_HEAP_MB * 1024 * 1024 });
+    }
+    throw e;
+  });
+  if ('features' in result) return result.features;
+  const { kind, message, line } = result.error;
+  if (kind === 'malformed') throw malformed(message, line);
+  if (kind === 'root') throw fileProblem(`XML 的根元素是“${message}”，不是 kml (the root element is not kml)`, 'file');
+  throw fileProblem('KML 几何嵌套过深，无法读取 (KML geometry nested too deeply)', 'file');
 }
 
 const xy = (p: Position): Position => [p[0], p[1]];
 
 /** drop Z; a MultiGeometry of one kind → Multi*; a mixed one stays a GeometryCollection (refused per feature) */
-function flatGeometry(g: Geometry): Geometry {
+function flatGeometry(g: Geometry, depth = 0): Geometry {
+  if (depth > 32) return g; // left as it is: a nested collection is refused per feature
   switch (g.type) {
     case 'Point':
       return { type: 'Point', coordinates: xy(g.coordinates) };
@@ -72,7 +77,7 @@ function flatGeometry(g: Geometry): Geometry {
     case 'MultiPolygon':
       return { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => p.map((r) => r.map(xy))) };
     case 'GeometryCollection': {
-      const parts = g.geometries.map(flatGeometry);
+      const parts = g.geometries.map((part) => flatGeometry(part, depth + 1));
       const kinds = new Set(parts.map((p) => p.type));
       if (kinds.size === 1) {
         const kind = parts[0].type;
@@ -101,15 +106,7 @@ export async function openKml(filePath: string, size: number, opts: UploadOption
     throw new PayloadTooLargeError(`KML 超过 ${max} 字节，请改用 GeoPackage 或 zip 压缩的 shapefile (KML larger than kmlBytes = ${max})`, { limit: 'kmlBytes', max, actual: size, ...(inKmz ? { entry: 'kml' } : {}) });
   }
   const { text, encoding } = decodeText(await fs.readFile(filePath), opts.encoding);
-  let collection: ReturnType<typeof kml>;
-  try {
-    collection = kml(parseXml(text));
-  } catch (e) {
-    // togeojson reads nested MultiGeometry recursively: a document nested deep enough overflows the stack
-    if (e instanceof RangeError) throw fileProblem('KML 几何嵌套过深，无法读取 (KML geometry nested too deeply)', 'file');
-    throw e;
-  }
-  const raw = collection.features;
+  const raw = await parseKml(text);
   if (raw.length > limits.maxFeatures) {
     throw new PayloadTooLargeError(`要素数 ${raw.length} 超过上限 maxFeatures = ${limits.maxFeatures} (too many features)`, { limit: 'maxFeatures', max: limits.maxFeatures, actual: raw.length });
   }

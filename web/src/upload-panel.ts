@@ -122,6 +122,13 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     status,
   );
 
+  // another file: the layers offered were the previous file's
+  file.addEventListener('change', () => {
+    sourceLayer.value = '';
+    sourceLayerChoices.replaceChildren();
+    sourceLayerField.hidden = true;
+  });
+
   let abort: (() => void) | null = null;
   cancel.addEventListener('click', () => abort?.());
 
