@@ -75,16 +75,20 @@ async function assertStagedValid(trx: Transaction<Schema>, geometryType: string,
   }
 }
 
+/** Lock the layer row until COMMIT (writers of a layer are serialised) and name its next version. */
+async function lockNextVersion(trx: Transaction<Schema>, layerId: string): Promise<{ version: number; geometryType: string }> {
+  const layer = await sql<{ version: number; geometry_type: string }>`
+    select version, geometry_type from layers where id = ${layerId} for update`.execute(trx);
+  if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${layerId}")`, { layer: layerId });
+  return { version: layer.rows[0].version + 1, geometryType: layer.rows[0].geometry_type };
+}
+
 export async function writeLayerVersion(db: Kysely<Schema>, req: WriteRequest): Promise<WriteResult> {
   return db.transaction().execute((trx) => writeInTransaction(trx, req));
 }
 
 export async function writeInTransaction(trx: Transaction<Schema>, req: WriteRequest): Promise<WriteResult> {
-  const layer = await sql<{ version: number; geometry_type: string }>`
-    select version, geometry_type from layers where id = ${req.layerId} for update`.execute(trx);
-  if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${req.layerId}")`, { layer: req.layerId });
-  const { version: current, geometry_type: geometryType } = layer.rows[0];
-  const version = current + 1;
+  const { version, geometryType } = await lockNextVersion(trx, req.layerId);
 
   await sql`create temp table if not exists staging_features
     (idx integer not null, fid text not null, properties jsonb not null, geom geometry not null) on commit drop`.execute(trx);
@@ -148,11 +152,7 @@ export interface StagedWriteRequest extends Omit<WriteRequest, 'features' | 'del
  * rows (already stored, already valid) are not checked again.
  */
 export async function writeStagedInTransaction(trx: Transaction<Schema>, req: StagedWriteRequest): Promise<WriteResult> {
-  const layer = await sql<{ version: number; geometry_type: string }>`
-    select version, geometry_type from layers where id = ${req.layerId} for update`.execute(trx);
-  if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${req.layerId}")`, { layer: req.layerId });
-  const { version: current, geometry_type: geometryType } = layer.rows[0];
-  const version = current + 1;
+  const { version, geometryType } = await lockNextVersion(trx, req.layerId);
   const table = sql.table(req.table);
   await sql`update ${table} set fid = ${`${req.layerId}-${version}-`} || (idx + 1) where fid is null or fid = ''`.execute(trx);
   const dup = await sql<{ fid: string; idx: number }>`

@@ -231,17 +231,17 @@ const tileValues = (t: TileCoord): TileValues => ({ z: t.z, x: t.x, y: t.y, px: 
  * custom plan's bitmap scan, and planning is noise there.
  */
 export const PREPARED_MIN_ZOOM = 12;
-/**
- * statement shapes kept (layers × rule classes × attribute sets): a bound, not an expected size.
- * Forgetting one does not deallocate it on the connections that prepared it (pg keeps no handle
- * to do so); they go with the connection (idle ones after 30 s). Only a change of a layer's
- * attributes, label field or policy makes a new shape.
- */
-const MAX_PREPARED = 256;
 
 export class PostgisTileEngine implements TileEngine {
   readonly name = 'postgis' as const;
-  private readonly statements = new Map<string, PreparedTile>();
+  /**
+   * per layer shape as last read (tile-service.ts keeps one object per layer until its attributes,
+   * label or policy change, and then a new one): its statements by rule class. Keyed by the object,
+   * so a request builds no key, and a replaced shape's statements go with it. (Server-side, a
+   * statement prepared on a connection stays until the connection closes: pg keeps no handle to
+   * deallocate it; only a change of a layer's attributes, label field or policy makes a new one.)
+   */
+  private readonly statements = new WeakMap<LayerShape, Map<string, PreparedTile>>();
 
   /** `prepared` (PostgreSQL): current tiles run as prepared statements with generic plans (Db.prepared) */
   constructor(
@@ -274,8 +274,9 @@ export class PostgisTileEngine implements TileEngine {
   private preparedTile(source: TileLayerSource, tile: TileCoord, shape: LayerShape): PreparedTile {
     const policy = source.generalisation;
     const rules = merges(policy, tile.z) ? 'bulk' : snaps(policy, tile.z) ? 'snap' : generalises(policy, tile.z) ? 'kept' : 'exact';
-    const key = JSON.stringify([source.layerId, source.generalisation, source.label, rules, shape.attributesJson, shape.labelField, shape.geometryType]);
-    const known = this.statements.get(key);
+    let byRules = this.statements.get(shape);
+    if (!byRules) this.statements.set(shape, (byRules = new Map()));
+    const known = byRules.get(rules);
     if (known) return known;
     const [a, b] = SENTINELS.map((t) => currentQuery(source, t, shape, tile.z).compile(this.db));
     if (a.sql !== b.sql || a.parameters.length !== b.parameters.length) throw new Error('tile statement text depends on the tile');
@@ -292,8 +293,7 @@ export class PostgisTileEngine implements TileEngine {
       slots,
       constants: a.parameters,
     };
-    if (this.statements.size >= MAX_PREPARED) this.statements.clear();
-    this.statements.set(key, p);
+    byRules.set(rules, p);
     return p;
   }
 

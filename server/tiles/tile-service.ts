@@ -115,13 +115,21 @@ export class TileService {
       throw new BadRequestError(`版本参数应为每个图层一个整数，以"."分隔 (v must be one integer per layer, "." separated)`, { parameter: 'v' });
     }
     for (const row of rows.rows) {
+      const attributesJson = JSON.stringify(row.attributes);
+      const generalisation = row.policy ?? DEFAULT_POLICY;
+      const prev = this.layerMeta.get(row.id);
+      // the same shape keeps its object (the engine's prepared statements are keyed by it)
+      if (prev && prev.attributesJson === attributesJson && prev.labelField === row.label_field && prev.geometryType === row.geometry_type && prev.generalisation === generalisation) {
+        prev.version = row.version;
+        continue;
+      }
       this.layerMeta.set(row.id, {
         version: row.version,
-        attributesJson: JSON.stringify(row.attributes),
+        attributesJson,
         labelField: row.label_field,
         geometryType: row.geometry_type,
         properties: tileProperties(row.attributes),
-        generalisation: row.policy ?? DEFAULT_POLICY,
+        generalisation,
         label: labelOf(row),
       });
     }

@@ -12,22 +12,13 @@ import { collection, feature, multipart, square } from '../fixtures/uploads/uplo
 import { openFixtureApp } from '../helpers/fixture-app.js';
 import { ROOT } from '../helpers/templates.js';
 import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import type { AuditEntryOut } from '../../server/auth/audit-query.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const ITEMS = '/ogc/collections/permanent-farmland/items';
 const DEF = { id: 'audit-blocks', title: '审计测试区块', kind: 'block', geometryType: 'Polygon', attributes: [{ name: 'code', label: '区块编号', type: 'string' }] };
 
-interface Entry {
-  id: string;
-  at: string;
-  actor: string;
-  role: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  result: string;
-  details: Record<string, unknown> | null;
-}
+type Entry = AuditEntryOut;
 
 describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDb;
