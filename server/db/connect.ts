@@ -178,6 +178,7 @@ async function connectPGlite(options: ConnectOptions): Promise<Db> {
   await pglite.exec('CREATE EXTENSION IF NOT EXISTS postgis');
   const mutex = new CountingMutex();
   const kysely = new Kysely<Schema>({ dialect: new PGliteDialect(pglite, mutex) });
+  let closing: Promise<void> | undefined;
   const session = <T>(fn: (s: RawSession) => Promise<T>): Promise<T> =>
     mutex.run(() =>
       fn({
@@ -193,10 +194,12 @@ async function connectPGlite(options: ConnectOptions): Promise<Db> {
     session,
     ping: () => mutex.run(async () => void (await pglite.query('select 1'))),
     poolStats: () => ({ total: 1, idle: mutex.held > 0 ? 0 : 1, waiting: mutex.waiting }),
-    close: async () => {
-      await kysely.destroy();
-      await mutex.run(() => pglite.close());
-    },
+    // idempotent, like the PostgreSQL one (PGlite's close() rejects a second call)
+    close: () =>
+      (closing ??= (async () => {
+        await kysely.destroy();
+        await mutex.run(() => pglite.close());
+      })()),
   };
 }
 
