@@ -1,0 +1,52 @@
+/**
+ * npm run bench:tile-breakdown — DATABASE_URL=postgres://… (PostGIS) required; run bench:tiles
+ * once first (it loads the 200k-parcel layer; this reuses its database, dehui_bench_tiles).
+ * Where an uncached tile's time goes, without HTTP, for the zoom BENCH_ZOOM (default 14) of
+ * bench:tiles' fixed list, interleaved per tile for ROUNDS rounds (default 10):
+ *   raw          the canonical ST_AsMVT query (the ratio's denominator in bench:tiles)
+ *   prepared     PostgisTileEngine.renderCurrent: the service's one statement, prepared, generic plan (z ≥ 12)
+ *   unprepared   the same statement through kysely (parsed and planned each time)
+ *   service      TileService.tile (cache off): the above plus the service's own work
+ *   select 1     one round trip to the database
+ */
+import { sql } from 'kysely';
+import { PostgisTileEngine } from '../server/tiles/engine-postgis.js';
+import type { TileCoord } from '../server/tiles/tile-math.js';
+import { TileService } from '../server/tiles/tile-service.js';
+import { benchDatabase, percentile, tileList, time } from './lib.js';
+
+process.env.BENCH_REUSE = '1';
+const LAYER = 'farmland-scaled';
+const Z = Number(process.env.BENCH_ZOOM ?? 14);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const { db } = await benchDatabase('dehui_bench_tiles');
+const extent = await sql<{ b: string | null }>`select ST_Extent(geom)::text as b from features where layer_id = ${LAYER} and valid_to is null`.execute(db.kysely);
+if (!extent.rows[0]?.b) throw new Error(`no layer ${LAYER}: run npm run bench:tiles first`);
+const bbox = extent.rows[0].b.match(/-?\d+(\.\d+)?/g)!.map(Number) as [number, number, number, number];
+const tiles = tileList(bbox).filter((t) => t.z === Z);
+const service = new TileService(db, { cacheBytes: 0 });
+const [source] = await service.sources([LAYER]);
+const shape = (service as unknown as { layerMeta: Map<string, Parameters<PostgisTileEngine['renderCurrent']>[2]> }).layerMeta.get(LAYER)!;
+const prepared = service.primary as PostgisTileEngine;
+const unprepared = new PostgisTileEngine(db.kysely);
+const raw = (t: TileCoord) =>
+  sql`select ST_AsMVT(q, ${LAYER}, 4096, 'geom', 'mvt_id') as mvt from (
+    select f.id as mvt_id, f.fid, f.properties->>'land_code' as land_code, f.properties->>'township' as township, ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int), 4096, 64, true) as geom
+    from features f where f.layer_id = ${LAYER} and f.valid_to is null
+      and f.geom_3857 && ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int, margin => ${64 / 4096}::float8)) q`.execute(db.kysely);
+const steps: [string, (t: TileCoord) => Promise<unknown>][] = [
+  ['raw', raw],
+  ['prepared', (t) => prepared.renderCurrent(source, t, shape)],
+  ['unprepared', (t) => unprepared.renderCurrent(source, t, shape)],
+  ['service', (t) => service.tile([LAYER], t)],
+  ['select 1', () => sql`select 1`.execute(db.kysely)],
+];
+const ms = new Map<string, number[]>(steps.map(([name]) => [name, []]));
+for (let r = 0; r < ROUNDS; r++) for (const t of tiles) for (const [name, step] of steps) ms.get(name)!.push((await time(() => step(t)))[1]);
+const rawP50 = percentile(ms.get('raw')!, 50);
+console.log(`z${Z}: ${tiles.length} tiles × ${ROUNDS} rounds, interleaved per tile (ms)`);
+for (const [name, xs] of ms) {
+  const p50 = percentile(xs, 50);
+  console.log(`${name.padEnd(11)} p50 ${p50.toFixed(3)}  mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)}  p50/raw ${(p50 / rawP50).toFixed(2)}`);
+}
+await db.close();
