@@ -121,10 +121,12 @@ async function checkTypes(trx: Transaction<Schema>, ctx: ValidateContext): Promi
 async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   // No ids in the file: a complete, unique `code` is the natural key (so replace uploads diff
   // well). Staging already put it in fid (auto); take it back when that rule does not hold.
+  // the repeated ids first (a hash aggregate, no ordered aggregate over every row), then their rows
   const duplicates = () =>
     sql<{ fid: string; idxs: number[] }>`
-      select fid, array_agg(idx order by idx) as idxs from upload_staging where fid is not null
-      group by fid having count(*) > 1 order by min(idx)`.execute(trx);
+      with d as (select fid from upload_staging where fid is not null group by fid having count(*) > 1)
+      select s.fid, array_agg(s.idx order by s.idx) as idxs from upload_staging s join d on d.fid = s.fid
+      group by s.fid order by min(s.idx)`.execute(trx);
   let dups = await duplicates();
   const codes = ctx.codeIds;
   if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length)) {

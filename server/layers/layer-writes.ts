@@ -156,7 +156,9 @@ export async function writeStagedInTransaction(trx: Transaction<Schema>, req: St
   const table = sql.table(req.table);
   await sql`update ${table} set fid = ${`${req.layerId}-${version}-`} || (idx + 1) where fid is null or fid = ''`.execute(trx);
   const dup = await sql<{ fid: string; idx: number }>`
-    select fid, (array_agg(idx order by idx))[2] as idx from ${table} group by fid having count(*) > 1 order by 2 limit 1`.execute(trx);
+    with d as (select fid from ${table} group by fid having count(*) > 1)
+    select s.fid, (array_agg(s.idx order by s.idx))[2] as idx from ${table} s join d on d.fid = s.fid
+    group by s.fid order by 2 limit 1`.execute(trx);
   if (dup.rows.length) {
     const { fid, idx } = dup.rows[0];
     throw new UnprocessableError(`要素编号重复 (duplicate feature id "${fid}")`, {

@@ -71,6 +71,27 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect((await listVersions(db.kysely, LAYER))[0].version).toBe(versionBefore);
   });
 
+  it('a repeated feature id is a row error for each repeat, naming the first; nothing is written', async () => {
+    const before = await listVersions(db.kysely, LAYER);
+    const ids = ['A', 'B', 'A', 'C', 'B', 'A'];
+    const file = collection(ids.map((id, i) => feature(id, { 图斑编号: `D-${i}` }, square(125.61 + i * 0.0015, 44.45))));
+    const r = await upload({ name: 'dup.geojson', data: JSON.stringify(file) });
+    expect(r.statusCode, r.body).toBe(422);
+    const problems = (r.json().details.problems as { feature: number; field: string; message: string }[]).filter((p) => p.field === 'id');
+    const pairs = problems.map((p) => [p.feature, Number(/与要素 (\d+) 相同/.exec(p.message)?.[1])]).sort((a, b) => a[0] - b[0]);
+    expect(pairs).toEqual([
+      [2, 0],
+      [4, 1],
+      [5, 0],
+    ]);
+    expect(await listVersions(db.kysely, LAYER)).toEqual(before);
+    // without ids of its own, a repeated code is no id at all: the features get generated ids
+    const noIds = collection(ids.map((id, i) => feature(null, { 图斑编号: id }, square(125.61 + i * 0.0015, 44.45))));
+    const dry = await upload({ name: 'codes.geojson', data: JSON.stringify(noIds) }, { dryRun: 'true' });
+    expect(dry.statusCode, dry.body).toBeLessThan(300);
+    expect(dry.json()).toMatchObject({ featureCount: 6 });
+  });
+
   it('a dry run reports what would happen and writes nothing', async () => {
     const before = await listVersions(db.kysely, LAYER);
     const r = await upload({ name: 'dry.geojson', data: JSON.stringify(collection(parcels(10))) }, { dryRun: 'true' });
