@@ -7,9 +7,17 @@
  *   prepared     PostgisTileEngine.renderCurrent: the service's one statement, prepared, generic plan (z ≥ 12)
  *   unprepared   the same statement through kysely (parsed and planned each time)
  *   service      TileService.tile (cache off): the above plus the service's own work
+ *   bare http    TileService.tile behind a bare node:http server (204 or the body), over one
+ *                keep-alive connection from this process: the cost of the HTTP hop itself
+ *   app http     the real app (buildApp, cache off, logging off) over the same kind of connection:
+ *                minus "bare http", what Fastify, the routes and the hooks add
  *   select 1     one round trip to the database
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
+import { buildApp } from '../server/app.js';
+import { loadConfig } from '../server/config.js';
 import { PostgisTileEngine } from '../server/tiles/engine-postgis.js';
 import type { TileCoord } from '../server/tiles/tile-math.js';
 import { TileService } from '../server/tiles/tile-service.js';
@@ -34,11 +42,32 @@ const raw = (t: TileCoord) =>
     select f.id as mvt_id, f.fid, f.properties->>'land_code' as land_code, f.properties->>'township' as township, ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int), 4096, 64, true) as geom
     from features f where f.layer_id = ${LAYER} and f.valid_to is null
       and f.geom_3857 && ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int, margin => ${64 / 4096}::float8)) q`.execute(db.kysely);
+const bare = http.createServer((req, res) => {
+  const [z, x, y] = req.url!.split('/').slice(1).map(Number);
+  service.tile([LAYER], { z, x, y }).then(
+    (t) => {
+      if (!t.body.length) res.writeHead(204).end();
+      else res.writeHead(200, { 'content-type': 'application/vnd.mapbox-vector-tile' }).end(t.body);
+    },
+    () => res.writeHead(500).end(),
+  );
+});
+await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const barePort = (bare.address() as AddressInfo).port;
+const app = await buildApp({ ...loadConfig({ LOG_LEVEL: 'silent', SEED: 'none' }), tileCacheBytes: 0 }, db);
+const appBase = await app.listen({ port: 0, host: '127.0.0.1' });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url: string) =>
+  new Promise<void>((resolve, reject) =>
+    http.get(url, { agent }, (res) => res.on('data', () => {}).on('end', resolve).on('error', reject)).on('error', reject),
+  );
 const steps: [string, (t: TileCoord) => Promise<unknown>][] = [
   ['raw', raw],
   ['prepared', (t) => prepared.renderCurrent(source, t, shape)],
   ['unprepared', (t) => unprepared.renderCurrent(source, t, shape)],
   ['service', (t) => service.tile([LAYER], t)],
+  ['bare http', (t) => get(`http://127.0.0.1:${barePort}/${t.z}/${t.x}/${t.y}`)],
+  ['app http', (t) => get(`${appBase}/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`)],
   ['select 1', () => sql`select 1`.execute(db.kysely)],
 ];
 const ms = new Map<string, number[]>(steps.map(([name]) => [name, []]));
@@ -49,4 +78,7 @@ for (const [name, xs] of ms) {
   const p50 = percentile(xs, 50);
   console.log(`${name.padEnd(11)} p50 ${p50.toFixed(3)}  mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)}  p50/raw ${(p50 / rawP50).toFixed(2)}`);
 }
+agent.destroy();
+bare.close();
+await app.close();
 await db.close();
