@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { searchBox3857 } from '../db/spatial-search.js';
 import { NotFoundError } from '../errors.js';
 import type { CheckReport } from './check-report.js';
 
@@ -70,9 +71,10 @@ export async function reportGeometry(db: Kysely<Schema>, report: CheckReport, co
     where o.check_id = ${id}::uuid and o.role <> 'feature' order by 1`.execute(db);
   const context = contextLayers.length
     ? await sql<{ layer_id: string; g: string }>`
-        with b as (select ST_Expand(geom, greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) * 0.25 + 0.002) as g from checks where id = ${id}::uuid)
+        with e as (select ST_Expand(geom, greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) * 0.25 + 0.002) as g from checks where id = ${id}::uuid),
+        b as materialized (select e.g, ${searchBox3857(sql`e.g`)} as box from e)
         select f.layer_id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_Transform(ST_ClipByBox2D(f.geom, b.g::box2d), ${srid}::int), 1), 1) as g
-        from features f, b where f.layer_id in (${sql.join(contextLayers)}) and f.valid_to is null and f.geom && b.g
+        from features f, b where f.layer_id in (${sql.join(contextLayers)}) and f.valid_to is null and f.geom_3857 && b.box
         limit ${contextLimit}`.execute(db)
     : { rows: [] };
   return {

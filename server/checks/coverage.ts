@@ -84,7 +84,7 @@ export async function verifyCoverage(db: Kysely<Schema>, layer: string, slice = 
         with o as (
           select a.fid as af, b.fid as bf, ${areaSql(sql`ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3)`)} as m2
           from features a join features b
-            on b.layer_id = a.layer_id and b.valid_to is null and b.id > a.id and b.geom && a.geom
+            on b.layer_id = a.layer_id and b.valid_to is null and b.id > a.id and b.geom_3857 && a.geom_3857
            and ST_Intersects(a.geom, b.geom) and ST_Relate(a.geom, b.geom, '2********')
           where a.layer_id = ${layer} and a.valid_to is null and a.id between ${lo}::bigint and ${hi}::bigint
         )

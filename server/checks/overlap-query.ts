@@ -2,7 +2,7 @@
  * The spatial questions a check asks PostGIS — every overlap and containment rule at once, in ONE
  * statement, which also writes the pieces the report keeps (check_overlaps), so no geometry
  * travels through Node. Areas: areas.ts (m², ellipsoidal). Per feature near the block:
- *   - candidates from the GiST index (`geom && block`), then ST_Intersects (prepared block);
+ *   - candidates from the GiST index (`geom_3857 && block's box`, db/spatial-search.ts), then ST_Intersects (prepared block);
  *   - a feature the block covers (ST_Covers) IS its piece: no ST_Intersection, and its area is
  *     its own, stored with its layer's coverage verification (coverage.ts); a feature that
  *     covers the whole block (county, big zones) has the block as its piece and the block's area;
@@ -20,6 +20,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { searchBox3857 } from '../db/spatial-search.js';
 import { areaSql } from './areas.js';
 import { MIN_OVERLAP_M2 } from './rules.js';
 
@@ -91,7 +92,7 @@ export async function querySpatial(db: Kysely<Schema>, q: SpatialQuery): Promise
       )`
     : sql``;
   const rows = await sql<{ i: number; n: number; area: number; hit: boolean; expected: number; top: FeatureHit[] | string | null; stored: number | null }>`
-    with b as materialized (select ${q.blockEwkb}::geometry as g),
+    with b as materialized (select s.g, ${searchBox3857(sql`s.g`)} as box from (select ${q.blockEwkb}::geometry as g) s),
     req as materialized (
       select * from jsonb_to_recordset(${req}::jsonb) as r(i int, rule text, verdict text, kind text, layer text, prop text, val text, disjoint boolean)
     ),
@@ -99,7 +100,7 @@ export async function querySpatial(db: Kysely<Schema>, q: SpatialQuery): Promise
       select f.layer_id, f.fid, f.properties, f.geom, fa.area_m2 as own_area,
              ST_Covers(b.g, f.geom) as inside, (f.geom ~ b.g and ST_Covers(f.geom, b.g)) as whole
       from features f cross join b left join check_feature_areas fa on fa.feature_id = f.id
-      where f.layer_id in (${sql.join(layers)}) and f.valid_to is null and f.geom && b.g and ST_Intersects(f.geom, b.g)
+      where f.layer_id in (${sql.join(layers)}) and f.valid_to is null and f.geom_3857 && b.box and ST_Intersects(f.geom, b.g)
     ),
     pieces as materialized (
       select n.layer_id, n.fid, n.properties, n.whole, p.piece,

@@ -105,12 +105,12 @@ export async function runPlanAudit(db: Kysely<Schema>, rules: readonly Rule[] = 
     const overlapLayers = [...new Set(overlapRules.map((r) => r.layer))];
     if (planning.length && overlapLayers.length) {
       const rows = await sql<{ pl: string; pf: string; cl: string; n: number; area: number; top: FeatureHit[] }>`
-        with p as materialized (select layer_id, fid, geom from features where layer_id in (${sql.join(planning)}) and valid_to is null),
+        with p as materialized (select layer_id, fid, geom, geom_3857 from features where layer_id in (${sql.join(planning)}) and valid_to is null),
         pairs as materialized (
           select p.layer_id as pl, p.fid as pf, c.layer_id as cl, c.fid as cf, coalesce(c.properties->>'name', c.properties->>'code', c.fid) as cname,
                  -- a constraint feature inside the planning feature is its own piece (no clipping)
                  case when ST_Covers(p.geom, c.geom) then c.geom else ST_CollectionExtract(ST_Intersection(p.geom, c.geom), 3) end as piece
-          from p join features c on c.geom && p.geom and ST_Intersects(p.geom, c.geom)
+          from p join features c on c.geom_3857 && p.geom_3857 and ST_Intersects(p.geom, c.geom)
           where c.layer_id in (${sql.join(overlapLayers)}) and c.valid_to is null and not (c.layer_id = p.layer_id and c.fid = p.fid)
         ),
         m as materialized (select pairs.*, ${areaSql(sql.ref('piece'))} as a from pairs),
@@ -136,11 +136,11 @@ export async function runPlanAudit(db: Kysely<Schema>, rules: readonly Rule[] = 
       const match = rule.match ? sql`and c.properties->>${rule.match.property} = p.properties->>'mineral'` : sql``;
       const sum = DISJOINT_LAYERS.includes(rule.layer) && disjoint.includes(rule.layer);
       const rows = await sql<{ layer_id: string; fid: string; n: number; outside: number; top: FeatureHit[] | null }>`
-        with p as materialized (select layer_id, fid, properties, geom, ${areaSql(sql.ref('geom'))} as area from features where layer_id in (${sql.join(targetLayers)}) and valid_to is null),
+        with p as materialized (select layer_id, fid, properties, geom, geom_3857, ${areaSql(sql.ref('geom'))} as area from features where layer_id in (${sql.join(targetLayers)}) and valid_to is null),
         pieces as materialized (
           select p.layer_id, p.fid, c.fid as cf, coalesce(c.properties->>'name', c.fid) as cname,
                  w.whole, case when w.whole then p.geom else ST_CollectionExtract(ST_Intersection(p.geom, c.geom), 3) end as piece
-          from p join features c on c.layer_id = ${rule.layer} and c.valid_to is null ${match} and c.geom && p.geom and ST_Intersects(p.geom, c.geom)
+          from p join features c on c.layer_id = ${rule.layer} and c.valid_to is null ${match} and c.geom_3857 && p.geom_3857 and ST_Intersects(p.geom, c.geom)
           cross join lateral (select ST_Covers(c.geom, p.geom) as whole) w
         ),
         m as materialized (

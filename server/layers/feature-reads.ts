@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { searchBox3857 } from '../db/spatial-search.js';
 
 export interface ItemsQuery {
   layerId: string;
@@ -48,7 +49,7 @@ function predicates(q: ItemsQuery): RawBuilder<boolean> {
       srid === 4490
         ? sql`ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, 4490)`
         : sql`ST_Transform(ST_Segmentize(ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, ${srid}), ${srid === 3857 || srid > 4500 ? 1000 : 0.01}), 4490)`;
-    parts.push(sql`f.geom && ${env} and ST_Intersects(f.geom, ${env})`);
+    parts.push(sql`f.geom_3857 && ${searchBox3857(env)} and ST_Intersects(f.geom, ${env})`);
   }
   for (const p of q.propertyEquals ?? []) parts.push(sql`f.properties->>${p.name} = ${p.value}`);
   if (q.where) parts.push(q.where);

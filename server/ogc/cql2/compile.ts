@@ -7,6 +7,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../../db/schema.js';
+import { searchBox3857 } from '../../db/spatial-search.js';
 import type { CrsInfo } from '../crs.js';
 import { checkGeometry, positionRangeProblem } from '../geojson-check.js';
 import type { Expr, Predicate, SpatialOp } from './ast.js';
@@ -91,7 +92,12 @@ class Compiler {
         for (const [e, x] of [[l, p.left], [r, p.right]] as const) {
           if (e.type !== 'geometry') throw filterError(`expected the geometry property or a geometry literal in ${p.op.toUpperCase()}`, x.pos);
         }
-        return sql`${sql.raw(SPATIAL_SQL[p.op])}(${l.sql}, ${r.sql})`;
+        const test = sql`${sql.raw(SPATIAL_SQL[p.op])}(${l.sql}, ${r.sql})`;
+        // The stored geometry against a literal: candidates from the store's spatial index first
+        // (db/spatial-search.ts) — every operator but S_DISJOINT implies that the two boxes meet.
+        const literal = isGeometryProperty(p.left) ? p.right : isGeometryProperty(p.right) ? p.left : null;
+        if (p.op === 's_disjoint' || !literal || isGeometryProperty(literal)) return test;
+        return sql`(f.geom_3857 && ${searchBox3857((literal === p.left ? l : r).sql)} and ${test})`;
       }
     }
   }
@@ -165,4 +171,5 @@ class Compiler {
   }
 }
 
+const isGeometryProperty = (e: Expr) => e.kind === 'property' && e.name === 'geometry';
 const isLiteral = (e: Expr) => e.kind === 'string' || (e.kind === 'casei' && e.arg.kind === 'string');
