@@ -64,12 +64,15 @@ const overlapLayers = [...new Set(RULES.flatMap((r) => (r.kind === 'overlap' ? [
 /** only the overlap layers whose rules apply to the benchmark's check (mining, 建筑用砂): a stricter baseline, printed beside */
 const appliedLayers = [...new Set(RULES.flatMap((r) => (r.kind === 'overlap' && ruleApplies(r, 'mining', '建筑用砂') ? [r.layer] : [])))];
 
-/** The bare overlap query: what any GIS would run, without rules, unions, containment or storage. */
+/**
+ * The bare overlap query: what any GIS would run, without rules, unions, containment or storage —
+ * on this store's one spatial index (migration 010): candidates by the EPSG:3857 box, then exact.
+ */
 async function rawOverlap(db: Db, geometry: object, layers = overlapLayers): Promise<number> {
   const r = await sql<{ layer_id: string; area: number }>`
-    with b as (select ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4530), 4490) as g)
+    with b as (select s.g, ST_Transform(ST_Envelope(s.g), 3857) as box from (select ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4530), 4490) as g) s)
     select f.layer_id, sum(ST_Area(ST_Intersection(f.geom, b.g)::geography)) as area
-    from features f, b where f.layer_id in (${sql.join(layers)}) and f.valid_to is null and f.geom && b.g and ST_Intersects(f.geom, b.g)
+    from features f, b where f.layer_id in (${sql.join(layers)}) and f.valid_to is null and f.geom_3857 && b.box and ST_Intersects(f.geom, b.g)
     group by f.layer_id`.execute(db.kysely);
   return r.rows.length;
 }

@@ -6,7 +6,8 @@
 -- without it, three alternations: 4.1 s vs 3.0 s on average).
 --
 -- Why nothing is lost: Web Mercator maps longitude to x and latitude to y, each monotonically, so
--- the EPSG:3857 box of a feature is exactly its EPSG:4490 box transformed, and
--- `f.geom_3857 && <the 4490 search box, transformed>` finds exactly the rows `f.geom && <box>` did
--- (server/db/spatial-search.ts; each search then tests the exact predicate on `geom` as before).
+-- the EPSG:3857 box of a feature is its EPSG:4490 box transformed, and
+-- `f.geom_3857 && <the 4490 search box, transformed>` finds every row `f.geom && <box>` did, give or
+-- take the index boxes' float rounding (server/db/spatial-search.ts; each search then tests the exact
+-- predicate on `geom` as before).
 DROP INDEX features_geom;

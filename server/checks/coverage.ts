@@ -83,8 +83,10 @@ export async function verifyCoverage(db: Kysely<Schema>, layer: string, slice = 
       return sql<{ pairs: number; m2: number | null; top_m2: number | null; top: string | null }>`
         with o as (
           select a.fid as af, b.fid as bf, ${areaSql(sql`ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3)`)} as m2
+          -- "b.id + 0": the pair order is a filter, never an index condition — as one, the planner
+          -- ANDed a range scan of the primary key (every later row) into each GiST probe
           from features a join features b
-            on b.layer_id = a.layer_id and b.valid_to is null and b.id > a.id and b.geom_3857 && a.geom_3857
+            on b.layer_id = a.layer_id and b.valid_to is null and b.id + 0 > a.id and b.geom_3857 && a.geom_3857
            and ST_Intersects(a.geom, b.geom) and ST_Relate(a.geom, b.geom, '2********')
           where a.layer_id = ${layer} and a.valid_to is null and a.id between ${lo}::bigint and ${hi}::bigint
         )

@@ -2,7 +2,8 @@
  * features.layer_id → layers.id, checked per statement (migration 009) instead of by a row-level
  * foreign key: the same guarantees as the key it replaced — an insert naming a missing layer fails
  * with 23503 and writes nothing, deleting a layer deletes its features (and their label points),
- * a feature row never moves to another layer — while closing rows (valid_to) still works.
+ * a feature row never moves to another layer, a layer id never changes, TRUNCATE layers CASCADE
+ * empties features (migration 011) — while closing rows (valid_to) still works.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,20 @@ describe(`features belong to an existing layer (${usingPostgres() ? 'PostgreSQL'
     expect(await count('fk-b')).toBe(3);
   });
 
+  it('a layer id cannot change (it would orphan its features): refused, nothing changed', async () => {
+    const err = await error(sql`update layers set id = 'fk-renamed' where id = 'fk-b'`.execute(db.kysely));
+    expect(err?.code).toBe('23503');
+    expect(err?.message).toMatch(/图层编号不能修改/);
+    expect(await count('fk-b')).toBe(3);
+    // an UPDATE of other columns, or one naming id without changing it, is untouched
+    await sql`update layers set title = '乙2', id = 'fk-b' where id = 'fk-b'`.execute(db.kysely);
+  });
+
+  it('a zero-row insert passes', async () => {
+    const r = await sql`insert into features (layer_id, fid, geom, valid_from) select layer_id, fid, geom, 1 from features where false`.execute(db.kysely);
+    expect(Number(r.numAffectedRows)).toBe(0);
+  });
+
   it('the foreign key is gone; the three triggers (migration 008 label trigger folded into one) are installed by the migrations', async () => {
     const fk = await sql`select 1 from pg_constraint where conrelid = 'features'::regclass and contype = 'f'`.execute(db.kysely);
     expect(fk.rows).toHaveLength(0);
@@ -82,5 +97,14 @@ describe(`features belong to an existing layer (${usingPostgres() ? 'PostgreSQL'
     expect(t.rows.map((r) => r.tgname)).toEqual(['features_inserted', 'features_layer_fixed', 'layers_delete_features']);
     const old = await sql`select 1 from pg_trigger where tgname = 'tile_label_points_add'`.execute(db.kysely);
     expect(old.rows).toHaveLength(0);
+  });
+
+  it('TRUNCATE layers … CASCADE truncates the features too (last: it empties the database)', async () => {
+    expect(await count('fk-b')).toBe(3);
+    await sql`truncate layers cascade`.execute(db.kysely);
+    expect((await sql<{ n: number }>`select count(*)::int as n from features`.execute(db.kysely)).rows[0].n).toBe(0);
+    // a layer created again under the same id starts empty
+    await sql`insert into layers (id, title, kind, geometry_type) values ('fk-b', '乙', 'block', 'Polygon')`.execute(db.kysely);
+    expect(await count('fk-b')).toBe(0);
   });
 });

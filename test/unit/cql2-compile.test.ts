@@ -42,16 +42,22 @@ describe('CQL2 → SQL', () => {
     // the literal twice: its box against the store's EPSG:3857 index (db/spatial-search.ts), then the exact test
     const lit = 'ST_SetSRID(ST_GeomFromGeoJSON($1::text), $2::int)';
     const plain = compile('S_INTERSECTS(geometry, POINT(125.6 44.4))');
-    expect(plain.sql).toMatch(/^\(f\.geom_3857 && ST_Transform\(ST_ClipByBox2D\(ST_Envelope\(/);
+    expect(plain.sql).toMatch(/^\(f\.geom_3857 && \(select case when not ST_IsEmpty\(sb\.g\)/);
     expect(plain.sql).toContain(' and ST_Intersects(f.geom, ST_SetSRID(ST_GeomFromGeoJSON($');
     expect(plain.sql.replace(/\$\d+/g, '$n')).toContain(lit.replace(/\$\d+/g, '$n'));
-    expect(JSON.parse(plain.parameters[0] as string)).toEqual({ type: 'Point', coordinates: [125.6, 44.4] });
+    expect(JSON.parse(plain.parameters.find((p) => typeof p === 'string' && p.startsWith('{')) as string)).toEqual({ type: 'Point', coordinates: [125.6, 44.4] });
     const gk = compile('S_WITHIN(geometry, POINT(4920000 468000))', undefined, resolveCrs('EPSG:4551', 'filter-crs'));
     expect(gk.sql.replace(/\$\d+/g, '$n')).toContain('ST_Within(f.geom, ST_Transform(ST_SetSRID(ST_FlipCoordinates(ST_GeomFromGeoJSON($n::text)), $n::int), 4490))');
     expect(gk.parameters).toContain(4551);
     // either order; S_DISJOINT implies nothing about boxes, so it has no index condition
     expect(compile('S_CONTAINS(POLYGON((125 44, 126 44, 126 45, 125 44)), geometry)').sql).toMatch(/^\(f\.geom_3857 && /);
     expect(compile('S_DISJOINT(geometry, POINT(125.6 44.4))').sql).toBe('ST_Disjoint(f.geom, ST_SetSRID(ST_GeomFromGeoJSON($1::text), $2::int))');
+    for (const op of ['S_TOUCHES', 'S_EQUALS', 'S_OVERLAPS', 'S_CROSSES', 'S_WITHIN', 'S_INTERSECTS', 'S_CONTAINS']) {
+      expect(compile(`${op}(geometry, POINT(125.6 44.4))`).sql, op).toMatch(/^\(f\.geom_3857 && /);
+    }
+    // the stored geometry against itself, or two literals: nothing to search by
+    expect(compile('S_INTERSECTS(geometry, geometry)').sql).toBe('ST_Intersects(f.geom, f.geom)');
+    expect(compile('S_INTERSECTS(POINT(1 1), POINT(1 1))').sql).not.toContain('geom_3857');
   });
 
   it('cql2-json and cql2-text compile to the same SQL', () => {
