@@ -7,6 +7,7 @@ import { bootstrapAdminToken } from './auth/bootstrap.js';
 import { loadConfig, ConfigError } from './config.js';
 import { connect } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { ensureFeatureStatistics } from './db/statistics.js';
 import { seedDataset } from './layers/seed.js';
 
 /** how long in-flight requests may take to finish after SIGTERM before the process gives up (exit 1) */
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const db = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: config.statementTimeoutMs });
   const applied = await migrate(db);
   const seed = config.seed === 'dehui' ? await seedDataset(db.kysely) : null;
+  await ensureFeatureStatistics(db.kysely);
   const bootstrapToken = !config.adminToken && db.kind === 'pglite' ? await bootstrapAdminToken(db.kysely) : null;
   const app = await buildApp(config, db);
   app.log.info(

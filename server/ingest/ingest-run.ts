@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { analyzeAfterWrite } from '../db/statistics.js';
 import { getLayerRow } from '../layers/layer-registry.js';
 import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writes.js';
 import type { InputProblem } from '../errors.js';
@@ -107,6 +108,8 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       if (req.opts.dryRun) throw new DryRunRollback(written);
       return written;
     });
+    // a bulk write: fresh planner statistics now, not when autovacuum comes by (never on PGlite)
+    await analyzeAfterWrite(db, result.added + result.removed + result.changed);
     return { kind: 'written', result, source: info, warnings: problems.warningList(), fields: mapper.renamed() };
   } catch (e) {
     if (!(e instanceof DryRunRollback)) throw e;

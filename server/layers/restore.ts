@@ -6,12 +6,13 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { analyzeAfterWrite } from '../db/statistics.js';
 import { NotFoundError } from '../errors.js';
 import { visibleAt } from './feature-reads.js';
 import { writeStagedInTransaction, type WriteResult } from './layer-writes.js';
 
 export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: number, author: string, note?: string | null): Promise<WriteResult> {
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     const layer = await sql<{ version: number }>`select version from layers where id = ${layerId} for update`.execute(trx);
     if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${layerId}")`, { layer: layerId });
     const known = await trx.selectFrom('layer_versions').select('version').where('layer_id', '=', layerId).where('version', '=', v).executeTakeFirst();
@@ -30,4 +31,6 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
       restoredFrom: v,
     });
   });
+  await analyzeAfterWrite(db, result.added + result.removed + result.changed);
+  return result;
 }

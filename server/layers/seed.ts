@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { analyzeFeatures } from '../db/statistics.js';
 import { insertLayer, type LayerDefinition } from './layer-registry.js';
 import { writeInTransaction, type FeatureInput } from './layer-writes.js';
 
@@ -28,7 +29,7 @@ export async function readLayerDefinitions(dir: string): Promise<LayerDefinition
 export async function seedDataset(db: Kysely<Schema>, dir = DEHUI_DATASET_DIR, name = 'dehui'): Promise<SeedResult> {
   const started = performance.now();
   const definitions = await readLayerDefinitions(dir);
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${SEED_LOCK_KEY})`.execute(trx);
     const done = await trx.selectFrom('meta').select('value').where('key', '=', 'seed').executeTakeFirst();
     const anyLayer = await trx.selectFrom('layers').select('id').limit(1).executeTakeFirst();
@@ -51,4 +52,6 @@ export async function seedDataset(db: Kysely<Schema>, dir = DEHUI_DATASET_DIR, n
     await trx.insertInto('meta').values({ key: 'seed', value: `${name}@${new Date().toISOString()}` }).execute();
     return { seeded: true, layers: definitions.length, features, ms: performance.now() - started };
   });
+  if (result.seeded) await analyzeFeatures(db);
+  return result;
 }
