@@ -267,7 +267,11 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
 
   // PostgreSQL runs current tiles as prepared statements with generic plans (Db.prepared); PGlite
   // has no ST_AsMVT, so no PostGIS engine and nothing prepared.
-  it.skipIf(!usingPostgres())('a prepared (generic-plan) current tile is byte for byte the tile the unprepared statement draws, at every rule class', async () => {
+  /** every layer's features as decoded, in a canonical order */
+  const sortedFeatures = (body: Buffer) =>
+    Object.entries(decodeTile(body)).map(([name, l]) => [name, l.extent, l.features.map((f) => JSON.stringify(f)).sort()]);
+
+  it.skipIf(!usingPostgres())('a prepared (generic-plan) current tile is the tile the unprepared statement draws (same features, ids, attributes, geometry), at every rule class', async () => {
     const labelled = await sql<{ id: string }>`select id from layers where label_field is not null and geometry_type like '%Polygon' order by id limit 2`.execute(db.kysely);
     const layers = ['test-parcels', 'test-zones', 'test-circle', ...labelled.rows.map((r) => r.id)];
     const plain = new PostgisTileEngine(db.kysely);
@@ -286,7 +290,9 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
           const before = prepared;
           const served = await fresh.tile([id], t);
           expect(prepared, `${id} z${z}: prepared`).toBe(before + (z >= PREPARED_MIN_ZOOM ? 1 : 0));
-          expect(served.body.equals(reference), `${id} z${z}/${t.x}/${t.y}`).toBe(true);
+          // the same features, ids, attributes and geometry; their order in the tile follows the
+          // plan's scan order, which a generic plan may choose differently from a custom one
+          expect(sortedFeatures(served.body), `${id} z${z}/${t.x}/${t.y}`).toEqual(sortedFeatures(reference));
           if (reference.length) compared++;
         }
       }
