@@ -15,7 +15,10 @@ export async function analyzeFeatures(db: Kysely<Schema>): Promise<void> {
   await sql`analyze features`.execute(db);
 }
 
-/** after a write of `rows` added, removed or changed features */
+/**
+ * after a write of `rows` added, removed or changed features. Uploads and restores do not wait for
+ * it (statistics are an optimisation; a failure, e.g. the database closing, is harmless).
+ */
 export async function analyzeAfterWrite(db: Kysely<Schema>, rows: number): Promise<void> {
   if (rows >= BULK_WRITE_ROWS) await analyzeFeatures(db);
 }

@@ -31,6 +31,6 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
       restoredFrom: v,
     });
   });
-  await analyzeAfterWrite(db, result.added + result.removed + result.changed);
+  analyzeAfterWrite(db, result.added + result.removed + result.changed).catch(() => {}); // in the background, as after an upload
   return result;
 }
