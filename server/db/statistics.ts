@@ -1,9 +1,10 @@
 /**
  * Planner statistics of the feature store. PostgreSQL's autovacuum refreshes them some time after
  * a write; PGlite has no autovacuum, so a table it never ANALYZEd keeps the planner's defaults
- * (two rows per layer), and joins on it go wrong: the coverage self-join of 24,000 parcels chose
- * a layer scan over the GiST index — an hour instead of seconds. So: after a bulk write (the seed,
- * an upload or restore of many rows), and at start-up when the table has never been analysed.
+ * (two rows per layer), and joins on it go wrong: the coverage self-join of 24,000 parcels scanned
+ * the layer once per parcel instead of probing the GiST index (19.7 s per 500 parcels instead of
+ * 0.3 s). So: after a bulk write (the seed, an upload or restore of many rows), and at start-up when
+ * the table has never been analysed.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from './schema.js';
