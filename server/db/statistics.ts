@@ -16,12 +16,18 @@ export async function analyzeFeatures(db: Kysely<Schema>): Promise<void> {
   await sql`analyze features`.execute(db);
 }
 
-/**
- * after a write of `rows` added, removed or changed features. Uploads and restores do not wait for
- * it (statistics are an optimisation; a failure, e.g. the database closing, is harmless).
- */
+/** after a write of `rows` added, removed or changed features */
 export async function analyzeAfterWrite(db: Kysely<Schema>, rows: number): Promise<void> {
   if (rows >= BULK_WRITE_ROWS) await analyzeFeatures(db);
+}
+
+/**
+ * After a committed version (upload, restore), in the background: ANALYZE of the store takes
+ * ~0.4–0.9 s at 400k rows, which the answer need not wait for; statistics are an optimisation, so a
+ * failure (e.g. the database closing) is dropped.
+ */
+export function refreshStatisticsAfter(db: Kysely<Schema>, version: { added: number; removed: number; changed: number }): void {
+  analyzeAfterWrite(db, version.added + version.removed + version.changed).catch(() => {});
 }
 
 /** at start-up: a store with features but no statistics (never analysed) is analysed once */

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import { analyzeAfterWrite } from '../db/statistics.js';
+import { refreshStatisticsAfter } from '../db/statistics.js';
 import { NotFoundError } from '../errors.js';
 import { visibleAt } from './feature-reads.js';
 import { writeStagedInTransaction, type WriteResult } from './layer-writes.js';
@@ -31,6 +31,6 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
       restoredFrom: v,
     });
   });
-  analyzeAfterWrite(db, result.added + result.removed + result.changed).catch(() => {}); // in the background, as after an upload
+  refreshStatisticsAfter(db, result);
   return result;
 }
