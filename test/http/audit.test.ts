@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
 import { ROOT } from '../helpers/templates.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { usingPostgres } from '../helpers/test-db.js';
 import type { AuditEntryOut } from '../../server/auth/audit-query.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
@@ -21,53 +20,47 @@ const DEF = { id: 'audit-blocks', title: '审计测试区块', kind: 'block', ge
 type Entry = AuditEntryOut;
 
 describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('mini');
   const tokens: Record<string, Record<string, string>> = {};
   let plannerId = '';
   const started = new Date(Date.now() - 1000).toISOString();
 
-  const audit = async (qs = '', headers: Record<string, string> = ADMIN) => app.inject({ url: `/api/audit${qs}`, headers: { host: 'gis.test', ...headers } });
+  const audit = async (qs = '', headers: Record<string, string> = ADMIN) => fx.app.inject({ url: `/api/audit${qs}`, headers: { host: 'gis.test', ...headers } });
   const all = async (qs = ''): Promise<Entry[]> => {
     const r = await audit(`?limit=1000${qs}`);
     expect(r.statusCode).toBe(200);
     return r.json().entries;
   };
-  const auditCount = async () => Number((await db.kysely.selectFrom('audit').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const auditCount = async () => Number((await fx.db.kysely.selectFrom('audit').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
     for (const role of ['viewer', 'planner', 'editor']) {
-      const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: `${role}-1`, role } });
+      const r = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: `${role}-1`, role } });
       tokens[role] = { authorization: `Bearer ${r.json().token}` };
       if (role === 'planner') plannerId = r.json().id;
     }
   });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
 
   it('records every kind of write: tokens, layer create, uploads, OGC edits, restore, checks, plan audit', async () => {
     const editor = tokens.editor;
-    expect((await app.inject({ method: 'POST', url: '/api/layers', headers: editor, payload: DEF })).statusCode).toBe(201);
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', headers: editor, payload: DEF })).statusCode).toBe(201);
     const upload = async (fields: Record<string, string> = {}) => {
       const body = await multipart({ name: 'blocks.geojson', data: JSON.stringify(collection([feature('B-1', { code: 'B-1' }, square(125.7, 44.5))])) }, fields);
-      return app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/uploads`, headers: { ...editor, ...body.headers }, payload: body.payload });
+      return fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/uploads`, headers: { ...editor, ...body.headers }, payload: body.payload });
     };
     expect((await upload({ dryRun: 'true' })).statusCode).toBe(200);
     expect((await upload()).statusCode).toBe(201);
     const json = { ...editor, 'content-type': 'application/geo+json' };
-    const created = await app.inject({ method: 'POST', url: ITEMS, headers: json, payload: JSON.stringify(feature('AUD-1', { code: 'AUD-1' }, square(125.7, 44.5))) });
+    const created = await fx.app.inject({ method: 'POST', url: ITEMS, headers: json, payload: JSON.stringify(feature('AUD-1', { code: 'AUD-1' }, square(125.7, 44.5))) });
     expect(created.statusCode).toBe(201);
-    expect((await app.inject({ method: 'PUT', url: `${ITEMS}/AUD-1`, headers: json, payload: JSON.stringify(feature('AUD-1', { code: 'AUD-1b' }, square(125.7, 44.5))) })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'PATCH', url: `${ITEMS}/AUD-1`, headers: { ...editor, 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ properties: { township: '米沙子镇' } }) })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'DELETE', url: `${ITEMS}/AUD-1`, headers: editor })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: editor })).statusCode).toBe(201);
-    const check = await app.inject({ method: 'POST', url: '/api/checks', headers: tokens.planner, payload: { geometry: square(125.7, 44.5, 0.01), activity: 'mining', mineral: '建筑用砂' } });
+    expect((await fx.app.inject({ method: 'PUT', url: `${ITEMS}/AUD-1`, headers: json, payload: JSON.stringify(feature('AUD-1', { code: 'AUD-1b' }, square(125.7, 44.5))) })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'PATCH', url: `${ITEMS}/AUD-1`, headers: { ...editor, 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ properties: { township: '米沙子镇' } }) })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'DELETE', url: `${ITEMS}/AUD-1`, headers: editor })).statusCode).toBe(204);
+    expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: editor })).statusCode).toBe(201);
+    const check = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: tokens.planner, payload: { geometry: square(125.7, 44.5, 0.01), activity: 'mining', mineral: '建筑用砂' } });
     expect(check.statusCode).toBe(201);
-    expect((await app.inject({ method: 'POST', url: '/api/checks/plan-audit', headers: tokens.planner })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${plannerId}`, headers: ADMIN })).statusCode).toBe(204);
+    expect((await fx.app.inject({ method: 'POST', url: '/api/checks/plan-audit', headers: tokens.planner })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'DELETE', url: `/api/tokens/${plannerId}`, headers: ADMIN })).statusCode).toBe(204);
 
     const entries = await all();
     const kinds = new Set(entries.filter((e) => e.result === 'ok').map((e) => e.action));
@@ -87,9 +80,9 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
 
   it('records refused writes too, whether the handler ran or not, with who and the status', async () => {
     const before = await auditCount();
-    expect((await app.inject({ method: 'POST', url: '/api/checks', headers: tokens.viewer, payload: { geometry: square(125.7, 44.5), activity: 'mining', mineral: '建筑用砂' } })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'POST', url: '/api/checks', headers: tokens.editor, payload: { geometry: { type: 'Polygon', coordinates: [[[0, 0]]] }, activity: 'mining', mineral: '建筑用砂' } })).statusCode).toBeGreaterThanOrEqual(400);
-    expect((await app.inject({ method: 'DELETE', url: `${ITEMS}/PF-1`, headers: { authorization: 'Bearer not-a-token' } })).statusCode).toBe(401);
+    expect((await fx.app.inject({ method: 'POST', url: '/api/checks', headers: tokens.viewer, payload: { geometry: square(125.7, 44.5), activity: 'mining', mineral: '建筑用砂' } })).statusCode).toBe(403);
+    expect((await fx.app.inject({ method: 'POST', url: '/api/checks', headers: tokens.editor, payload: { geometry: { type: 'Polygon', coordinates: [[[0, 0]]] }, activity: 'mining', mineral: '建筑用砂' } })).statusCode).toBeGreaterThanOrEqual(400);
+    expect((await fx.app.inject({ method: 'DELETE', url: `${ITEMS}/PF-1`, headers: { authorization: 'Bearer not-a-token' } })).statusCode).toBe(401);
     expect(await auditCount()).toBe(before + 3);
     const refused = (await all('&result=refused')).slice(0, 3);
     expect(refused.map((e) => e.details?.status)).toEqual([401, expect.any(Number), 403]);
@@ -99,7 +92,7 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   it('every write route in the OpenAPI document leaves a row when called anonymously', async () => {
-    const doc = (await app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await fx.app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
     const writes = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops)
         .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
@@ -108,7 +101,7 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(writes.length).toBeGreaterThanOrEqual(10);
     for (const w of writes) {
       const before = await auditCount();
-      const r = await app.inject({ method: w.method, url: w.url, payload: {} });
+      const r = await fx.app.inject({ method: w.method, url: w.url, payload: {} });
       // every write route checks the role before it reads the body
       expect(r.statusCode, `${w.method} ${w.url}`).toBe(401);
       expect(await auditCount(), `${w.method} ${w.url}`).toBe(before + 1);
@@ -184,14 +177,14 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   it('cannot be edited through the API: no route writes, changes or deletes audit rows', async () => {
-    const before = await db.kysely.selectFrom('audit').selectAll().orderBy('id').execute();
+    const before = await fx.db.kysely.selectFrom('audit').selectAll().orderBy('id').execute();
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       for (const url of ['/api/audit', `/api/audit/${before[0].id}`]) {
-        const r = await app.inject({ method, url, headers: ADMIN, payload: { action: 'forged', result: 'ok' } });
+        const r = await fx.app.inject({ method, url, headers: ADMIN, payload: { action: 'forged', result: 'ok' } });
         expect([404, 405], `${method} ${url}`).toContain(r.statusCode);
       }
     }
-    expect(await db.kysely.selectFrom('audit').selectAll().orderBy('id').execute()).toEqual(before);
+    expect(await fx.db.kysely.selectFrom('audit').selectAll().orderBy('id').execute()).toEqual(before);
   });
 
   it('has one writer in the code: recordAudit (no other module inserts, updates or deletes audit rows)', () => {

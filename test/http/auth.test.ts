@@ -1,56 +1,46 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from '../helpers/test-app.js';
-import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
 describe(`tokens and roles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    db = await openTestDb('empty');
-    app = await buildTestApp(db);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useTestApp('empty');
 
   it('an admin mints a token shown once, stored only as a hash, listed without the secret', async () => {
-    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科 张三', role: 'planner' } });
+    const r = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科 张三', role: 'planner' } });
     expect(r.statusCode).toBe(201);
     const { id, token } = r.json();
     expect(token).toMatch(/^dh_[\w-]{43}$/);
-    const stored = await db.kysely.selectFrom('tokens').select('hash').where('id', '=', id).executeTakeFirstOrThrow();
+    const stored = await fx.db.kysely.selectFrom('tokens').select('hash').where('id', '=', id).executeTakeFirstOrThrow();
     expect(stored.hash).not.toContain(token);
-    const list = await app.inject({ url: '/api/tokens', headers: ADMIN });
+    const list = await fx.app.inject({ url: '/api/tokens', headers: ADMIN });
     expect(list.body).not.toContain(token);
     expect(list.json()).toEqual([expect.objectContaining({ id, name: '规划科 张三', role: 'planner', revokedAt: null })]);
-    const audit = await db.kysely.selectFrom('audit').selectAll().where('action', '=', 'token.create').execute();
+    const audit = await fx.db.kysely.selectFrom('audit').selectAll().where('action', '=', 'token.create').execute();
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(token);
   });
 
   it('missing or wrong tokens are 401, a lower role is 403', async () => {
-    expect((await app.inject({ url: '/api/tokens' })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/tokens', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/tokens', headers: { authorization: 'Basic abc' } })).statusCode).toBe(401);
-    const minted = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'viewer', role: 'viewer' } });
+    expect((await fx.app.inject({ url: '/api/tokens' })).statusCode).toBe(401);
+    expect((await fx.app.inject({ url: '/api/tokens', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+    expect((await fx.app.inject({ url: '/api/tokens', headers: { authorization: 'Basic abc' } })).statusCode).toBe(401);
+    const minted = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'viewer', role: 'viewer' } });
     const viewer = { authorization: `Bearer ${minted.json().token}` };
-    expect((await app.inject({ url: '/api/tokens', headers: viewer })).statusCode).toBe(403);
+    expect((await fx.app.inject({ url: '/api/tokens', headers: viewer })).statusCode).toBe(403);
     // reads stay open to a valid viewer token and to anonymous users
-    expect((await app.inject({ url: '/api/layers', headers: viewer })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/api/layers' })).statusCode).toBe(200);
+    expect((await fx.app.inject({ url: '/api/layers', headers: viewer })).statusCode).toBe(200);
+    expect((await fx.app.inject({ url: '/api/layers' })).statusCode).toBe(200);
   });
 
   it('a revoked token stops working at once', async () => {
-    const minted = (await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'temp', role: 'admin' } })).json();
+    const minted = (await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'temp', role: 'admin' } })).json();
     const auth = { authorization: `Bearer ${minted.token}` };
-    expect((await app.inject({ url: '/api/tokens', headers: auth })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${minted.id}`, headers: ADMIN })).statusCode).toBe(204);
-    expect((await app.inject({ url: '/api/tokens', headers: auth })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${minted.id}`, headers: ADMIN })).statusCode).toBe(404);
+    expect((await fx.app.inject({ url: '/api/tokens', headers: auth })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'DELETE', url: `/api/tokens/${minted.id}`, headers: ADMIN })).statusCode).toBe(204);
+    expect((await fx.app.inject({ url: '/api/tokens', headers: auth })).statusCode).toBe(401);
+    expect((await fx.app.inject({ method: 'DELETE', url: `/api/tokens/${minted.id}`, headers: ADMIN })).statusCode).toBe(404);
   });
 
   it.each([
@@ -59,7 +49,7 @@ describe(`tokens and roles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     [{ name: 'x' }, 'role'],
     [{ name: 'x', role: 'viewer', extra: 1 }, 'extra'],
   ])('a bad token request %j is a 400 naming %s', async (payload, parameter) => {
-    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload });
+    const r = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload });
     expect(r.statusCode).toBe(400);
     expect(r.json().details.parameter).toBe(parameter);
   });

@@ -6,17 +6,16 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countChecks } from '../../server/checks/check-service.js';
 import { gaussKrugerToLonLat } from '../../server/ingest/gauss-kruger.js';
 import { TEMP_PREFIX } from '../../server/ingest/upload-receive.js';
 import { gkRect } from '../fixtures/checks/make.js';
 import { collection, feature, hasOgr, multipart, shapefileParts, shapefileZip, zipEntries } from '../fixtures/uploads/upload-files.js';
 import { writeZip } from '../fixtures/uploads/zip-writer.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
 import { testConfig } from '../helpers/test-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const UPLOAD_BYTES = 128 * 1024; // → zipUncompressedBytes = 1.25 MiB
@@ -25,29 +24,21 @@ const lonLat = (r: number[]) => ({ type: 'Polygon' as const, coordinates: [gkRec
 const RED_LINE_BLOCK = [11, 12, 13, 13]; // 2 km², half of it on the red line (x 10–12)
 
 describe.skipIf(!hasOgr)(`checks with a zipped shapefile (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('checks', { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: 1_000 } }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('checks', { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: 1_000 } });
 
   const fields = { activity: 'mining', mineral: '建筑用砂' };
   async function post(name: string, data: Buffer | string, extra: Record<string, string> = {}) {
     const body = await multipart({ name, data }, { ...fields, ...extra });
-    return app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    return fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, ...body.headers }, payload: body.payload });
   }
   const tempDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(TEMP_PREFIX)));
   /** expect `status`, nothing stored, no temp folder left behind */
   async function refused(name: string, data: Buffer | string, status: number) {
-    const before = await countChecks(db.kysely);
+    const before = await countChecks(fx.db.kysely);
     const dirsBefore = tempDirs();
     const r = await post(name, data);
     expect(r.statusCode, r.body).toBe(status);
-    expect(await countChecks(db.kysely)).toBe(before);
+    expect(await countChecks(fx.db.kysely)).toBe(before);
     await expect.poll(() => [...tempDirs()].filter((d) => !dirsBefore.has(d)).length, { timeout: 5_000 }).toBe(0);
     return r.json();
   }
@@ -60,7 +51,7 @@ describe.skipIf(!hasOgr)(`checks with a zipped shapefile (${usingPostgres() ? 'P
     expect(report.input.format).toBe('shapefile');
     expect(report.input.crs).toMatch(/4530|42/);
     expect(report.name).toBe('松花江镇拟设采矿区'); // decoded from the GBK .dbf
-    const json = await app.inject({ method: 'POST', url: '/api/checks', headers: ADMIN, payload: { geometry: lonLat(RED_LINE_BLOCK), ...fields } });
+    const json = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: ADMIN, payload: { geometry: lonLat(RED_LINE_BLOCK), ...fields } });
     expect(json.statusCode).toBe(201);
     expect(Math.abs(report.block.area.m2 - json.json().block.area.m2)).toBeLessThan(0.5);
     expect(report.block.area.m2).toBeCloseTo(2_000_000, -3);
@@ -68,7 +59,7 @@ describe.skipIf(!hasOgr)(`checks with a zipped shapefile (${usingPostgres() ? 'P
     expect(red).toMatchObject({ verdict: 'prohibited', featureCount: 1 });
     expect(Math.abs(red.area.m2 - json.json().findings.find((f: { ruleId: string }) => f.ruleId === 'redline-mining').area.m2)).toBeLessThan(0.5);
     expect(red.sharePercent).toBeCloseTo(50, 1);
-    expect((await app.inject({ url: report.links.overlaps })).statusCode).toBe(200);
+    expect((await fx.app.inject({ url: report.links.overlaps })).statusCode).toBe(200);
   });
 
   it('several polygons become one MultiPolygon block, with a warning naming the count', async () => {

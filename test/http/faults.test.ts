@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Db } from '../../server/db/connect.js';
 import { toAppError } from '../../server/errors.js';
 import { seedDataset } from '../../server/layers/seed.js';
+import { useTestApp } from '../helpers/fixture-app.js';
 import { buildTestApp } from '../helpers/test-app.js';
 import { ROOT } from '../helpers/templates.js';
 import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
@@ -197,29 +198,20 @@ describe.skipIf(usingPostgres())('database outage and recovery (embedded PGlite)
 });
 
 describe(`readiness is bounded in time (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    db = await openTestDb('empty');
-    app = await buildTestApp(db);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useTestApp('empty');
 
   it('with every connection held (PostgreSQL: the whole pool; PGlite: its mutex), /readyz is a 503 after its bound, not a wait; 200 once they are free', async () => {
-    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    expect((await fx.app.inject('/readyz')).statusCode).toBe(200);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const holders = Array.from({ length: usingPostgres() ? 10 : 1 }, () => db.session(() => gate));
-    while (db.poolStats().idle > 0 || db.poolStats().total < (usingPostgres() ? 10 : 1)) await new Promise((r) => setTimeout(r, 10));
-    const busy = await app.inject('/readyz');
+    const holders = Array.from({ length: usingPostgres() ? 10 : 1 }, () => fx.db.session(() => gate));
+    while (fx.db.poolStats().idle > 0 || fx.db.poolStats().total < (usingPostgres() ? 10 : 1)) await new Promise((r) => setTimeout(r, 10));
+    const busy = await fx.app.inject('/readyz');
     release(); // the connections go back whatever the probe said (the test's own bound is its timeout)
     await Promise.all(holders);
     expect(busy.statusCode).toBe(503);
     expect(busy.json()).toMatchObject({ error: 'unavailable' });
-    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    expect((await fx.app.inject('/readyz')).statusCode).toBe(200);
   });
 });
 

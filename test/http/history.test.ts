@@ -2,10 +2,9 @@
  * Layer history through the API: create a layer, fill it by upload, diff versions, restore an
  * old version as a new one. Writes are audited.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
@@ -21,30 +20,22 @@ const DEF = {
 };
 
 describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini');
 
   async function upload(features: unknown[]) {
     const body = await multipart({ name: 'blocks.geojson', data: JSON.stringify(collection(features)) });
-    return app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    return fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
   }
 
   it('creates an empty layer (editor), 409 when it exists, 400 naming a bad field', async () => {
-    expect((await app.inject({ method: 'POST', url: '/api/layers', payload: DEF })).statusCode).toBe(401);
-    const r = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF });
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', payload: DEF })).statusCode).toBe(401);
+    const r = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF });
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ id: DEF.id, title: '测试区块', version: 0, featureCount: 0, geometryType: 'Polygon' });
-    expect((await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF })).statusCode).toBe(409);
-    const bad = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'Bad_Id' } });
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: DEF })).statusCode).toBe(409);
+    const bad = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'Bad_Id' } });
     expect(bad.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'id' } });
-    const english = await app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'other', title: 'Blocks' } });
+    const english = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'other', title: 'Blocks' } });
     expect(english.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'title' } });
   });
 
@@ -60,32 +51,32 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   it('diffs two versions, with geometry on request', async () => {
-    const r = await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2&geometry=true` });
+    const r = await fx.app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2&geometry=true` });
     expect(r.statusCode, r.body).toBe(200);
     const d = r.json();
     expect(d.counts).toEqual({ added: 1, removed: 1, changed: 1 });
     expect(d.added).toEqual([{ id: 'C', properties: { code: 'C' }, geometry: expect.objectContaining({ type: 'Polygon' }) }]);
     expect(d.removed.map((f: { id: string }) => f.id)).toEqual(['B']);
     expect(d.changed[0]).toMatchObject({ id: 'A', propertiesChanged: ['area_km2'], geometryChanged: false, before: { properties: { code: 'A', area_km2: 0.01 } } });
-    const noGeom = (await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2` })).json();
+    const noGeom = (await fx.app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=2` })).json();
     expect(noGeom.added[0].geometry).toBeUndefined();
-    expect((await app.inject({ url: `/api/layers/${DEF.id}/diff?from=9` })).json()).toMatchObject({ error: 'bad_request', details: { parameter: 'from' } });
+    expect((await fx.app.inject({ url: `/api/layers/${DEF.id}/diff?from=9` })).json()).toMatchObject({ error: 'bad_request', details: { parameter: 'from' } });
   });
 
   it('restores version 1 as version 3 (restoredFrom 1), and the diff 1→3 is empty', async () => {
-    expect((await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore` })).statusCode).toBe(401);
-    const r = await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: ADMIN });
+    expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore` })).statusCode).toBe(401);
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: ADMIN });
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ version: 3, restoredFrom: 1, added: 1, removed: 1, changed: 1, featureCount: 2 });
-    const d = (await app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=3` })).json();
+    const d = (await fx.app.inject({ url: `/api/layers/${DEF.id}/diff?from=1&to=3` })).json();
     expect(d.counts).toEqual({ added: 0, removed: 0, changed: 0 });
-    const versions = (await app.inject({ url: `/api/layers/${DEF.id}/versions` })).json();
+    const versions = (await fx.app.inject({ url: `/api/layers/${DEF.id}/versions` })).json();
     expect(versions[0]).toMatchObject({ version: 3, restoredFrom: 1 });
-    expect((await app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/7/restore`, headers: ADMIN })).statusCode).toBe(404);
+    expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/7/restore`, headers: ADMIN })).statusCode).toBe(404);
   });
 
   it('create, upload and restore are audited, refusals too', async () => {
-    const rows = await db.kysely.selectFrom('audit').select(['action', 'result']).where('target', '=', DEF.id).orderBy('id').execute();
+    const rows = await fx.db.kysely.selectFrom('audit').select(['action', 'result']).where('target', '=', DEF.id).orderBy('id').execute();
     const seen = rows.map((r) => `${r.action}:${r.result}`);
     expect(seen).toEqual(expect.arrayContaining(['layer.create:ok', 'layer.create:refused', 'layer.upload:refused', 'layer.upload:ok', 'layer.restore:ok', 'layer.restore:refused']));
   });

@@ -1,26 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tileAt } from '../../server/tiles/tile-math.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 describe(`/metrics (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini');
 
   it('counts requests per route pattern and status, and tile build time and size per layer and zoom', async () => {
-    await app.inject('/ogc/collections/permanent-farmland/items?limit=1');
-    await app.inject('/ogc/collections/permanent-farmland/items?limit=0');
+    await fx.app.inject('/ogc/collections/permanent-farmland/items?limit=1');
+    await fx.app.inject('/ogc/collections/permanent-farmland/items?limit=0');
     const t = tileAt(125.65, 44.45, 11);
-    await app.inject(`/tiles/permanent-farmland/${t.z}/${t.x}/${t.y}.pbf`);
-    const r = await app.inject('/metrics');
+    await fx.app.inject(`/tiles/permanent-farmland/${t.z}/${t.x}/${t.y}.pbf`);
+    const r = await fx.app.inject('/metrics');
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
     const text = r.body;
@@ -38,8 +29,8 @@ describe(`/metrics (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   };
 
   it('reports database connection use, read at scrape time: open, idle and waiting', async () => {
-    await app.inject('/api/layers');
-    const text = (await app.inject('/metrics')).body;
+    await fx.app.inject('/api/layers');
+    const text = (await fx.app.inject('/metrics')).body;
     for (const name of ['db_pool_connections', 'db_pool_idle_connections', 'db_pool_waiting_clients']) {
       expect(text, name).toContain(`# TYPE ${name} gauge`);
     }
@@ -54,20 +45,20 @@ describe(`/metrics (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     // hold every connection (PostgreSQL: the pool's 10; PGlite: its one, behind the mutex)
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const holders = Array.from({ length: usingPostgres() ? 10 : 1 }, () => db.session(() => gate));
+    const holders = Array.from({ length: usingPostgres() ? 10 : 1 }, () => fx.db.session(() => gate));
     let text = '';
     // the held sessions and the queued request are in the gauges once they get there (bounded by the test timeout)
-    const queued = app.inject('/api/layers');
+    const queued = fx.app.inject('/api/layers');
     do {
       await new Promise((r) => setTimeout(r, 20));
-      text = (await app.inject('/metrics')).body;
+      text = (await fx.app.inject('/metrics')).body;
     } while ((gauge(text, 'db_pool_waiting_clients') ?? 0) < 1 || gauge(text, 'db_pool_idle_connections') !== 0);
     expect(gauge(text, 'db_pool_connections')).toBe(usingPostgres() ? 10 : 1);
     expect(gauge(text, 'db_pool_idle_connections')).toBe(0);
     release();
     await Promise.all(holders);
     expect((await queued).statusCode).toBe(200);
-    text = (await app.inject('/metrics')).body;
+    text = (await fx.app.inject('/metrics')).body;
     expect(gauge(text, 'db_pool_waiting_clients')).toBe(0);
     expect(gauge(text, 'db_pool_idle_connections')).toBe(gauge(text, 'db_pool_connections'));
   });

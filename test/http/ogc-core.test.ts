@@ -1,21 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 1000, maxFeatures: 1000, itemsLimitMax: 50 } }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 1000, maxFeatures: 1000, itemsLimitMax: 50 } });
 
   const get = async (url: string) => {
-    const r = await app.inject({ url, headers: { host: 'gis.test' } });
+    const r = await fx.app.inject({ url, headers: { host: 'gis.test' } });
     return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : null };
   };
 

@@ -1,24 +1,15 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SUPPORTED_CRS } from '../../server/ogc/crs.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 // PF-0001's first vertex is 125.60E 44.40N, a corner no other parcel touches (test/fixtures/ogc).
 const EPSG = (n: number) => `http://www.opengis.net/def/crs/EPSG/0/${n}`;
 
 describe(`OGC API Features Part 2: CRS (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('ogc'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('ogc');
   const get = async (url: string) => {
-    const r = await app.inject({ url });
+    const r = await fx.app.inject({ url });
     return { status: r.statusCode, headers: r.headers, json: JSON.parse(r.body) };
   };
   const corner = async (crs: string) => {

@@ -1,24 +1,15 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 // Fixture (test/fixtures/ogc): 10×10 farmland parcels PF-0001…PF-0100 on a 0.02° grid from
 // 125.60E 44.40N (i = column, j = row, n = 10i + j + 1), area_ha = (10i + j) / 2,
 // quality_grade = 1 + (i + j) % 10, 万宝镇 for i ≥ 5; PF-0100 has no land_class. 4 mining rights.
 describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('ogc'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('ogc');
 
   const get = async (url: string) => {
-    const r = await app.inject({ url, headers: { host: 'gis.test' } });
+    const r = await fx.app.inject({ url, headers: { host: 'gis.test' } });
     return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : null };
   };
   const items = (layer: string, params: Record<string, string>) => get(`/ogc/collections/${layer}/items?${new URLSearchParams({ limit: '200', ...params })}`);

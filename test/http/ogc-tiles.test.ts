@@ -1,25 +1,16 @@
-import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { corsPlugin } from '../../server/ogc/cors.js';
 import { tileAt } from '../../server/tiles/tile-math.js';
 import { decodeTile } from '../helpers/mvt.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
 describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('ogc'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
-  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers: { host: 'gis.test', ...headers } });
+  const fx = useFixtureApp('ogc');
+  const get = (url: string, headers: Record<string, string> = {}) => fx.app.inject({ url, headers: { host: 'gis.test', ...headers } });
   const { z, x, y } = tileAt(125.61, 44.41, 12);
 
   it('/ogc/tileMatrixSets/WebMercatorQuad is the OGC 2D TMS definition', async () => {
@@ -68,7 +59,7 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
   it('?version= reads a tile as the layer was before a write', async () => {
     const url = `/ogc/collections/permanent-farmland/tiles/WebMercatorQuad/${z}/${y}/${x}`;
     const v1 = await get(url);
-    const del = await app.inject({ method: 'DELETE', url: '/ogc/collections/permanent-farmland/items/PF-0001', headers: ADMIN });
+    const del = await fx.app.inject({ method: 'DELETE', url: '/ogc/collections/permanent-farmland/items/PF-0001', headers: ADMIN });
     expect(del.statusCode).toBe(204);
     const now = await get(url);
     const asOf = await get(`${url}?version=1`);

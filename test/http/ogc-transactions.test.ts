@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const ITEMS = '/ogc/collections/permanent-farmland/items';
@@ -9,31 +8,25 @@ const square = (x: number, y: number, d = 0.004) => ({ type: 'Polygon', coordina
 const parcel = (props: Record<string, unknown> = {}, geometry: unknown = square(125.8, 44.3)) => ({ type: 'Feature', properties: { code: 'NEW', township: '万宝镇', ...props }, geometry });
 
 describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 200, maxFeatures: 5, itemsLimitMax: 1000 } });
   let editor: Record<string, string>;
   let viewer: Record<string, string>;
   let planner: Record<string, string>;
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 200, maxFeatures: 5, itemsLimitMax: 1000 } }));
-    const mint = async (role: string) => ({ authorization: `Bearer ${(await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: role, role } })).json().token}` });
+    const mint = async (role: string) => ({ authorization: `Bearer ${(await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: role, role } })).json().token}` });
     [editor, viewer, planner] = [await mint('editor'), await mint('viewer'), await mint('planner')];
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
   });
 
   const send = (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = editor) =>
-    app.inject({
+    fx.app.inject({
       method,
       url,
       headers: { host: 'gis.test', ...(payload === undefined ? {} : { 'content-type': 'application/geo+json' }), ...headers },
       payload: payload === undefined ? undefined : JSON.stringify(payload),
     });
-  const version = async () => (await app.inject({ url: '/api/layers/permanent-farmland' })).json().version as number;
+  const version = async () => (await fx.app.inject({ url: '/api/layers/permanent-farmland' })).json().version as number;
   /** the layer's current rows, to prove an error changed nothing */
-  const snapshot = async () => JSON.stringify(await db.kysely.selectFrom('features').select(['fid', 'properties', 'valid_from', 'valid_to']).where('layer_id', '=', 'permanent-farmland').orderBy('fid').orderBy('valid_from').execute());
+  const snapshot = async () => JSON.stringify(await fx.db.kysely.selectFrom('features').select(['fid', 'properties', 'valid_from', 'valid_to']).where('layer_id', '=', 'permanent-farmland').orderBy('fid').orderBy('valid_from').execute());
 
   it('POST a Feature: 201 with a Location that serves it, one new version, audited', async () => {
     const before = await version();
@@ -41,11 +34,11 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect(r.statusCode).toBe(201);
     const location = r.headers.location as string;
     expect(location).toMatch(/^http:\/\/gis\.test\/ogc\/collections\/permanent-farmland\/items\/permanent-farmland-[0-9a-f]{12}$/);
-    const got = await app.inject({ url: location.replace('http://gis.test', '') });
+    const got = await fx.app.inject({ url: location.replace('http://gis.test', '') });
     expect(got.json().properties.code).toBe('NEW-1');
     expect(await version()).toBe(before + 1);
     expect(r.json().layerVersion).toBe(before + 1);
-    const audit = await db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.create').execute();
+    const audit = await fx.db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.create').execute();
     expect(audit.at(-1)).toMatchObject({ result: 'ok', actor: 'editor', role: 'editor' });
   });
 
@@ -62,7 +55,7 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
   it('a body in Content-Crs EPSG:4490 (latitude first) is stored as lon/lat', async () => {
     const r = await send('POST', ITEMS, { ...parcel({}, { type: 'Polygon', coordinates: [[[44.3, 125.9], [44.3, 125.904], [44.304, 125.904], [44.3, 125.9]]] }), id: 'LATFIRST' }, { ...editor, 'content-crs': '<http://www.opengis.net/def/crs/EPSG/0/4490>' });
     expect(r.statusCode).toBe(201);
-    const f = (await app.inject({ url: `${ITEMS}/LATFIRST` })).json();
+    const f = (await fx.app.inject({ url: `${ITEMS}/LATFIRST` })).json();
     expect(f.geometry.coordinates[0][0][0]).toBeCloseTo(125.9, 8);
     expect(f.geometry.coordinates[0][0][1]).toBeCloseTo(44.3, 8);
     const gk = await send('POST', ITEMS, { ...parcel({}, square(125.92, 44.31)), id: 'GK' }, { ...editor, 'content-crs': 'http://www.opengis.net/def/crs/EPSG/0/9999' });
@@ -76,10 +69,10 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect(put.statusCode).toBe(200);
     const patch = await send('PATCH', `${ITEMS}/PF-0001`, { properties: { land_class: null, area_ha: 2.25 } }, { ...editor, 'content-type': 'application/merge-patch+json' });
     expect(patch.statusCode).toBe(200);
-    const now = (await app.inject({ url: `${ITEMS}/PF-0001` })).json();
+    const now = (await fx.app.inject({ url: `${ITEMS}/PF-0001` })).json();
     expect(now.properties).toEqual({ code: 'PF-1-R', township: '万宝镇', area_ha: 2.25, quality_grade: 3 });
     expect(now.geometry.coordinates[0][0]).toEqual([125.602, 44.402]);
-    const then = (await app.inject({ url: `${ITEMS}/PF-0001?version=${v0}` })).json();
+    const then = (await fx.app.inject({ url: `${ITEMS}/PF-0001?version=${v0}` })).json();
     expect(then.properties.code).toBe('PF-1');
     expect(await version()).toBe(v0 + 2);
   });
@@ -87,9 +80,9 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
   it('DELETE is 204, the feature is gone now and still there as of the version before', async () => {
     const v0 = await version();
     expect((await send('DELETE', `${ITEMS}/PF-0002`)).statusCode).toBe(204);
-    expect((await app.inject({ url: `${ITEMS}/PF-0002` })).statusCode).toBe(404);
-    expect((await app.inject({ url: `${ITEMS}/PF-0002?version=${v0}` })).statusCode).toBe(200);
-    const audit = await db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.delete').execute();
+    expect((await fx.app.inject({ url: `${ITEMS}/PF-0002` })).statusCode).toBe(404);
+    expect((await fx.app.inject({ url: `${ITEMS}/PF-0002?version=${v0}` })).statusCode).toBe(200);
+    const audit = await fx.db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.delete').execute();
     expect(audit.at(-1)).toMatchObject({ result: 'ok', target: 'feature:permanent-farmland/PF-0002' });
   });
 
@@ -146,7 +139,7 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
   it('non-finite numbers (1e999 parses as Infinity) are a 422 naming the feature, and change nothing', async () => {
     const before = await snapshot();
     const body = JSON.stringify(parcel({}, square(125.6, 44.4))).replace('125.6,', '1e999,');
-    const r = await app.inject({ method: 'POST', url: ITEMS, headers: { ...editor, 'content-type': 'application/geo+json' }, payload: body });
+    const r = await fx.app.inject({ method: 'POST', url: ITEMS, headers: { ...editor, 'content-type': 'application/geo+json' }, payload: body });
     expect(r.statusCode, r.body).toBe(422);
     expect(r.json().details).toMatchObject({ feature: 0, field: 'geometry' });
     expect(r.json().message).toMatch(/finite/);
@@ -202,15 +195,15 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
 
   it('a refused write is audited as refused', async () => {
     await send('DELETE', `${ITEMS}/NOPE`);
-    const audit = await db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.delete').where('result', '=', 'refused').execute();
+    const audit = await fx.db.kysely.selectFrom('audit').selectAll().where('action', '=', 'ogc.items.delete').where('result', '=', 'refused').execute();
     expect(audit.length).toBeGreaterThan(0);
   });
 
   it('a write moves the layer version, so tiles drawn from it change', async () => {
     const tile = '/ogc/collections/permanent-farmland/tiles/WebMercatorQuad/12/1484/3477';
-    const before = await app.inject({ url: tile });
+    const before = await fx.app.inject({ url: tile });
     await send('POST', ITEMS, { ...parcel({}, square(125.55, 44.45, 0.01)), id: 'TILE-NEW' });
-    const after = await app.inject({ url: tile });
+    const after = await fx.app.inject({ url: tile });
     expect(after.headers.etag).not.toBe(before.headers.etag);
   });
 });

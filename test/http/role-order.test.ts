@@ -5,11 +5,11 @@
  * refuses, broken multipart — so an unauthorised caller learns nothing about the schema, and
  * nothing is stored. (Role checks run as route `onRequest` hooks, before body parsing.)
  */
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
@@ -24,8 +24,7 @@ const BAD_BODIES: Array<{ name: string; headers: Record<string, string>; payload
 ];
 
 describe(`role checks precede body validation on every write route (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('mini');
   let viewer: Record<string, string>;
   let writes: Array<{ method: InjectOptions['method']; url: string }>;
 
@@ -33,17 +32,16 @@ describe(`role checks precede body validation on every write route (${usingPostg
   const stored = async () => {
     const counts: Record<string, number> = {};
     for (const table of ['layers', 'layer_versions', 'features', 'checks', 'tokens'] as const) {
-      counts[table] = Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db.kysely)).rows[0].n);
+      counts[table] = Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(fx.db.kysely)).rows[0].n);
     }
     return counts;
   };
 
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-    const minted = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'viewer-1', role: 'viewer' } });
+    const minted = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'viewer-1', role: 'viewer' } });
     expect(minted.statusCode).toBe(201);
     viewer = { authorization: `Bearer ${minted.json().token}` };
-    const doc = (await app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await fx.app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
     writes = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops)
         .filter((m) => WRITE_METHODS.includes(m))
@@ -52,10 +50,6 @@ describe(`role checks precede body validation on every write route (${usingPostg
           url: p.replace(/\{[^}]+\}/g, (k) => (k.includes('collection') ? 'permanent-farmland' : k === '{v}' ? '1' : 'x1')),
         })),
     );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
   });
 
   it('the OpenAPI document lists the write routes (tokens, layers, uploads, restore, checks, OGC items)', () => {
@@ -81,12 +75,12 @@ describe(`role checks precede body validation on every write route (${usingPostg
     const before = await stored();
     for (const w of writes) {
       const what = `${w.method} ${w.url} (${body.name})`;
-      const anonymous = await app.inject({ method: w.method, url: w.url, headers: body.headers, payload: body.payload });
+      const anonymous = await fx.app.inject({ method: w.method, url: w.url, headers: body.headers, payload: body.payload });
       expect(anonymous.statusCode, `${what}: ${anonymous.body.slice(0, 200)}`).toBe(401);
       expect(anonymous.json().error, what).toBe('unauthorized');
-      const unknown = await app.inject({ method: w.method, url: w.url, headers: { ...body.headers, authorization: 'Bearer not-a-token-at-all' }, payload: body.payload });
+      const unknown = await fx.app.inject({ method: w.method, url: w.url, headers: { ...body.headers, authorization: 'Bearer not-a-token-at-all' }, payload: body.payload });
       expect(unknown.statusCode, what).toBe(401);
-      const asViewer = await app.inject({ method: w.method, url: w.url, headers: { ...body.headers, ...viewer }, payload: body.payload });
+      const asViewer = await fx.app.inject({ method: w.method, url: w.url, headers: { ...body.headers, ...viewer }, payload: body.payload });
       expect(asViewer.statusCode, `${what}: ${asViewer.body.slice(0, 200)}`).toBe(403);
       expect(asViewer.json().error, what).toBe('forbidden');
       // the refusal says nothing about the body
@@ -99,7 +93,7 @@ describe(`role checks precede body validation on every write route (${usingPostg
     const before = await stored();
     const [bad] = BAD_BODIES;
     for (const w of writes) {
-      const r = await app.inject({ method: w.method, url: w.url, headers: { ...bad.headers, ...ADMIN }, payload: bad.payload });
+      const r = await fx.app.inject({ method: w.method, url: w.url, headers: { ...bad.headers, ...ADMIN }, payload: bad.payload });
       expect(r.statusCode, `${w.method} ${w.url}: ${r.body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
       expect(r.statusCode, `${w.method} ${w.url}`).not.toBe(401);
       expect(r.statusCode, `${w.method} ${w.url}`).not.toBe(403);

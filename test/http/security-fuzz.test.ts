@@ -7,10 +7,10 @@
  */
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 /** FUZZ_SCALE=10 runs ten times as many cases (a deeper search than the default run) */
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
@@ -193,20 +193,14 @@ function mutateJson(value: unknown, list: Edit[]): unknown {
 }
 
 describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 500, maxFeatures: 20, itemsLimitMax: 1000 } });
   let features: Array<{ id: string; properties: Props }>;
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('ogc', { limits: { bodyBytes: 1 << 20, uploadBytes: 1 << 20, maxVertices: 500, maxFeatures: 20, itemsLimitMax: 1000 } }));
-    features = (await app.inject(`${ITEMS}?limit=1000`)).json().features;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
+    features = (await fx.app.inject(`${ITEMS}?limit=1000`)).json().features;
   });
 
   const filtered = (filter: string, lang: 'cql2-text' | 'cql2-json', layer = 'permanent-farmland') =>
-    app.inject(`/ogc/collections/${layer}/items?${new URLSearchParams({ filter, 'filter-lang': lang, limit: '1000' })}`);
+    fx.app.inject(`/ogc/collections/${layer}/items?${new URLSearchParams({ filter, 'filter-lang': lang, limit: '1000' })}`);
 
   it('CQL2 filters answer exactly the features an independent evaluation selects, in both encodings', async () => {
     expect(features.length).toBe(100);
@@ -267,8 +261,8 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
     }
   });
 
-  const version = async () => (await app.inject('/api/layers/permanent-farmland')).json().version as number;
-  const checkCount = async () => Number((await sql<{ n: number }>`select count(*) as n from checks`.execute(db.kysely)).rows[0].n);
+  const version = async () => (await fx.app.inject('/api/layers/permanent-farmland')).json().version as number;
+  const checkCount = async () => Number((await sql<{ n: number }>`select count(*) as n from checks`.execute(fx.db.kysely)).rows[0].n);
 
   it('GeoJSON blocks posted to /api/checks: a report or a 4xx with a reason, never a 5xx; a refusal stores nothing', async () => {
     const body = fc.record({
@@ -285,12 +279,12 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
         const before = await checkCount();
-        const r = await app.inject({ method: 'POST', url: '/api/checks', headers: ADMIN, payload });
+        const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: ADMIN, payload });
         if (r.statusCode === 201) {
           const report = r.json();
           expect(typeof report.id).toBe('string');
           expect(typeof report.verdict).toBe('string');
-          expect((await app.inject(`/api/checks/${report.id}`)).statusCode).toBe(200);
+          expect((await fx.app.inject(`/api/checks/${report.id}`)).statusCode).toBe(200);
         } else {
           expectRefusal(r, JSON.stringify(payload).slice(0, 400));
           expect(await checkCount()).toBe(before);
@@ -316,11 +310,11 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
         const before = await version();
-        const r = await app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: JSON.stringify(payload) });
+        const r = await fx.app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: JSON.stringify(payload) });
         if (r.statusCode === 201) {
           expect(await version()).toBe(before + 1);
           const location = new URL(r.headers.location as string).pathname;
-          expect((await app.inject(location)).statusCode).toBe(200);
+          expect((await fx.app.inject(location)).statusCode).toBe(200);
         } else {
           expectRefusal(r, JSON.stringify(payload).slice(0, 400));
           expect(await version()).toBe(before);
@@ -335,7 +329,7 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
   it('a latitude beyond 90° posted as an OGC item is a 422 naming the feature and position, not a 5xx', async () => {
     const before = await version();
     const payload = { type: 'Feature', properties: { code: 'X' }, geometry: { type: 'Polygon', coordinates: [[[125.6, 44.4], [125.6001, 44.4], [125.6001, 125.6001], [125.6, 44.4]]] } };
-    const r = await app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: JSON.stringify(payload) });
+    const r = await fx.app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: JSON.stringify(payload) });
     expectRefusal(r, 'latitude 125.6001');
     expect(r.statusCode).toBe(422);
     expect(r.json().details).toMatchObject({ feature: 0, field: 'geometry.coordinates[0][2]' });

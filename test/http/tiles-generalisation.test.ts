@@ -3,9 +3,8 @@
  * edges stay shared, legal (keep-all) features are never dropped, z14+ is exact — through HTTP
  * on the engine of this database, and through both engines where PostGIS has ST_AsMVT.
  */
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
@@ -15,8 +14,8 @@ import { tileAt, tileBoundsLonLat, type TileCoord } from '../../server/tiles/til
 import { TileService } from '../../server/tiles/tile-service.js';
 import type { TileEngine, TileLayerSource } from '../../server/tiles/tile-source.js';
 import { decodeTile, type DecodedFeature } from '../helpers/mvt.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 type Ring = [number, number][];
 const square = (lon: number, lat: number, dLon: number, dLat: number): Ring => [
@@ -46,34 +45,32 @@ function zoneNode(i: number, j: number): [number, number] {
 }
 
 describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('mini');
   let service: TileService;
 
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-    service = new TileService(db);
+    service = new TileService(fx.db);
     const attrs = [{ name: 'name', label: '名称', type: 'string' as const }];
-    await insertLayer(db.kysely, { id: 'test-parcels', title: '测试图斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
-    await insertLayer(db.kysely, { id: 'test-zones', title: '测试分区', kind: 'zone', geometryType: 'Polygon', attributes: attrs });
-    await insertLayer(db.kysely, { id: 'test-circle', title: '测试红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
-    await insertLayer(db.kysely, { id: 'test-specks', title: '测试碎斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
-    await sql`insert into tile_generalisation (layer_id, policy) values ('test-parcels', 'bulk'), ('test-specks', 'bulk')`.execute(db.kysely);
+    await insertLayer(fx.db.kysely, { id: 'test-parcels', title: '测试图斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await insertLayer(fx.db.kysely, { id: 'test-zones', title: '测试分区', kind: 'zone', geometryType: 'Polygon', attributes: attrs });
+    await insertLayer(fx.db.kysely, { id: 'test-circle', title: '测试红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await insertLayer(fx.db.kysely, { id: 'test-specks', title: '测试碎斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await sql`insert into tile_generalisation (layer_id, policy) values ('test-parcels', 'bulk'), ('test-specks', 'bulk')`.execute(fx.db.kysely);
     const specks = [];
     for (let i = 0; i < SPECKS.n; i++) {
       specks.push(polygon(`S-${i}`, square(SPECKS.lon + (i % 10) * 0.0003, SPECKS.lat + Math.floor(i / 10) * 0.0003, 0.0001, 0.0001), { name: `碎斑${i}` }));
     }
-    await writeLayerVersion(db.kysely, { layerId: 'test-specks', mode: 'replace', features: specks, author: 'test' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-specks', mode: 'replace', features: specks, author: 'test' });
     // a legal feature of ~0.3 m × 0.3 m: it vanishes even in the 4096 grid of z13 (one unit ≈ 1.4 m here)
-    await insertLayer(db.kysely, { id: 'test-dot', title: '测试微小红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
-    await writeLayerVersion(db.kysely, { layerId: 'test-dot', mode: 'replace', features: [polygon('D-1', square(125.68, 44.57, 0.000004, 0.000003), { name: '微小图斑' })], author: 'test' });
+    await insertLayer(fx.db.kysely, { id: 'test-dot', title: '测试微小红线', kind: 'constraint', geometryType: 'Polygon', attributes: attrs });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-dot', mode: 'replace', features: [polygon('D-1', square(125.68, 44.57, 0.000004, 0.000003), { name: '微小图斑' })], author: 'test' });
     const parcels = [];
     for (let c = 0; c < PARCELS.cols; c++) {
       for (let r = 0; r < PARCELS.rows; r++) {
         parcels.push(polygon(`P-${c}-${r}`, square(PARCELS.lon + c * PARCELS.dLon, PARCELS.lat + r * PARCELS.dLat, PARCELS.dLon, PARCELS.dLat), { name: `图斑${c}-${r}` }));
       }
     }
-    await writeLayerVersion(db.kysely, { layerId: 'test-parcels', mode: 'replace', features: parcels, author: 'test' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-parcels', mode: 'replace', features: parcels, author: 'test' });
     const zones = [];
     for (let i = 0; i < ZONES.n; i++) {
       for (let j = 0; j < ZONES.n; j++) {
@@ -81,21 +78,17 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
       }
     }
     zones.push(polygon('Z-TINY', square(125.7, 44.53, 0.0001, 0.0001), { name: '微小分区' }));
-    await writeLayerVersion(db.kysely, { layerId: 'test-zones', mode: 'replace', features: zones, author: 'test' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-zones', mode: 'replace', features: zones, author: 'test' });
     const circle: Ring = [];
     for (let k = 0; k <= 64; k++) {
       const a = ((k % 64) / 64) * 2 * Math.PI;
       circle.push([125.75 + 0.004 * Math.cos(a), 44.55 + 0.003 * Math.sin(a)]);
     }
-    await writeLayerVersion(db.kysely, { layerId: 'test-circle', mode: 'replace', features: [polygon('C-1', circle, { name: '圆形红线' })], author: 'test' });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-circle', mode: 'replace', features: [polygon('C-1', circle, { name: '圆形红线' })], author: 'test' });
   });
 
   const url = (layers: string, t: TileCoord, q = '') => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.pbf${q}`;
-  const engines = (): TileEngine[] => (usingPostgres() ? [new PostgisTileEngine(db.kysely), new GeojsonVtTileEngine(db.kysely)] : [new GeojsonVtTileEngine(db.kysely)]);
+  const engines = (): TileEngine[] => (usingPostgres() ? [new PostgisTileEngine(fx.db.kysely), new GeojsonVtTileEngine(fx.db.kysely)] : [new GeojsonVtTileEngine(fx.db.kysely)]);
   const asPolicy = (sources: TileLayerSource[], generalisation: TileLayerSource['generalisation']) => sources.map((s) => ({ ...s, generalisation }));
   const area = (f: DecodedFeature) => f.geometry.reduce((s, ring) => s + ringArea2(ring), 0) / 2;
 
@@ -106,7 +99,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
 
   it('at z8 a bulk layer of many small adjacent parcels is a much smaller tile, its parcels merged into pixel cells', async () => {
     const t = tileAt(PARCELS.lon, PARCELS.lat, 8);
-    const r = await app.inject(url('test-parcels', t));
+    const r = await fx.app.inject(url('test-parcels', t));
     expect(r.statusCode).toBe(200);
     expect(r.headers['x-tile-generalised']).toBe('test-parcels=bulk');
     expect(r.headers['x-tile-merged']).toBe('test-parcels=2000');
@@ -120,7 +113,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     // the merged cells cover about the parcels' area (8×8 units per pixel cell)
     const drawn = layer.features.reduce((s, f) => s + Math.abs(area(f)), 0) / 64;
     const [parcelsPx] = (await sql<{ a: number }>`select sum(ST_Area(geom_3857)) / ${((2 * 20037508.342789244) / 256 / 512) ** 2}::float8 as a
-      from features where layer_id = 'test-parcels' and valid_to is null`.execute(db.kysely)).rows;
+      from features where layer_id = 'test-parcels' and valid_to is null`.execute(fx.db.kysely)).rows;
     expect(drawn / parcelsPx.a).toBeGreaterThan(0.8);
     expect(drawn / parcelsPx.a).toBeLessThan(1.25);
     for (const engine of engines()) {
@@ -134,7 +127,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
   });
 
   it('at z10 the same parcels (now over a pixel²) are each kept, snapped to the pixel grid', async () => {
-    const r = await app.inject(url('test-parcels', tileAt(PARCELS.lon, PARCELS.lat, 10)));
+    const r = await fx.app.inject(url('test-parcels', tileAt(PARCELS.lon, PARCELS.lat, 10)));
     expect(r.headers['x-tile-merged']).toBeUndefined();
     const fids = new Set(decodeTile(r.rawPayload)['test-parcels'].features.map((f) => f.properties.fid));
     expect(fids.size).toBe(2000);
@@ -142,7 +135,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
 
   it.each([8, 9, 10, 12, 13])('at z%i a bulk layer merges its sub-pixel parcels only below MERGE_BELOW_ZOOM; from there each is drawn', async (z) => {
     const t = tileAt(SPECKS.lon, SPECKS.lat, z);
-    const r = await app.inject(url('test-specks', t));
+    const r = await fx.app.inject(url('test-specks', t));
     const checks = [{ label: 'http', body: r.rawPayload, merged: r.headers['x-tile-merged'] ? Number(String(r.headers['x-tile-merged']).split('=')[1]) : 0 }];
     for (const engine of engines()) {
       const rendered = await engine.render(await service.sources(['test-specks']), t);
@@ -178,24 +171,24 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     const hole: Ring = [[w - bw, s0 - bh], [e + bw - 0.3 * unitLon, s0 - bh], [e + bw - 0.3 * unitLon, n + bh], [w - bw, n + bh], [w - bw, s0 - bh]];
     const outer = square(w - 0.01, s0 - 0.01, e - w + 0.02, n - s0 + 0.02);
     const id = `test-annulus-${z}`;
-    await insertLayer(db.kysely, { id, title: '测试环形分区', kind: 'zone', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }] });
-    await writeLayerVersion(db.kysely, {
+    await insertLayer(fx.db.kysely, { id, title: '测试环形分区', kind: 'zone', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }] });
+    await writeLayerVersion(fx.db.kysely, {
       layerId: id,
       mode: 'replace',
       features: [{ id: 'A-1', properties: { name: '环形' }, geometry: { type: 'Polygon', coordinates: [outer, hole.reverse()] } }],
       author: 'test',
     });
     const reaches = await sql<{ yes: boolean }>`select ST_Intersects(geom_3857, ST_TileEnvelope(${z}::int, ${t.x}::int, ${t.y}::int, margin => ${64 / 4096}::float8)) as yes
-      from features where layer_id = ${id} and valid_to is null`.execute(db.kysely);
+      from features where layer_id = ${id} and valid_to is null`.execute(fx.db.kysely);
     expect(reaches.rows[0].yes).toBe(true); // it does reach the buffered tile: the case is real
-    const bodies = [{ label: 'http', body: (await app.inject(url(id, t))).rawPayload }];
+    const bodies = [{ label: 'http', body: (await fx.app.inject(url(id, t))).rawPayload }];
     for (const engine of engines()) bodies.push({ label: engine.name, body: (await engine.render(await service.sources([id]), t)).body });
     for (const { label, body } of bodies) expect(decodeTile(body)[id]?.features ?? [], label).toEqual([]);
   });
 
   it.each([10, 12, 13])('at z%i a keep-all feature too small for the 4096 grid is still drawn, as its pixel, by both engines', async (z) => {
     const t = tileAt(125.68, 44.57, z);
-    const bodies = [{ label: 'http', body: (await app.inject(url('test-dot', t))).rawPayload }];
+    const bodies = [{ label: 'http', body: (await fx.app.inject(url('test-dot', t))).rawPayload }];
     for (const engine of engines()) bodies.push({ label: engine.name, body: (await engine.render(await service.sources(['test-dot']), t)).body });
     for (const { label, body } of bodies) {
       const [dot] = decodeTile(body)['test-dot']?.features ?? [];
@@ -222,7 +215,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
       expect(Math.min(...areas), label).toBeGreaterThan(0);
       expect(areas.reduce((a, b) => a + b, 0), label).toBe(block);
     };
-    const r = await app.inject(url('test-zones', t));
+    const r = await fx.app.inject(url('test-zones', t));
     expect(r.headers['x-tile-generalised']).toBe('test-zones=keep-all');
     check(r.rawPayload, 'http');
     for (const engine of engines()) check((await engine.render(await service.sources(['test-zones']), t)).body, engine.name);
@@ -230,11 +223,11 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
 
   it.each([5, 8, 10, 12, 13])('a legal (keep-all) feature is never missing at z%i: every zone in the tile is there, a sub-pixel one as a pixel', async (z) => {
     const t = tileAt(125.7, 44.53, z);
-    const r = await app.inject(url('test-zones,test-circle', t));
+    const r = await fx.app.inject(url('test-zones,test-circle', t));
     expect(r.headers['x-tile-merged']).toBeUndefined();
     const decoded = decodeTile(r.rawPayload);
     const inTile = await sql<{ layer_id: string; fid: string }>`select layer_id, fid from features
-      where layer_id in ('test-zones', 'test-circle') and valid_to is null and ST_Intersects(geom_3857, ST_TileEnvelope(${z}::int, ${t.x}::int, ${t.y}::int))`.execute(db.kysely);
+      where layer_id in ('test-zones', 'test-circle') and valid_to is null and ST_Intersects(geom_3857, ST_TileEnvelope(${z}::int, ${t.x}::int, ${t.y}::int))`.execute(fx.db.kysely);
     expect(inTile.rows.length).toBeGreaterThan(0);
     for (const { layer_id, fid } of inTile.rows) expect(decoded[layer_id]?.features.some((f) => f.properties.fid === fid), `${layer_id} ${fid}`).toBe(true);
     const tiny = decoded['test-zones'].features.find((f) => f.properties.fid === 'Z-TINY')!;
@@ -246,7 +239,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     const primary = service.primary;
     for (const z of [14, 15, 16]) {
       const t = tileAt(125.75, 44.55, z);
-      const r = await app.inject(url('test-circle', t));
+      const r = await fx.app.inject(url('test-circle', t));
       expect(r.statusCode, `z${z}`).toBe(200);
       expect(r.headers['x-tile-generalised']).toBeUndefined();
       const sources = await service.sources(['test-circle']);
@@ -259,7 +252,7 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
       }
     }
     const z10 = tileAt(125.75, 44.55, 10);
-    const low = decodeTile((await app.inject(url('test-circle', z10))).rawPayload)['test-circle'].features[0];
+    const low = decodeTile((await fx.app.inject(url('test-circle', z10))).rawPayload)['test-circle'].features[0];
     const exact10 = decodeTile((await service.primary.render(asPolicy(await service.sources(['test-circle']), 'exact'), z10)).body)['test-circle'].features[0];
     expect(low.geometry[0].length).toBeLessThan(exact10.geometry[0].length);
     for (const [x, y] of low.geometry.flat()) expect([x % 8, y % 8]).toEqual([0, 0]);
@@ -272,13 +265,13 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     Object.entries(decodeTile(body)).map(([name, l]) => [name, l.extent, l.features.map((f) => JSON.stringify(f)).sort()]);
 
   it.skipIf(!usingPostgres())('a prepared (generic-plan) current tile is the tile the unprepared statement draws (same features, ids, attributes, geometry), at every rule class', async () => {
-    const labelled = await sql<{ id: string }>`select id from layers where label_field is not null and geometry_type like '%Polygon' order by id limit 2`.execute(db.kysely);
+    const labelled = await sql<{ id: string }>`select id from layers where label_field is not null and geometry_type like '%Polygon' order by id limit 2`.execute(fx.db.kysely);
     const layers = ['test-parcels', 'test-zones', 'test-circle', ...labelled.rows.map((r) => r.id)];
-    const plain = new PostgisTileEngine(db.kysely);
+    const plain = new PostgisTileEngine(fx.db.kysely);
     // a tile service whose every prepared statement is counted
     const names = new Set<string>();
     let prepared = 0;
-    const counting = { ...db, prepared: <R,>(name: string, text: string, values: unknown[]) => (prepared++, names.add(name), db.prepared!<R>(name, text, values)) };
+    const counting = { ...fx.db, prepared: <R,>(name: string, text: string, values: unknown[]) => (prepared++, names.add(name), fx.db.prepared!<R>(name, text, values)) };
     const fresh = new TileService(counting, { cacheBytes: 0 });
     let compared = 0;
     for (const z of [8, 10, 12, 13, 14, 16]) {
@@ -302,16 +295,16 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     expect(names.size).toBeGreaterThan(layers.length);
     expect(compared).toBeGreaterThan(20);
     // generic plans on the prepared pool only: the main pool keeps custom plans (values such as layer ids matter there)
-    const [generic] = await db.prepared!<{ mode: string }>('test_plan_cache_mode', 'select current_setting($1) as mode', ['plan_cache_mode']);
+    const [generic] = await fx.db.prepared!<{ mode: string }>('test_plan_cache_mode', 'select current_setting($1) as mode', ['plan_cache_mode']);
     expect(generic.mode).toBe('force_generic_plan');
-    const main = await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(db.kysely);
+    const main = await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(fx.db.kysely);
     expect(main.rows[0].mode).toBe('auto');
   });
 
   it('a cached (versioned) tile says how it was generalised too', async () => {
     const t = tileAt(PARCELS.lon, PARCELS.lat, 8);
-    const first = await app.inject(url('test-parcels,test-zones', t, '?v=1.1'));
-    const again = await app.inject(url('test-parcels,test-zones', t, '?v=1.1'));
+    const first = await fx.app.inject(url('test-parcels,test-zones', t, '?v=1.1'));
+    const again = await fx.app.inject(url('test-parcels,test-zones', t, '?v=1.1'));
     expect(again.headers['x-tile-cache']).toBe('hit');
     for (const r of [first, again]) {
       expect(r.headers['x-tile-generalised']).toBe('test-parcels=bulk,test-zones=keep-all');

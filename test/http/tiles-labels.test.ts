@@ -5,10 +5,9 @@
  * names drawn once per tile piece. Through HTTP on this database's engine, and through both
  * engines where PostGIS has ST_AsMVT.
  */
-import type { FastifyInstance } from 'fastify';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
@@ -17,8 +16,8 @@ import { tileAt, type TileCoord } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import { labelLayerName, MVT_EXTENT, type TileEngine } from '../../server/tiles/tile-source.js';
 import { decodeTile, type DecodedFeature } from '../helpers/mvt.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 type Ring = [number, number][];
 const polygon = (id: string, rings: Ring[], properties: Record<string, unknown>) => ({
@@ -68,24 +67,22 @@ function lonLat(t: TileCoord, [x, y]: [number, number]): [number, number] {
 }
 
 describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('mini');
   let service: TileService;
   // the mini county: one labelled square over 125.6–125.8 E, 44.4–44.6 N
   const COUNTY: [number, number, number, number] = [125.6, 44.4, 125.8, 44.6];
 
   beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-    service = new TileService(db);
+    service = new TileService(fx.db);
     const attrs = [
       { name: 'name', label: '名称', type: 'string' as const },
       { name: 'code', label: '编号', type: 'string' as const },
     ];
-    await insertLayer(db.kysely, { id: 'test-blocks', title: '测试区块', kind: 'block', geometryType: 'Polygon', attributes: attrs, labelField: 'name' });
-    await insertLayer(db.kysely, { id: 'test-late', title: '后设注记', kind: 'zone', geometryType: 'Polygon', attributes: attrs });
-    await insertLayer(db.kysely, { id: 'test-bulk', title: '测试图斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs, labelField: 'name' });
-    await sql`insert into tile_generalisation (layer_id, policy) values ('test-bulk', 'bulk')`.execute(db.kysely);
-    await writeLayerVersion(db.kysely, {
+    await insertLayer(fx.db.kysely, { id: 'test-blocks', title: '测试区块', kind: 'block', geometryType: 'Polygon', attributes: attrs, labelField: 'name' });
+    await insertLayer(fx.db.kysely, { id: 'test-late', title: '后设注记', kind: 'zone', geometryType: 'Polygon', attributes: attrs });
+    await insertLayer(fx.db.kysely, { id: 'test-bulk', title: '测试图斑', kind: 'constraint', geometryType: 'Polygon', attributes: attrs, labelField: 'name' });
+    await sql`insert into tile_generalisation (layer_id, policy) values ('test-bulk', 'bulk')`.execute(fx.db.kysely);
+    await writeLayerVersion(fx.db.kysely, {
       layerId: 'test-blocks',
       mode: 'replace',
       features: [
@@ -95,21 +92,17 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       ],
       author: 'test',
     });
-    await writeLayerVersion(db.kysely, { layerId: 'test-late', mode: 'replace', features: [polygon('L-1', [rect(125.7, 44.42, 0.05, 0.04)], { name: '后设分区', code: 'L1' })], author: 'test' });
-    await writeLayerVersion(db.kysely, {
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-late', mode: 'replace', features: [polygon('L-1', [rect(125.7, 44.42, 0.05, 0.04)], { name: '后设分区', code: 'L1' })], author: 'test' });
+    await writeLayerVersion(fx.db.kysely, {
       layerId: 'test-bulk',
       mode: 'replace',
       features: [polygon('P-BIG', [rect(125.6, 44.56, 0.03, 0.02)], { name: '大图斑', code: 'P1' }), polygon('P-SMALL', [rect(125.64, 44.56, 0.0002, 0.0002)], { name: '小图斑', code: 'P2' })],
       author: 'test',
     });
   });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
 
   const url = (layers: string, t: TileCoord, q = '') => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.pbf${q}`;
-  const engines = (): TileEngine[] => (usingPostgres() ? [new PostgisTileEngine(db.kysely), new GeojsonVtTileEngine(db.kysely)] : [new GeojsonVtTileEngine(db.kysely)]);
+  const engines = (): TileEngine[] => (usingPostgres() ? [new PostgisTileEngine(fx.db.kysely), new GeojsonVtTileEngine(fx.db.kysely)] : [new GeojsonVtTileEngine(fx.db.kysely)]);
   const labelsOf = (body: Buffer, layerId: string) => decodeTile(body)[labelLayerName(layerId)]?.features ?? [];
 
   /** over every tile of zoom z covering box: the label features of fid lying in the tile proper, with their tile */
@@ -127,7 +120,7 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
   }
 
   it.each([8, 10, 11, 12, 13])('the county spanning several tiles at z%i has its label point in exactly one tile (HTTP)', async (z) => {
-    const http = async (t: TileCoord) => (await app.inject(url('admin-county', t))).rawPayload;
+    const http = async (t: TileCoord) => (await fx.app.inject(url('admin-county', t))).rawPayload;
     const { tiles, withPolygon, found } = await placements(http, 'admin-county', 'C1', COUNTY, z);
     if (z >= 10) expect(withPolygon, 'the polygon is cut into several tiles').toBeGreaterThan(1);
     expect(withPolygon).toBe(tiles);
@@ -154,7 +147,7 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       // inside the U (one of its arms), not in the notch where its centroid is
       const [lon, lat] = lonLat(found[0].tile, found[0].feature.geometry[0][0]);
       const inside = await sql<{ inside: boolean }>`select ST_Contains(geom, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4490)) as inside
-        from features where layer_id = 'test-blocks' and fid = 'B-U' and valid_to is null`.execute(db.kysely);
+        from features where layer_id = 'test-blocks' and fid = 'B-U' and valid_to is null`.execute(fx.db.kysely);
       expect(inside.rows[0].inside, `${engine.name} z${z} (${lon}, ${lat})`).toBe(true);
     }
   });
@@ -162,17 +155,17 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
   it('every stored label point lies on its polygon, and only labelled polygon layers have them', async () => {
     const rows = await sql<{ layer_id: string; n: number; inside: number }>`
       select p.layer_id, count(*)::int as n, count(*) filter (where ST_Intersects(f.geom_3857, p.point))::int as inside
-      from tile_label_points p join features f on f.id = p.feature_id group by p.layer_id order by p.layer_id`.execute(db.kysely);
+      from tile_label_points p join features f on f.id = p.feature_id group by p.layer_id order by p.layer_id`.execute(fx.db.kysely);
     expect(rows.rows.map((r) => r.layer_id)).toEqual(['admin-county', 'test-blocks', 'test-bulk']);
     for (const r of rows.rows) expect(r.inside, r.layer_id).toBe(r.n);
   });
 
   it('the label layer carries the same MVT id, fid and the label attribute only; an unlabelled layer has none', async () => {
     const t = tileAt(125.65, 44.43, 12);
-    const decoded = decodeTile((await app.inject(url('test-blocks,permanent-farmland', t))).rawPayload);
+    const decoded = decodeTile((await fx.app.inject(url('test-blocks,permanent-farmland', t))).rawPayload);
     const poly = decoded['test-blocks'].features.find((f) => f.properties.fid === 'B-U')!;
     expect(poly.properties).toMatchObject({ name: '松花江镇建筑用砂开采规划区块（一）', code: 'CK01' });
-    const all = await Promise.all(tilesOver([125.62, 44.42, 125.68, 44.48], 12).map(async (x) => labelsOf((await app.inject(url('test-blocks', x))).rawPayload, 'test-blocks')));
+    const all = await Promise.all(tilesOver([125.62, 44.42, 125.68, 44.48], 12).map(async (x) => labelsOf((await fx.app.inject(url('test-blocks', x))).rawPayload, 'test-blocks')));
     const label = all.flat().find((f) => f.properties.fid === 'B-U')!;
     expect(label.id).toBe(poly.id);
     expect(Object.keys(label.properties).sort()).toEqual(['fid', 'name']);
@@ -181,7 +174,7 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
 
   it('keep-all: a sub-pixel feature keeps its label point at low zoom; bulk: a parcel merged into a pixel cell has none', async () => {
     const z8 = tileAt(125.75, 44.45, 8);
-    const blocks = labelsOf((await app.inject(url('test-blocks', z8))).rawPayload, 'test-blocks');
+    const blocks = labelsOf((await fx.app.inject(url('test-blocks', z8))).rawPayload, 'test-blocks');
     expect(blocks.find((f) => f.properties.fid === 'B-TINY')?.properties.name).toBe('微小区块');
     for (const engine of engines()) {
       const sources = await service.sources(['test-bulk']);
@@ -195,20 +188,20 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
   it('a write moves the label with the feature; ?version= still draws the old point', async () => {
     const box: [number, number, number, number] = [125.6, 44.4, 125.8, 44.6];
     const where = async (q: string) => {
-      const { found } = await placements(async (t) => (await app.inject(url('test-late', t, q))).rawPayload, 'test-late', 'L-1', box, 10);
+      const { found } = await placements(async (t) => (await fx.app.inject(url('test-late', t, q))).rawPayload, 'test-late', 'L-1', box, 10);
       expect(found).toHaveLength(1);
       return lonLat(found[0].tile, found[0].feature.geometry[0][0]);
     };
     // test-late has no label field yet: no label layer at all (z11: tiles already cached keep their
     // form until the layer's next version, as after any change of a layer's shape, README)
-    const before = await app.inject(url('test-late', tileAt(125.725, 44.44, 11)));
+    const before = await fx.app.inject(url('test-late', tileAt(125.725, 44.44, 11)));
     expect(decodeTile(before.rawPayload)['test-late'].features).toHaveLength(1);
     expect(labelsOf(before.rawPayload, 'test-late')).toEqual([]);
     // an operator sets the label field: the stored rows get their points, and the next tile drawn carries them
-    await sql`update layers set label_field = 'name' where id = 'test-late'`.execute(db.kysely);
+    await sql`update layers set label_field = 'name' where id = 'test-late'`.execute(fx.db.kysely);
     const [lon1] = await where('');
     expect(lon1).toBeCloseTo(125.725, 2);
-    await writeLayerVersion(db.kysely, { layerId: 'test-late', mode: 'replace', features: [polygon('L-1', [rect(125.6, 44.5, 0.05, 0.04)], { name: '后设分区', code: 'L1' })], author: 'test' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-late', mode: 'replace', features: [polygon('L-1', [rect(125.6, 44.5, 0.05, 0.04)], { name: '后设分区', code: 'L1' })], author: 'test' });
     const [lon2, lat2] = await where('');
     expect(lon2).toBeCloseTo(125.625, 2);
     expect(lat2).toBeCloseTo(44.52, 2);
@@ -217,21 +210,21 @@ describe(`label points in tiles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
   });
 
   it('deleted feature rows lose their label points', async () => {
-    await insertLayer(db.kysely, { id: 'test-gone', title: '删除测试', kind: 'zone', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }], labelField: 'name' });
-    await writeLayerVersion(db.kysely, { layerId: 'test-gone', mode: 'replace', features: [polygon('G-1', [rect(125.7, 44.5, 0.01, 0.01)], { name: '将删除' })], author: 'test' });
-    const count = async () => (await sql<{ n: number }>`select count(*)::int as n from tile_label_points where layer_id = 'test-gone'`.execute(db.kysely)).rows[0].n;
+    await insertLayer(fx.db.kysely, { id: 'test-gone', title: '删除测试', kind: 'zone', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }], labelField: 'name' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'test-gone', mode: 'replace', features: [polygon('G-1', [rect(125.7, 44.5, 0.01, 0.01)], { name: '将删除' })], author: 'test' });
+    const count = async () => (await sql<{ n: number }>`select count(*)::int as n from tile_label_points where layer_id = 'test-gone'`.execute(fx.db.kysely)).rows[0].n;
     expect(await count()).toBe(1);
-    await sql`delete from layers where id = 'test-gone'`.execute(db.kysely);
+    await sql`delete from layers where id = 'test-gone'`.execute(fx.db.kysely);
     expect(await count()).toBe(0);
   });
 
   it('TileJSON lists the label layer with a Chinese description; the style labels from it and stays valid', async () => {
-    const tj = (await app.inject('/tiles/admin-county,permanent-farmland.json')).json();
+    const tj = (await fx.app.inject('/tiles/admin-county,permanent-farmland.json')).json();
     expect(tj.vector_layers.map((l: { id: string }) => l.id)).toEqual(['admin-county', 'admin-county_label', 'permanent-farmland']);
     const label = tj.vector_layers[1];
     expect(label.description).toMatch(/^测试县注记点/);
     expect(label.fields).toEqual({ fid: '要素编号 (文本)', name: '名称 (文本)' });
-    const style = (await app.inject({ url: '/styles/default.json', headers: { host: 'gis.test' } })).json();
+    const style = (await fx.app.inject({ url: '/styles/default.json', headers: { host: 'gis.test' } })).json();
     expect(validateStyleMin(style)).toEqual([]);
     const county = style.layers.find((l: { id: string }) => l.id === 'admin-county-label');
     expect(county).toMatchObject({ type: 'symbol', source: 'admin-county', 'source-layer': 'admin-county_label', layout: { 'text-field': ['get', 'name'], 'symbol-placement': 'point' } });

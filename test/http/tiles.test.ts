@@ -1,7 +1,6 @@
 import zlib from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
@@ -10,26 +9,18 @@ import { tileAt } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import { decodeTile } from '../helpers/mvt.js';
 import { buildTestApp } from '../helpers/test-app.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 
 describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
+  const fx = useFixtureApp('mini');
   // the mini fixture: 10×10 farmland squares over 125.6–125.8 E, 44.4–44.6 N
   const z10 = tileAt(125.65, 44.45, 10);
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
 
   const tileUrl = (layers: string, t: { z: number; x: number; y: number }, q = '') => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.pbf${q}`;
 
   it('serves an MVT whose layer is named by the layer id, with fid and Chinese attributes', async () => {
-    const r = await app.inject(tileUrl('permanent-farmland', z10));
+    const r = await fx.app.inject(tileUrl('permanent-farmland', z10));
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
     const decoded = decodeTile(r.rawPayload);
@@ -45,19 +36,19 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
   });
 
   it('at z8 the tile over the fixture carries every feature of the layer', async () => {
-    const decoded = decodeTile((await app.inject(tileUrl('permanent-farmland', tileAt(125.7, 44.5, 8)))).rawPayload);
+    const decoded = decodeTile((await fx.app.inject(tileUrl('permanent-farmland', tileAt(125.7, 44.5, 8)))).rawPayload);
     expect(new Set(decoded['permanent-farmland'].features.map((f) => f.properties.fid)).size).toBe(100);
   });
 
   it('comma-separated layers give one tile with several MVT layers', async () => {
-    const decoded = decodeTile((await app.inject(tileUrl('admin-county,permanent-farmland', tileAt(125.7, 44.5, 10)))).rawPayload);
+    const decoded = decodeTile((await fx.app.inject(tileUrl('admin-county,permanent-farmland', tileAt(125.7, 44.5, 10)))).rawPayload);
     // the county is labelled: its label point (in this tile) comes as its own MVT layer (tiles-labels.test.ts)
     expect(Object.keys(decoded).sort()).toEqual(['admin-county', 'admin-county_label', 'permanent-farmland']);
     expect(decoded['admin-county'].features[0].properties).toMatchObject({ name: '测试县', fid: 'C1' });
   });
 
   it('an empty tile is 204 No Content', async () => {
-    const r = await app.inject(tileUrl('permanent-farmland', { z: 10, x: 0, y: 0 }));
+    const r = await fx.app.inject(tileUrl('permanent-farmland', { z: 10, x: 0, y: 0 }));
     expect(r.statusCode).toBe(204);
     expect(r.body).toBe('');
   });
@@ -72,19 +63,19 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     ['/tiles/permanent-farmland/1/0/0.pbf?v=abc', 'v'],
     ['/tiles/permanent-farmland/1/0/0.pbf?foo=1', 'foo'],
   ])('%s is a 400 naming %s', async (url, parameter) => {
-    const r = await app.inject(url);
+    const r = await fx.app.inject(url);
     expect(r.statusCode).toBe(400);
     expect(r.json().details.parameter).toBe(parameter);
   });
 
   it('an unknown layer or version is a 404', async () => {
-    expect((await app.inject('/tiles/no-such-layer/1/0/0.pbf')).statusCode).toBe(404);
-    expect((await app.inject('/tiles/permanent-farmland/1/0/0.pbf?v=99')).statusCode).toBe(404);
-    expect((await app.inject('/tiles/no-such-layer.json')).statusCode).toBe(404);
+    expect((await fx.app.inject('/tiles/no-such-layer/1/0/0.pbf')).statusCode).toBe(404);
+    expect((await fx.app.inject('/tiles/permanent-farmland/1/0/0.pbf?v=99')).statusCode).toBe(404);
+    expect((await fx.app.inject('/tiles/no-such-layer.json')).statusCode).toBe(404);
   });
 
   it('TileJSON 3.0.0 carries the version in its tile URL, bounds and Chinese field descriptions', async () => {
-    const r = await app.inject({ url: '/tiles/permanent-farmland.json', headers: { host: 'gis.test' } });
+    const r = await fx.app.inject({ url: '/tiles/permanent-farmland.json', headers: { host: 'gis.test' } });
     const tj = r.json();
     expect(tj.tilejson).toBe('3.0.0');
     expect(tj.tiles).toEqual(['http://gis.test/tiles/permanent-farmland/{z}/{x}/{y}.pbf?v=1']);
@@ -94,56 +85,56 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
   });
 
   it('versioned tiles are immutable; unversioned ones revalidate with an ETag (304)', async () => {
-    const versioned = await app.inject(tileUrl('permanent-farmland', z10, '?v=1'));
+    const versioned = await fx.app.inject(tileUrl('permanent-farmland', z10, '?v=1'));
     expect(versioned.headers['cache-control']).toContain('immutable');
-    const plain = await app.inject(tileUrl('permanent-farmland', z10));
+    const plain = await fx.app.inject(tileUrl('permanent-farmland', z10));
     expect(plain.headers['cache-control']).toContain('max-age=30');
     const etag = plain.headers.etag as string;
-    const again = await app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etag } });
+    const again = await fx.app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etag } });
     expect(again.statusCode).toBe(304);
   });
 
   it('a cached tile goes gzip-compressed to a client that accepts it; either ETag revalidates', async () => {
     const url = tileUrl('permanent-farmland,admin-county', tileAt(125.7, 44.5, 8), '?v=1.1');
-    const identity = await app.inject(url);
+    const identity = await fx.app.inject(url);
     expect(identity.headers['content-encoding']).toBeUndefined();
     expect(identity.headers.vary).toBe('accept-encoding');
-    let gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    let gz = await fx.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
     for (let i = 0; i < 50 && !gz.headers['content-encoding']; i++) {
       await new Promise((r) => setTimeout(r, 20)); // compressed off the request path
-      gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      gz = await fx.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
     }
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gz.rawPayload.length).toBeLessThan(identity.rawPayload.length);
     expect(zlib.gunzipSync(gz.rawPayload).equals(identity.rawPayload)).toBe(true);
     expect(gz.headers.etag).not.toBe(identity.headers.etag);
-    expect((await app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
+    expect((await fx.app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
     for (const etag of [identity.headers.etag, gz.headers.etag]) {
-      expect((await app.inject({ url, headers: { 'if-none-match': etag as string, 'accept-encoding': 'gzip' } })).statusCode).toBe(304);
+      expect((await fx.app.inject({ url, headers: { 'if-none-match': etag as string, 'accept-encoding': 'gzip' } })).statusCode).toBe(304);
     }
   });
 
   it('a write changes the tile at once, and ?version= still draws the old one', async () => {
-    const before = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
-    const etagBefore = (await app.inject(tileUrl('permanent-farmland', z10))).headers.etag;
-    await writeLayerVersion(db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: ['PF-0001'], author: 'test' });
-    const after = await app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etagBefore as string } });
+    const before = decodeTile((await fx.app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+    const etagBefore = (await fx.app.inject(tileUrl('permanent-farmland', z10))).headers.etag;
+    await writeLayerVersion(fx.db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: ['PF-0001'], author: 'test' });
+    const after = await fx.app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': etagBefore as string } });
     expect(after.statusCode).toBe(200);
     const fids = (t: ReturnType<typeof decodeTile>) => t['permanent-farmland'].features.map((f) => f.properties.fid);
     expect(fids(before)).toContain('PF-0001');
     expect(fids(decodeTile(after.rawPayload))).not.toContain('PF-0001');
-    const old = decodeTile((await app.inject(tileUrl('permanent-farmland', z10, '?version=1'))).rawPayload);
+    const old = decodeTile((await fx.app.inject(tileUrl('permanent-farmland', z10, '?version=1'))).rawPayload);
     expect(fids(old)).toContain('PF-0001');
-    const tj = (await app.inject('/tiles/permanent-farmland.json')).json();
+    const tj = (await fx.app.inject('/tiles/permanent-farmland.json')).json();
     expect(tj.tiles[0]).toMatch(/\?v=2$/);
   });
 
   it('a write through another app instance on the same database is seen at once', async () => {
-    const other = await buildTestApp(db);
+    const other = await buildTestApp(fx.db);
     try {
-      const before = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+      const before = decodeTile((await fx.app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
       await writeLayerVersion(other.db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: ['PF-0002'], author: 'other' });
-      const after = decodeTile((await app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
+      const after = decodeTile((await fx.app.inject(tileUrl('permanent-farmland', z10))).rawPayload);
       expect(before['permanent-farmland'].features.some((f) => f.properties.fid === 'PF-0002')).toBe(true);
       expect(after['permanent-farmland'].features.some((f) => f.properties.fid === 'PF-0002')).toBe(false);
     } finally {
@@ -153,14 +144,14 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
 
   it('an unversioned tile is a cache hit while its layer is unchanged, and drawn afresh after a write', async () => {
     const t = tileAt(125.7, 44.5, 12);
-    const first = await app.inject(tileUrl('permanent-farmland,admin-county', t));
-    const second = await app.inject(tileUrl('permanent-farmland,admin-county', t));
+    const first = await fx.app.inject(tileUrl('permanent-farmland,admin-county', t));
+    const second = await fx.app.inject(tileUrl('permanent-farmland,admin-county', t));
     expect(second.headers['x-tile-cache']).toBe('hit');
     expect(second.headers.etag).toBe(first.headers.etag);
     expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
     const fids = decodeTile(first.rawPayload)['permanent-farmland'].features.map((f) => f.properties.fid as string);
-    await writeLayerVersion(db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: [fids[0]], author: 'test' });
-    const after = await app.inject(tileUrl('permanent-farmland,admin-county', t));
+    await writeLayerVersion(fx.db.kysely, { layerId: 'permanent-farmland', mode: 'delete', deleteIds: [fids[0]], author: 'test' });
+    const after = await fx.app.inject(tileUrl('permanent-farmland,admin-county', t));
     expect(after.headers['x-tile-cache']).toBe('miss');
     expect(after.headers.etag).not.toBe(first.headers.etag);
     expect(decodeTile(after.rawPayload)['permanent-farmland'].features.map((f) => f.properties.fid)).not.toContain(fids[0]);
@@ -171,33 +162,33 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     // Tiles already cached keep their form until the layer's next version (server/tiles/README.md);
     // a tile drawn afterwards must not be shaped by the attributes and policy this instance read before.
     const [z8, z9, z11] = [8, 9, 11].map((z) => tileAt(125.7, 44.5, z));
-    const before = await app.inject(tileUrl('permanent-farmland', z8));
+    const before = await fx.app.inject(tileUrl('permanent-farmland', z8));
     expect(decodeTile(before.rawPayload)['permanent-farmland'].features[0].properties).toHaveProperty('township');
     expect(before.headers['x-tile-generalised']).toBe('permanent-farmland=bulk');
-    const { attributes } = await db.kysely.selectFrom('layers').select('attributes').where('id', '=', 'permanent-farmland').executeTakeFirstOrThrow();
+    const { attributes } = await fx.db.kysely.selectFrom('layers').select('attributes').where('id', '=', 'permanent-farmland').executeTakeFirstOrThrow();
     const fewer = (attributes as { name: string }[]).filter((a) => a.name !== 'township');
     try {
       // written straight to the database, as an operator would: no version change
-      await sql`update layers set attributes = ${JSON.stringify(fewer)}::jsonb where id = 'permanent-farmland'`.execute(db.kysely);
-      await sql`update tile_generalisation set policy = 'exact' where layer_id = 'permanent-farmland'`.execute(db.kysely);
-      const after = await app.inject(tileUrl('permanent-farmland', z9));
+      await sql`update layers set attributes = ${JSON.stringify(fewer)}::jsonb where id = 'permanent-farmland'`.execute(fx.db.kysely);
+      await sql`update tile_generalisation set policy = 'exact' where layer_id = 'permanent-farmland'`.execute(fx.db.kysely);
+      const after = await fx.app.inject(tileUrl('permanent-farmland', z9));
       const props = decodeTile(after.rawPayload)['permanent-farmland'].features.map((f) => f.properties);
-      const live = await db.kysely.selectFrom('features').select((e) => e.fn.countAll<string>().as('n')).where('layer_id', '=', 'permanent-farmland').where('valid_to', 'is', null).executeTakeFirstOrThrow();
+      const live = await fx.db.kysely.selectFrom('features').select((e) => e.fn.countAll<string>().as('n')).where('layer_id', '=', 'permanent-farmland').where('valid_to', 'is', null).executeTakeFirstOrThrow();
       expect(props.length).toBe(Number(live.n)); // exact: every parcel, none merged
       expect(props.some((p) => 'township' in p)).toBe(false);
       expect(props.every((p) => 'code' in p)).toBe(true);
       expect(after.headers['x-tile-generalised']).toBeUndefined();
     } finally {
-      await sql`update layers set attributes = ${JSON.stringify(attributes)}::jsonb where id = 'permanent-farmland'`.execute(db.kysely);
-      await sql`update tile_generalisation set policy = 'bulk' where layer_id = 'permanent-farmland'`.execute(db.kysely);
+      await sql`update layers set attributes = ${JSON.stringify(attributes)}::jsonb where id = 'permanent-farmland'`.execute(fx.db.kysely);
+      await sql`update tile_generalisation set policy = 'bulk' where layer_id = 'permanent-farmland'`.execute(fx.db.kysely);
     }
-    const restored = await app.inject(tileUrl('permanent-farmland', z11));
+    const restored = await fx.app.inject(tileUrl('permanent-farmland', z11));
     expect(decodeTile(restored.rawPayload)['permanent-farmland'].features[0].properties).toHaveProperty('township');
     expect(restored.headers['x-tile-generalised']).toBe('permanent-farmland=bulk');
   });
 
   it('the style is valid by the MapLibre style spec and names no URL outside this server', async () => {
-    const r = await app.inject({ url: '/styles/default.json', headers: { host: 'gis.test' } });
+    const r = await fx.app.inject({ url: '/styles/default.json', headers: { host: 'gis.test' } });
     const style = r.json();
     expect(validateStyleMin(style)).toEqual([]);
     const urls = JSON.stringify(style).match(/https?:\/\/[^"]+/g) ?? [];
@@ -207,18 +198,18 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
   });
 
   it('the style names no glyph URL, so MapLibre draws every label glyph locally (offline)', async () => {
-    const style = (await app.inject('/styles/default.json')).json();
+    const style = (await fx.app.inject('/styles/default.json')).json();
     expect(style.glyphs).toBeUndefined();
     const labels = style.layers.filter((l: { type: string }) => l.type === 'symbol');
     expect(labels.length).toBeGreaterThan(0);
-    expect((await app.inject('/fonts/Noto%20Sans%20Regular/0-255.pbf')).statusCode).toBe(404);
+    expect((await fx.app.inject('/fonts/Noto%20Sans%20Regular/0-255.pbf')).statusCode).toBe(404);
   });
 
   it.runIf(usingPostgres())('ST_AsMVT and geojson-vt carry the same features and attributes', async () => {
-    const service = new TileService(db);
+    const service = new TileService(fx.db);
     const sources = await service.sources(['permanent-farmland', 'admin-county']);
-    const pg = new PostgisTileEngine(db.kysely);
-    const mem = new GeojsonVtTileEngine(db.kysely);
+    const pg = new PostgisTileEngine(fx.db.kysely);
+    const mem = new GeojsonVtTileEngine(fx.db.kysely);
     for (const t of [tileAt(125.65, 44.45, 8), z10, tileAt(125.61, 44.41, 12), tileAt(125.61, 44.41, 14)]) {
       const a = decodeTile((await pg.render(sources, t)).body);
       const b = decodeTile((await mem.render(sources, t)).body);

@@ -5,15 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestLimits, KML_MAX_BYTES } from '../../server/ingest/ingest-limits.js';
 import { openUpload } from '../../server/ingest/open-upload.js';
 import { ProblemList } from '../../server/ingest/problem-list.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
 import { testConfig } from '../helpers/test-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { usingPostgres } from '../helpers/test-db.js';
 import { billionLaughsKml, geopackage, kmlFromGeojson, kmz } from '../fixtures/uploads/gpkg-kml-files.js';
 import { collection, feature, hasOgr, multipart, parcels, square, tempDir } from '../fixtures/uploads/upload-files.js';
 
@@ -23,26 +22,18 @@ const LAYER = 'permanent-farmland';
 const ZONE42_PROJ = '+proj=tmerc +lat_0=0 +lon_0=126 +k=1 +x_0=42500000 +y_0=0 +ellps=GRS80 +units=m +no_defs';
 
 describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini');
 
   async function upload(file: { name: string; data: Buffer | string }, fields: Record<string, string> = {}) {
     const body = await multipart(file, fields);
-    return app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    return fx.app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
   }
-  const version = async () => (await sql<{ version: number }>`select version from layers where id = ${LAYER}`.execute(db.kysely)).rows[0].version;
+  const version = async () => (await sql<{ version: number }>`select version from layers where id = ${LAYER}`.execute(fx.db.kysely)).rows[0].version;
   const row = async (fid: string) =>
     (
       await sql<{ properties: Record<string, unknown>; x: number; y: number; srid: number }>`
         select properties, ST_XMin(geom) as x, ST_YMin(geom) as y, ST_SRID(geom) as srid
-        from features where layer_id = ${LAYER} and fid = ${fid} and valid_to is null`.execute(db.kysely)
+        from features where layer_id = ${LAYER} and fid = ${fid} and valid_to is null`.execute(fx.db.kysely)
     ).rows[0];
 
   it('a GeoPackage in EPSG:4530 lands in EPSG:4490 at the right place with Chinese attributes', async () => {
@@ -281,7 +272,7 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
 
   it('dry runs of a GeoPackage and a KML write nothing', async () => {
     const before = await version();
-    const count = async () => (await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${LAYER}`.execute(db.kysely)).rows[0].n;
+    const count = async () => (await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${LAYER}`.execute(fx.db.kysely)).rows[0].n;
     const rowsBefore = await count();
     const g = await upload({ name: 'dry.gpkg', data: geopackage({ 农田: collection(parcels(4, 1200)) }) }, { mode: 'append', dryRun: 'true' });
     expect(g.statusCode, g.body).toBe(200);

@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEMP_PREFIX } from '../../server/ingest/upload-receive.js';
-import { buildTestApp, testConfig } from '../helpers/test-app.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { testConfig } from '../helpers/test-app.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 import { collection, feature, hasOgr, multipart, parcels, shapefileParts, square, zipEntries } from '../fixtures/uploads/upload-files.js';
 import { writeZip } from '../fixtures/uploads/zip-writer.js';
 
@@ -22,20 +21,12 @@ const UPLOAD_BYTES = 128 * 1024; // → zipUncompressedBytes = 1.25 MiB
 const MAX_VERTICES = 1_000;
 
 describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini', { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: MAX_VERTICES } }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini', { limits: { ...testConfig().limits, uploadBytes: UPLOAD_BYTES, maxVertices: MAX_VERTICES } });
 
   async function snapshot() {
-    const v = await sql<{ version: number }>`select version from layers where id = ${LAYER}`.execute(db.kysely);
-    const rows = await sql<{ n: number }>`select count(*)::int as n from features`.execute(db.kysely);
-    const versions = await sql<{ n: number }>`select count(*)::int as n from layer_versions`.execute(db.kysely);
+    const v = await sql<{ version: number }>`select version from layers where id = ${LAYER}`.execute(fx.db.kysely);
+    const rows = await sql<{ n: number }>`select count(*)::int as n from features`.execute(fx.db.kysely);
+    const versions = await sql<{ n: number }>`select count(*)::int as n from layer_versions`.execute(fx.db.kysely);
     return { version: v.rows[0].version, rows: rows.rows[0].n, versions: versions.rows[0].n };
   }
   const tempDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(TEMP_PREFIX)));
@@ -46,7 +37,7 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     const dirsBefore = tempDirs();
     const body = await multipart({ name, data }, fields);
     const started = performance.now();
-    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
     expect(r.statusCode, r.body).toBe(status);
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(await snapshot()).toEqual(before);
@@ -124,7 +115,7 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     const zip = writeZip([...Object.entries(a).map(([e, d]) => ({ name: `甲.${e}`, data: d })), ...Object.entries(b).map(([e, d]) => ({ name: `乙.${e}`, data: d }))]);
     expect((await refused('two.zip', zip, 422)).details.layers.sort()).toEqual(['乙', '甲'].sort());
     const body = await multipart({ name: 'two.zip', data: zip }, { layer: '乙', dryRun: 'true' });
-    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().source.layer).toBe('乙');
   });
@@ -150,7 +141,7 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     const json = await refused('xian.zip', zipEntries(parts, 'xian'), 422);
     expect(json.message).toMatch(/towgs84/);
     const body = await multipart({ name: 'xian.zip', data: zipEntries(parts, 'xian') }, { towgs84: '15,-120,-50,0,0,0,0', dryRun: 'true', mode: 'append' });
-    const r = await app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().source.crs).toMatch(/七参数/);
   });

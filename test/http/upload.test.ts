@@ -2,40 +2,29 @@
  * Uploads through the API, one per supported format, on the mini fixture (admin-county,
  * permanent-farmland). Every success is ONE new version with the file recorded in its source.
  */
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listVersions } from '../../server/layers/versions.js';
-import { openFixtureApp } from '../helpers/fixture-app.js';
-import { usingPostgres, type TestDb } from '../helpers/test-db.js';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
 import { bowtie, collection, feature, hasOgr, multipart, parcelTxt, parcels, shapefileZip, square } from '../fixtures/uploads/upload-files.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const LAYER = 'permanent-farmland';
 
 describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
-  let db: TestDb;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    ({ db, app } = await openFixtureApp('mini'));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fx = useFixtureApp('mini');
 
   async function upload(file: { name: string; data: Buffer | string } | null, fields: Record<string, string> = {}, layer = LAYER, headers: Record<string, string> = ADMIN) {
     const body = await multipart(file, fields);
-    return app.inject({ method: 'POST', url: `/api/layers/${layer}/uploads`, headers: { ...headers, ...body.headers }, payload: body.payload });
+    return fx.app.inject({ method: 'POST', url: `/api/layers/${layer}/uploads`, headers: { ...headers, ...body.headers }, payload: body.payload });
   }
-  const current = async (layer = LAYER) =>
-    (await sql<{ n: number }>`select count(*)::int as n from features where layer_id = ${layer} and valid_to is null`.execute(db.kysely)).rows[0].n;
 
   it('refuses anonymous users (401) and roles below editor (403)', async () => {
     const geo = { name: 'a.geojson', data: JSON.stringify(collection(parcels(1))) };
     expect((await upload(geo, {}, LAYER, {})).statusCode).toBe(401);
-    const minted = await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科', role: 'planner' } });
+    const minted = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科', role: 'planner' } });
     const planner = { authorization: `Bearer ${minted.json().token}` };
     expect((await upload(geo, {}, LAYER, planner)).statusCode).toBe(403);
   });
@@ -47,10 +36,10 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(body).toMatchObject({ version: 2, added: 30, removed: 100, changed: 0, featureCount: 30 });
     expect(body.fields).toMatchObject({ 图斑编号: 'code', 所在乡镇: 'township' });
     const item = await sql<{ fid: string; properties: Record<string, unknown> }>`
-      select fid, properties from features where layer_id = ${LAYER} and valid_to is null order by fid limit 1`.execute(db.kysely);
+      select fid, properties from features where layer_id = ${LAYER} and valid_to is null order by fid limit 1`.execute(fx.db.kysely);
     // ids come from the unique, complete `code`; the unknown field 备注 is kept
     expect(item.rows[0]).toEqual({ fid: 'T-0', properties: { code: 'T-0', township: '米沙子镇', 备注: '第0块' } });
-    const [v] = await listVersions(db.kysely, LAYER);
+    const [v] = await listVersions(fx.db.kysely, LAYER);
     expect(v).toMatchObject({ version: 2, note: '测试替换', author: 'admin (ADMIN_TOKEN)' });
     expect(v.source).toMatchObject({ fileName: '农田.geojson', format: 'geojson', srid: 4490, encoding: 'utf-8', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
@@ -68,11 +57,11 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     const clash = await upload({ name: 'clash.geojson', data: JSON.stringify(collection(parcels(2, 34))) }, { mode: 'append' });
     expect(clash.statusCode).toBe(422);
     expect(clash.json().details.problems).toEqual([expect.objectContaining({ feature: 0, field: 'id', severity: 'error' })]);
-    expect((await listVersions(db.kysely, LAYER))[0].version).toBe(versionBefore);
+    expect((await listVersions(fx.db.kysely, LAYER))[0].version).toBe(versionBefore);
   });
 
   it('a repeated feature id is a row error for each repeat, naming the first; nothing is written', async () => {
-    const before = await listVersions(db.kysely, LAYER);
+    const before = await listVersions(fx.db.kysely, LAYER);
     const ids = ['A', 'B', 'A', 'C', 'B', 'A'];
     const file = collection(ids.map((id, i) => feature(id, { 图斑编号: `D-${i}` }, square(125.61 + i * 0.0015, 44.45))));
     const r = await upload({ name: 'dup.geojson', data: JSON.stringify(file) });
@@ -84,7 +73,7 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
       [4, 1],
       [5, 0],
     ]);
-    expect(await listVersions(db.kysely, LAYER)).toEqual(before);
+    expect(await listVersions(fx.db.kysely, LAYER)).toEqual(before);
     // without ids of its own, a repeated code is no id at all: the features get generated ids
     const noIds = collection(ids.map((id, i) => feature(null, { 图斑编号: id }, square(125.61 + i * 0.0015, 44.45))));
     const dry = await upload({ name: 'codes.geojson', data: JSON.stringify(noIds) }, { dryRun: 'true' });
@@ -93,11 +82,11 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   it('a dry run reports what would happen and writes nothing', async () => {
-    const before = await listVersions(db.kysely, LAYER);
+    const before = await listVersions(fx.db.kysely, LAYER);
     const r = await upload({ name: 'dry.geojson', data: JSON.stringify(collection(parcels(10))) }, { dryRun: 'true' });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ dryRun: true, version: before[0].version + 1, removed: 25, featureCount: 10 });
-    expect(await listVersions(db.kysely, LAYER)).toEqual(before);
+    expect(await listVersions(fx.db.kysely, LAYER)).toEqual(before);
   });
 
   it('reports invalid geometry with its reason and location, and repairs it when asked', async () => {
@@ -134,7 +123,7 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     });
     const r = await upload({ name: 'gk.json', data: JSON.stringify(fc) }, { mode: 'append' });
     expect(r.statusCode, r.body).toBe(201);
-    const g = await sql<{ x: number; y: number }>`select ST_XMin(geom) as x, ST_YMin(geom) as y from features where layer_id = ${LAYER} and fid = 'G1' and valid_to is null`.execute(db.kysely);
+    const g = await sql<{ x: number; y: number }>`select ST_XMin(geom) as x, ST_YMin(geom) as y from features where layer_id = ${LAYER} and fid = 'G1' and valid_to is null`.execute(fx.db.kysely);
     expect(g.rows[0].x).toBeCloseTo(126.5, 1);
     expect(g.rows[0].y).toBeCloseTo(44.5, 1);
   });
@@ -144,7 +133,7 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     const r = await upload({ name: 'parcels.txt', data: txt }, { mode: 'append' });
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ added: 2, source: { format: 'txt', encoding: 'gbk', srid: 4530 } });
-    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'KC-01' and valid_to is null`.execute(db.kysely);
+    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'KC-01' and valid_to is null`.execute(fx.db.kysely);
     expect(row.rows[0].properties).toMatchObject({ code: 'KC-01', name: '地块1', use: '采矿用地', declared_area_ha: 1 });
   });
 
@@ -162,7 +151,7 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ added: 50, source: { format: 'shapefile', srid: 4530, encoding: 'gbk', layer: '永久基本农田' } });
     const row = await sql<{ properties: Record<string, unknown>; x: number }>`
-      select properties, ST_XMin(geom) as x from features where layer_id = ${LAYER} and fid = 'T-200' and valid_to is null`.execute(db.kysely);
+      select properties, ST_XMin(geom) as x from features where layer_id = ${LAYER} and fid = 'T-200' and valid_to is null`.execute(fx.db.kysely);
     expect(row.rows[0].properties).toMatchObject({ code: 'T-200', township: '米沙子镇', 备注: '第200块' });
     expect(row.rows[0].x).toBeCloseTo(125.61, 6);
   });
@@ -173,12 +162,12 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json().source).toMatchObject({ encoding: 'gbk', srid: 4530 });
     expect(r.json().warnings.some((w: { field: string }) => w.field === 'crs')).toBe(true);
-    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'T-300' and valid_to is null`.execute(db.kysely);
+    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = ${LAYER} and fid = 'T-300' and valid_to is null`.execute(fx.db.kysely);
     expect(row.rows[0].properties.township).toBe('米沙子镇');
   });
 
   it('every upload, refused ones too, is in the audit log with file name, size and checksum', async () => {
-    const rows = await db.kysely.selectFrom('audit').selectAll().where('action', 'like', 'layer.upload%').orderBy('id').execute();
+    const rows = await fx.db.kysely.selectFrom('audit').selectAll().where('action', 'like', 'layer.upload%').orderBy('id').execute();
     expect(rows.some((r) => r.result === 'ok' && r.details?.sha256 && r.details?.fileName === '农田.geojson')).toBe(true);
     const refused = rows.filter((r) => r.result === 'refused');
     expect(refused.length).toBeGreaterThan(3);
