@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { PayloadTooLargeError } from '../errors.js';
 import type { IngestLimits } from './ingest-limits.js';
 import { fileProblem } from './problem-list.js';
+import { scanShpRecords } from './shp-records-scan.js';
 import { detectEncoding, normalizeEncodingName } from './text-encoding.js';
 
 /** how many .dbf bytes feed the encoding guess (whole records only) */
@@ -118,6 +119,11 @@ export async function readShapefileFacts(
   }
   if (dbfSize < headerLength + dbfRecords * recordLength) {
     throw fileProblem(`.dbf 文件不完整：应有 ${dbfRecords} 条记录 (truncated .dbf)`, 'dbf', { records: dbfRecords });
+  }
+  // every record's declared size, points and rings, from the .shp itself (the .shx may be missing or lie)
+  const shpRecords = await scanShpRecords(files.shp, shpSize, limits);
+  if (shpRecords !== dbfRecords) {
+    throw fileProblem(`.shp 有 ${shpRecords} 条记录，.dbf 有 ${dbfRecords} 条，记录数不一致 (record count mismatch: .shp ${shpRecords}, .dbf ${dbfRecords})`, 'shp', { shp: shpRecords, dbf: dbfRecords });
   }
   let shxRecords: number | null = null;
   if (files.shx) {

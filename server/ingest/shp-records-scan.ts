@@ -1,0 +1,124 @@
+/**
+ * One pass over a .shp's records before the `shapefile` package parses any of them. The package
+ * takes each record's length and point count from the record itself and builds the whole record
+ * as arrays first, so a record declaring a billion points (in a 1 MB zip, with no .shx to
+ * contradict it) would exhaust the heap; and its ring-to-polygon assignment tests every hole
+ * against every outer ring, so one record of thousands of alternating rings would hold the event
+ * loop for minutes. Here, from the bytes on disk and whatever the .shx says:
+ *   - every record lies inside the file, and its declared parts and points fit its length;
+ *   - no record has more than maxVertices points (413, naming the feature);
+ *   - for polygons, holes × outer rings stays within RING_PAIRS_MAX (413): the work of that
+ *     assignment. Ring orientation comes from each ring's signed area (clockwise = outer, as ESRI
+ *     and the package read it), so a large dissolved layer of many outer rings and few holes passes.
+ * Reads the file in 1 MiB chunks, sequentially; a record's points are read only for polygons.
+ */
+import fs from 'node:fs/promises';
+import { PayloadTooLargeError } from '../errors.js';
+import type { IngestLimits } from './ingest-limits.js';
+import { fileProblem } from './problem-list.js';
+
+/** holes × outer rings in one polygon record: ~0.2 µs a pair in `shapefile`'s assignment, so ~1 s */
+export const RING_PAIRS_MAX = 5_000_000;
+
+const CHUNK = 1 << 20;
+/** record types with parts and points (polylines, polygons; Z and M variants keep XY points first, 16 bytes each) */
+const POLY_TYPES = new Set([3, 5, 13, 15, 23, 25]);
+const MULTIPOINT_TYPES = new Set([8, 18, 28]);
+const POLYGON_TYPES = new Set([5, 15, 25]);
+
+/** a positional reader with one buffered window */
+class Window {
+  private buf = Buffer.alloc(0);
+  private start = 0;
+  constructor(
+    private readonly fh: fs.FileHandle,
+    private readonly size: number,
+  ) {}
+
+  /** `n` bytes at `pos` (n ≤ CHUNK unless the record itself is read whole) */
+  async at(pos: number, n: number): Promise<Buffer> {
+    if (pos < this.start || pos + n > this.start + this.buf.length) {
+      const want = Math.min(Math.max(n, CHUNK), this.size - pos);
+      const buf = Buffer.alloc(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+      this.buf = buf.subarray(0, bytesRead);
+      this.start = pos;
+    }
+    const off = pos - this.start;
+    return this.buf.subarray(off, off + n);
+  }
+}
+
+/** twice the signed (shoelace) area of ring [from, to) of the points block at `points`: clockwise ≤ 0 */
+function ringArea(b: Buffer, points: number, from: number, to: number): number {
+  let area = 0;
+  for (let i = from; i < to; i++) {
+    const j = i + 1 < to ? i + 1 : from;
+    area += b.readDoubleLE(points + i * 16) * b.readDoubleLE(points + j * 16 + 8) - b.readDoubleLE(points + j * 16) * b.readDoubleLE(points + i * 16 + 8);
+  }
+  return area;
+}
+
+/** the number of records; throws 422 for a damaged record and 413 for one over the limits */
+export async function scanShpRecords(shpPath: string, size: number, limits: IngestLimits): Promise<number> {
+  const fh = await fs.open(shpPath, 'r');
+  try {
+    const win = new Window(fh, size);
+    let pos = 100;
+    let index = 0;
+    while (pos + 8 <= size) {
+      const head = await win.at(pos, 8);
+      const contentBytes = head.readInt32BE(4) * 2;
+      const damaged = (why: string) =>
+        fileProblem(`.shp 第 ${index} 条记录损坏：${why} (damaged .shp record ${index})`, 'shp', { feature: index });
+      if (contentBytes < 4 || pos + 8 + contentBytes > size) throw damaged(`声明长度 ${contentBytes} 字节超出文件 (record length ${contentBytes} runs past the end of the file)`);
+      const content = pos + 8;
+      const type = (await win.at(content, 4)).readInt32LE(0);
+      if (POLY_TYPES.has(type) || MULTIPOINT_TYPES.has(type)) {
+        const multipoint = MULTIPOINT_TYPES.has(type);
+        const fixed = multipoint ? 40 : 44;
+        if (contentBytes < fixed) throw damaged(`长度 ${contentBytes} 字节不足以容纳记录头 (too short for its header)`);
+        const h = await win.at(content, fixed);
+        const parts = multipoint ? 0 : h.readInt32LE(36);
+        const points = h.readInt32LE(multipoint ? 36 : 40);
+        if (points > limits.maxVertices) {
+          throw new PayloadTooLargeError(`要素 ${index} 有 ${points} 个顶点，超过上限 maxVertices = ${limits.maxVertices} (too many vertices)`, {
+            limit: 'maxVertices',
+            max: limits.maxVertices,
+            actual: points,
+            feature: index,
+          });
+        }
+        if (points < 0 || parts < 0 || parts > points) throw damaged(`${parts} 个部分、${points} 个点不合理 (implausible ${parts} parts, ${points} points)`);
+        if (fixed + parts * 4 + points * 16 > contentBytes) {
+          throw damaged(`${parts} 个部分、${points} 个点超出记录长度 ${contentBytes} 字节 (${parts} parts and ${points} points do not fit its ${contentBytes} bytes)`);
+        }
+        if (POLYGON_TYPES.has(type) && parts > 1) {
+          const body = await win.at(content, fixed + parts * 4 + points * 16);
+          const starts = Array.from({ length: parts }, (_, k) => body.readInt32LE(fixed + k * 4));
+          let outer = 0;
+          let holes = 0;
+          for (let k = 0; k < parts; k++) {
+            const from = starts[k];
+            const to = k + 1 < parts ? starts[k + 1] : points;
+            if (from < 0 || to > points || from > to) throw damaged(`第 ${k} 个部分的起点 ${from} 超出范围 (part ${k} starts at ${from}, outside 0–${points})`);
+            // as `shapefile` reads it: a ring of 4+ points with clockwise (non-positive shoelace) area is outer
+            if (to - from >= 4 && ringArea(body, fixed + parts * 4, from, to) <= 0) outer++;
+            else holes++;
+          }
+          if (holes * outer > RING_PAIRS_MAX) {
+            throw new PayloadTooLargeError(
+              `要素 ${index} 有 ${outer} 个外环和 ${holes} 个内环，组合过多，超过上限 ${RING_PAIRS_MAX} (too many holes × outer rings to assign)`,
+              { limit: 'ringPairs', max: RING_PAIRS_MAX, actual: holes * outer, feature: index },
+            );
+          }
+        }
+      }
+      pos = content + contentBytes;
+      index++;
+    }
+    return index;
+  } finally {
+    await fh.close();
+  }
+}
