@@ -36,14 +36,31 @@ function single(raw: unknown, parameter: string): string | undefined {
   return raw === undefined ? undefined : String(raw);
 }
 
-export function parseBbox(raw: string, parameter = 'bbox'): [number, number, number, number] {
+/**
+ * bbox in the axis order of `crs` (4 or 6 numbers) → [minx, miny, maxx, maxy] in x/y order, each
+ * corner inside the CRS's domain: a box far outside it would be densified into billions of
+ * points (or fail to transform) in the database.
+ */
+export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>, parameter = 'bbox'): [number, number, number, number] {
   const parts = raw.split(',').map((p) => p.trim());
   if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
     throw new BadRequestError(`参数 ${parameter} 应为4个（或6个）数值 (${parameter} must be 4 or 6 comma-separated numbers)`, { parameter });
   }
   const n = parts.map(Number);
-  const [x1, y1, x2, y2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
-  if (y1 > y2) throw new BadRequestError(`参数 ${parameter} 下边界大于上边界 (${parameter}: miny > maxy)`, { parameter });
+  const [a1, b1, a2, b2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
+  // north-first CRSs give latitude (northing) first: swap back to x/y
+  const [x1, y1, x2, y2] = crs.northFirst ? [b1, a1, b2, a2] : [a1, b1, a2, b2];
+  if (y1 > y2) throw new BadRequestError(`参数 ${parameter} 下边界大于上边界 (${parameter}: the lower ${crs.bounds.northName} is above the upper one)`, { parameter });
+  const { east, north, eastName, northName } = crs.bounds;
+  for (const [v, [lo, hi], name] of [[x1, east, eastName], [x2, east, eastName], [y1, north, northName], [y2, north, northName]] as const) {
+    if (!(v >= lo && v <= hi)) {
+      throw new BadRequestError(`参数 ${parameter} 超出坐标系范围：${name} ${v} 不在 [${lo}, ${hi}] 内 (${parameter}: ${name} ${v} outside [${lo}, ${hi}]; axes swapped, or the wrong bbox-crs?)`, {
+        parameter,
+        value: v,
+        range: [lo, hi],
+      });
+    }
+  }
   return [x1, y1, x2, y2];
 }
 
@@ -61,10 +78,7 @@ export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail,
   const bboxRaw = single(q.bbox, 'bbox');
   if (bboxRaw !== undefined) {
     const bboxCrs = resolveCrs(single(q['bbox-crs'], 'bbox-crs') ?? CRS84, 'bbox-crs');
-    let box = parseBbox(bboxRaw);
-    // bbox is given in the axis order of bbox-crs: swap north-first ones back to x/y.
-    if (bboxCrs.northFirst) box = [box[1], box[0], box[3], box[2]];
-    query.bbox = box;
+    query.bbox = parseBbox(bboxRaw, bboxCrs);
     query.bboxSrid = bboxCrs.srid;
   } else if (q['bbox-crs'] !== undefined) {
     throw new BadRequestError('参数 bbox-crs 需要与 bbox 一起使用 (bbox-crs given without bbox)', { parameter: 'bbox-crs' });

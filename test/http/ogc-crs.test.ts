@@ -69,4 +69,30 @@ describe(`OGC API Features Part 2: CRS (${usingPostgres() ? 'PostgreSQL' : 'PGli
     expect(r.status).toBe(400);
     expect(r.json.details.parameter).toMatch(/crs/);
   });
+
+  // A box far outside the CRS's domain would be densified into billions of points in the database
+  // (or fail to transform): refused up front, naming the coordinate.
+  it.each([
+    ['-1e7,-1e7,1e7,1e7', 'EPSG:4326', 'longitude'],
+    ['-1e12,-1e12,1e12,1e12', 'EPSG:3857', 'easting'],
+    ['4930000,1e8,4931000,1e8', 'EPSG:4530', 'easting'],
+    ['125.6,44.4,125.7,95', 'CRS84', 'latitude'],
+    ['44.4,125.6,44.5,181', 'EPSG:4490', 'longitude'],
+  ])('bbox=%s in %s, outside its domain → 400 naming bbox and the %s', async (bbox, crs, axis) => {
+    const before = (await get('/ogc/collections/permanent-farmland/items?limit=1')).json.numberMatched;
+    const r = await get(`/ogc/collections/permanent-farmland/items?bbox=${bbox}&bbox-crs=${crs}`);
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    expect(r.json.details.parameter).toBe('bbox');
+    expect(r.json.message).toContain(axis);
+    expect((await get('/ogc/collections/permanent-farmland/items?limit=1')).json.numberMatched).toBe(before);
+  });
+
+  it('a north-first bbox-crs checks its latitudes in order (lower above upper → 400), whatever the longitudes', async () => {
+    // EPSG:4326 is latitude first: 44.43,125.6 is the lower corner, 44.4,125.63 the upper one
+    const r = await get('/ogc/collections/permanent-farmland/items?bbox=44.43,125.6,44.4,125.63&bbox-crs=EPSG:4326');
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toBe('bbox');
+    // longitudes in either order were refused before as if they were latitudes; a box crossing the antimeridian is not
+    expect((await get('/ogc/collections/permanent-farmland/items?bbox=44.4,125.63,44.43,125.6&bbox-crs=EPSG:4326')).status).toBe(200);
+  });
 });
