@@ -190,3 +190,14 @@ export function errorBody(err: AppError): { error: ErrorCode; message: string; d
     ? { error: err.code, message: err.message }
     : { error: err.code, message: err.message, details: err.details };
 }
+
+/**
+ * A client's value named in a message: a string (cut to 40 characters), a number, or its kind —
+ * never String() or JSON.stringify() of an array or object, which recurse (a value nested
+ * thousands deep overflows the stack: a 500 instead of the 4xx being built).
+ */
+export function valueName(v: unknown): string {
+  if (typeof v === 'string') return v.slice(0, 40);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? 'array' : typeof v;
+}

@@ -5,7 +5,7 @@
  * GK axes); validity and area are PostGIS's job (block-geometry.ts).
  */
 import type { MultiPolygon, Polygon, Position } from 'geojson';
-import { type InputProblem, PayloadTooLargeError, UnprocessableError } from '../errors.js';
+import { type InputProblem, PayloadTooLargeError, UnprocessableError, valueName } from '../errors.js';
 import { describeCrs, gaussKrugerFromEpsg, projStringFor } from '../ingest/gauss-kruger.js';
 import { parseParcelTxt } from '../ingest/parcel-coordinates.js';
 import type { BlockSource } from './check-request.js';
@@ -64,7 +64,7 @@ function fromGeoJson(input: unknown, srid: number, maxVertices: number, crsLabel
   if (typeof g !== 'object' || g === null || Array.isArray(g)) throw unprocessable('geometry', 'geometry 应为 GeoJSON 对象 (geometry must be a GeoJSON object)');
   if (g.type === 'Feature') g = (g.geometry ?? {}) as typeof g;
   if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') {
-    throw unprocessable('geometry.type', `区块须为面（Polygon 或 MultiPolygon），而不是“${String(g.type)}” (the block must be a Polygon or MultiPolygon)`);
+    throw unprocessable('geometry.type', `区块须为面（Polygon 或 MultiPolygon），而不是“${valueName(g.type)}” (the block must be a Polygon or MultiPolygon)`);
   }
   const polygons = (g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as unknown[];
   if (!Array.isArray(polygons) || polygons.length === 0) throw unprocessable('geometry.coordinates', '区块没有坐标（空几何） (empty geometry)');

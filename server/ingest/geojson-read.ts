@@ -50,6 +50,21 @@ function crsMember(doc: unknown): number | null | undefined {
   return typeof name === 'string' ? parseCrsCode(name) : null;
 }
 
+/** arrays and objects inside one property value: attributes are flat values; JSON.stringify of a deep one overflows the stack */
+const MAX_PROPERTY_NESTING = 16;
+
+/** whether `v` holds arrays or objects more than `max` levels deep (iterative: no recursion on client data) */
+function nestedDeeperThan(v: unknown, max: number): boolean {
+  let level: unknown[] = [v];
+  for (let depth = 0; level.length; depth++) {
+    const next: unknown[] = [];
+    for (const x of level) if (x !== null && typeof x === 'object') for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') next.push(y);
+    if (next.length && depth + 1 > max) return true;
+    level = next;
+  }
+  return false;
+}
+
 export async function openGeojson(filePath: string, size: number, opts: UploadOptions, limits: IngestLimits, problems: ProblemList): Promise<OpenedSource> {
   if (size > limits.geojsonBytes) {
     throw new PayloadTooLargeError(`GeoJSON 超过 ${limits.geojsonBytes} 字节，请改用 zip 压缩的 shapefile (GeoJSON larger than geojsonBytes = ${limits.geojsonBytes})`, {
@@ -76,6 +91,12 @@ export async function openGeojson(filePath: string, size: number, opts: UploadOp
         continue;
       }
       const props = f.properties && typeof f.properties === 'object' && !Array.isArray(f.properties) ? f.properties : {};
+      for (const [key, value] of Object.entries(props)) {
+        if (nestedDeeperThan(value, MAX_PROPERTY_NESTING)) {
+          problems.error({ feature: index, field: key, message: `属性值嵌套超过 ${MAX_PROPERTY_NESTING} 层 (a property value nested more than ${MAX_PROPERTY_NESTING} levels deep)` });
+          (props as Record<string, unknown>)[key] = null; // the upload fails; nothing downstream recurses through it
+        }
+      }
       yield { index, id: typeof f.id === 'string' || typeof f.id === 'number' ? String(f.id) : null, properties: props, geometry: f.geometry ?? null };
       raw[index] = undefined as unknown as RawFeature; // let staged features be collected
     }

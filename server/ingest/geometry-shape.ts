@@ -6,6 +6,7 @@
  * Validity (self-intersection etc.) is PostGIS's job, not this file's.
  */
 import type { Geometry } from 'geojson';
+import { valueName } from '../errors.js';
 
 export interface ShapeReport {
   vertices: number;
@@ -21,11 +22,17 @@ const TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', '
 
 class ShapeError extends Error {}
 
+/** a position for a message, one level deep: JSON.stringify of a deeply nested array would overflow the stack */
+function brief(p: unknown[]): string {
+  const item = (v: unknown) => (Array.isArray(v) ? '[…]' : typeof v === 'object' && v !== null ? '{…}' : valueName(v));
+  return `[${p.slice(0, 3).map(item).join(', ')}${p.length > 3 ? ', …' : ''}]`;
+}
+
 function position(p: unknown, b: number[]): void {
   if (!Array.isArray(p) || p.length < 2) throw new ShapeError('坐标应为 [x, y] 数组 (a position must be [x, y])');
   const [x, y] = p as number[];
   if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
-    throw new ShapeError(`坐标不是有限数值 ${JSON.stringify(p).slice(0, 60)} (non-numeric coordinate)`);
+    throw new ShapeError(`坐标不是有限数值 ${brief(p)} (non-numeric coordinate)`);
   }
   if (x < b[0]) b[0] = x;
   if (y < b[1]) b[1] = y;
@@ -61,7 +68,7 @@ export function inspectGeometry(g: Geometry | null | undefined, bounds: number[]
   };
   try {
     if (!g || typeof g !== 'object') throw new ShapeError('缺少几何图形 (no geometry)');
-    if (!TYPES.has(g.type)) throw new ShapeError(`不支持的几何类型 ${String(g.type).slice(0, 40)} (unsupported geometry type)`);
+    if (!TYPES.has(g.type)) throw new ShapeError(`不支持的几何类型 ${valueName(g.type)} (unsupported geometry type)`);
     const c = (g as { coordinates?: unknown }).coordinates;
     switch (g.type) {
       case 'Point':

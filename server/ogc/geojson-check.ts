@@ -4,6 +4,7 @@
  * vertices so callers can enforce `maxVertices`. Used by CQL2 literals and Part 4 bodies, which
  * also check positions against their CRS's bounds (positionRangeProblem).
  */
+import { valueName } from '../errors.js';
 import type { CrsInfo } from './crs.js';
 
 export interface GeometryProblem {
@@ -12,21 +13,25 @@ export interface GeometryProblem {
 
 const DEPTH: Record<string, number> = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
 
+/** GeometryCollections inside one another (RFC 7946 §3.1.8: SHOULD be avoided) */
+export const MAX_COLLECTION_NESTING = 8;
+
 /** Returns the vertex count, or a problem describing the first structural error. */
-export function checkGeometry(g: unknown): { vertices: number } | GeometryProblem {
+export function checkGeometry(g: unknown, nesting = 0): { vertices: number } | GeometryProblem {
   if (typeof g !== 'object' || g === null || Array.isArray(g)) return { message: 'geometry must be a GeoJSON geometry object' };
   const { type, coordinates, geometries } = g as { type?: unknown; coordinates?: unknown; geometries?: unknown };
   if (type === 'GeometryCollection') {
     if (!Array.isArray(geometries)) return { message: 'GeometryCollection needs a "geometries" array' };
+    if (nesting >= MAX_COLLECTION_NESTING) return { message: `GeometryCollections nested more than ${MAX_COLLECTION_NESTING} deep` };
     let vertices = 0;
     for (const child of geometries) {
-      const r = checkGeometry(child);
+      const r = checkGeometry(child, nesting + 1);
       if ('message' in r) return r;
       vertices += r.vertices;
     }
     return { vertices };
   }
-  if (typeof type !== 'string' || !(type in DEPTH)) return { message: `unknown geometry type ${JSON.stringify(type)}` };
+  if (typeof type !== 'string' || !(type in DEPTH)) return { message: `unknown geometry type ${JSON.stringify(valueName(type))}` };
   let vertices = 0;
   const walk = (node: unknown, depth: number, path: string): string | null => {
     if (!Array.isArray(node)) return `${path} must be an array`;

@@ -335,4 +335,54 @@ describe(`hostile input over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
     expect(r.json().details).toMatchObject({ feature: 0, field: 'geometry.coordinates[0][2]' });
     expect(await version()).toBe(before);
   });
+  // Deeply nested input (found by a review): recursive parsers and checks overflowed the stack — a
+  // RangeError, answered as a 500. Each is now a 4xx naming where.
+  const deep = (n: number, open: string, inner: string, close: string) => open.repeat(n) + inner + close.repeat(n);
+
+  it.each([
+    ['parentheses', deep(4_000, '(', 'code = 1', ')'), 'cql2-text'],
+    ['NOT', `${'NOT '.repeat(4_000)}code = 'x'`, 'cql2-text'],
+    ['CASEI', `${deep(2_000, 'CASEI(', 'code', ')')} = 'x'`, 'cql2-text'],
+    ['geometry collections', `S_INTERSECTS(geometry, ${deep(2_000, 'GEOMETRYCOLLECTION(', 'POINT(125.6 44.4)', ')')})`, 'cql2-text'],
+    ['JSON arrays', deep(8_000, '[', '1', ']'), 'cql2-json'],
+    ['JSON objects', deep(4_000, '{"op":"not","args":[', '{"op":"=","args":[{"property":"code"},"x"]}', ']}'), 'cql2-json'],
+  ])('a filter nested thousands deep (%s) is a 400 naming the filter and a position', async (_what, src, lang) => {
+    const r = await filtered(src, lang as 'cql2-text');
+    expectRefusal(r, src.slice(0, 60));
+    expect(r.statusCode).toBe(400);
+    expect(r.json().details).toMatchObject({ parameter: 'filter' });
+    expect(typeof r.json().details.position).toBe('number');
+  });
+
+  it('a filter nested a few levels deep is still answered', async () => {
+    expect((await filtered(deep(20, '(', "code = 'PF-0001'", ')'), 'cql2-text')).statusCode).toBe(200);
+    expect((await filtered(`${'NOT '.repeat(20)}code = 'PF-0001'`, 'cql2-text')).statusCode).toBe(200);
+  });
+
+  it('a block whose geometry type is a deeply nested array → 422 naming geometry.type, and nothing stored', async () => {
+    const before = await checkCount();
+    const payload = `{"activity":"mining","mineral":"地热","geometry":{"type":${deep(50_000, '[', '1', ']')},"coordinates":[]}}`;
+    const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, 'content-type': 'application/json' }, payload });
+    expectRefusal(r, 'deep type');
+    expect(r.statusCode).toBe(422);
+    expect(JSON.stringify(r.json().details)).toContain('geometry.type');
+    expect(await checkCount()).toBe(before);
+  });
+
+  it('an OGC item of geometry collections nested thousands deep → 4xx, no new version', async () => {
+    const before = await version();
+    const geometry = deep(20_000, '{"type":"GeometryCollection","geometries":[', '{"type":"Point","coordinates":[125.6,44.4]}', ']}');
+    const body = `{"type":"Feature","properties":{"code":"X"},"geometry":${geometry}}`;
+    const r = await fx.app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: body });
+    expectRefusal(r, 'nested collections');
+    expect(await version()).toBe(before);
+  });
+
+  it('an OGC item whose property is nested thousands deep → 4xx naming the property, no new version', async () => {
+    const before = await version();
+    const body = `{"type":"Feature","properties":{"code":"X","township":${deep(20_000, '[', '1', ']')}},"geometry":{"type":"Point","coordinates":[125.6,44.4]}}`;
+    const r = await fx.app.inject({ method: 'POST', url: ITEMS, headers: { ...ADMIN, 'content-type': 'application/geo+json' }, payload: body });
+    expectRefusal(r, 'deep property');
+    expect(await version()).toBe(before);
+  });
 });

@@ -91,6 +91,16 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(json.details.problems[0]).toMatchObject({ field: 'shp' });
   });
 
+  // found by a review: JSON.stringify of a deeply nested coordinate in the error message overflowed the stack (a 500)
+  it('a GeoJSON position nested thousands deep, or a property nested so → 4xx naming the feature', async () => {
+    const deepArray = '['.repeat(20_000) + '1' + ']'.repeat(20_000);
+    const point = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"图斑编号":"D"},"geometry":{"type":"Point","coordinates":[${deepArray},44.5]}}]}`;
+    const json = await refused('deep.geojson', point, 422);
+    expect(JSON.stringify(json.details)).toContain('"feature":0');
+    const property = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"图斑编号":${deepArray}},"geometry":{"type":"Point","coordinates":[125.7,44.5]}}]}`;
+    expect((await refused('deep-property.geojson', property, 422)).details.problems).toContainEqual(expect.objectContaining({ feature: 0, field: '图斑编号' }));
+  });
+
   it('malformed JSON names the line', async () => {
     const json = await refused('bad.geojson', '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}', 422);
     expect(json.details.problems[0]).toMatchObject({ line: 3 });

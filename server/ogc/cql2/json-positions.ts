@@ -15,6 +15,9 @@ export interface ParsedJson {
   where: WeakMap<object, Located>;
 }
 
+/** objects and arrays inside one another: a CQL2-JSON filter (with a geometry collection) needs a few dozen at most */
+export const MAX_JSON_DEPTH = 128;
+
 export function parseJsonWithPositions(src: string): ParsedJson {
   const where = new WeakMap<object, Located>();
   let i = 0;
@@ -24,9 +27,11 @@ export function parseJsonWithPositions(src: string): ParsedJson {
   const fail = (what: string): never => {
     throw filterError(`invalid JSON: expected ${what} but found ${i >= src.length ? 'the end' : `"${src[i]}"`}`, i);
   };
+  let depth = 0;
   const value = (): unknown => {
     ws();
     const c = src[i];
+    if ((c === '{' || c === '[') && depth >= MAX_JSON_DEPTH) throw filterError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, i);
     if (c === '{') {
       i++;
       const obj: Record<string, unknown> = {};
@@ -41,7 +46,9 @@ export function parseJsonWithPositions(src: string): ParsedJson {
         if (src[i++] !== ':') (i--, fail('":"'));
         ws();
         loc.children.set(key, i);
+        depth++;
         obj[key] = value();
+        depth--;
         ws();
         if (src[i] === ',') i++;
         else if (src[i] === '}') return i++, where.set(obj, loc), obj;
@@ -57,7 +64,9 @@ export function parseJsonWithPositions(src: string): ParsedJson {
       for (;;) {
         ws();
         loc.children.set(arr.length, i);
+        depth++;
         arr.push(value());
+        depth--;
         ws();
         if (src[i] === ',') i++;
         else if (src[i] === ']') return i++, where.set(arr, loc), arr;

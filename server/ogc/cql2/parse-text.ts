@@ -14,7 +14,11 @@ import { parseWkt, WKT_KEYWORDS } from './wkt.js';
 
 const RESERVED = new Set(['AND', 'OR', 'NOT', 'LIKE', 'ILIKE', 'IN', 'BETWEEN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 
+/** how deeply parentheses, NOT, CASEI and geometry collections may nest (each level costs stack; real filters use a few) */
+export const MAX_NESTING = 64;
+
 export class TextParser {
+  private depth = 0;
   private i = 0;
   constructor(readonly tokens: Token[]) {}
 
@@ -43,6 +47,17 @@ export class TextParser {
     if (!this.acceptWord(word)) throw filterError(`expected ${word} but found ${describe(t)}`, t.pos);
   }
 
+  /** f() one level deeper: past MAX_NESTING a 400 at `pos`, not a stack overflow (500) */
+  nested<T>(pos: number, f: () => T): T {
+    if (this.depth >= MAX_NESTING) throw filterError(`the filter nests deeper than ${MAX_NESTING} levels`, pos);
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
   parseFilter(): Predicate {
     const p = this.parseOr();
     const t = this.peek();
@@ -66,7 +81,7 @@ export class TextParser {
 
   parseNot(): Predicate {
     const pos = this.peek().pos;
-    if (this.acceptWord('NOT')) return { kind: 'not', arg: this.parseNot(), pos };
+    if (this.acceptWord('NOT')) return { kind: 'not', arg: this.nested(pos, () => this.parseNot()), pos };
     return this.parsePrimary();
   }
 
@@ -74,7 +89,7 @@ export class TextParser {
     const t = this.peek();
     if (t.type === '(') {
       this.next();
-      const p = this.parseOr();
+      const p = this.nested(t.pos, () => this.parseOr());
       this.expect(')', '")"');
       return p;
     }
@@ -147,7 +162,7 @@ export class TextParser {
         if (upper === 'DATE' || upper === 'TIMESTAMP') return this.parseTemporal(upper === 'DATE');
         if (upper === 'CASEI') {
           this.i += 2;
-          const arg = this.parseOperand();
+          const arg = this.nested(t.pos, () => this.parseOperand());
           this.expect(')', '")"');
           return { kind: 'casei', arg, pos: t.pos };
         }

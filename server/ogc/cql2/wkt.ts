@@ -76,7 +76,7 @@ export function parseWkt(p: TextParser): GeometryLiteral {
         if (t.type !== 'ident' || !WKT_KEYWORDS.has(t.text.toUpperCase()) || t.text.toUpperCase() === 'BBOX') {
           throw filterError(`expected a WKT geometry but found ${describe(t)}`, t.pos);
         }
-        return parseWkt(q);
+        return q.nested(t.pos, () => parseWkt(q));
       });
       return { type: 'GeometryCollection', geometries } as unknown as GeometryLiteral;
     }
