@@ -123,6 +123,11 @@ function checkRanges(polygons: Position[][][], srid: number, warnings: InputProb
     if (bad) throw unprocessable('geometry.coordinates', `经纬度超出范围 [${bad[0]}, ${bad[1]}]：应为 [经度, 纬度]，可能坐标颠倒或 crs 有误 (lon/lat out of range: axes swapped or crs missing?)`);
     return;
   }
+  if (srid === 3857) {
+    const bad = all.find(([x, y]) => !(Math.abs(x) <= 20037508.35 && Math.abs(y) <= 20048966.11));
+    if (bad) throw unprocessable('geometry.coordinates', `坐标 [${bad[0]}, ${bad[1]}] 超出 Web 墨卡托范围 (outside the Web Mercator plane: crs wrong?)`);
+    return;
+  }
   const gk = gaussKrugerFromEpsg(srid);
   if (!gk) return;
   const isNorthing = (v: number) => v >= 1e6 && v < 1e7;
@@ -135,5 +140,10 @@ function checkRanges(polygons: Position[][][], srid: number, warnings: InputProb
   if (wrong) {
     const message = `横坐标 ${wrong[0]} 的带号与 crs EPSG:${srid}（第${gk.zone}带）不一致 (easting zone prefix contradicts crs zone ${gk.zone})`;
     throw new UnprocessableError(message, { problems: [{ field: 'crs', severity: 'error', message }] });
+  }
+  // the projection's domain: beyond it the transform fails (a 500) or answers nonsense
+  const outside = all.find(([x, y]) => !(isEasting(x) && y >= 0 && y < 1e7));
+  if (outside) {
+    throw unprocessable('geometry.coordinates', `坐标 [${outside[0]}, ${outside[1]}] 超出 EPSG:${srid} 的投影范围 (outside the Gauss-Kruger zone: easting ${gk.prefixed ? 'with its zone prefix ' : ''}and northing 0–10,000 km)`);
   }
 }

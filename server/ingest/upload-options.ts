@@ -13,7 +13,17 @@ function flag(v: string | undefined, name: string): boolean {
   throw new BadRequestError(`参数 ${name} 应为 true 或 false (invalid "${name}")`, { parameter: name });
 }
 
-export function parseUploadOptions(fields: Record<string, string | undefined>): UploadOptions {
+const OPTION_NAMES = ['mode', 'dryRun', 'repair', 'crs', 'towgs84', 'encoding', 'note', 'layer', 'idField'] as const;
+
+/** form fields and query parameters together: each option once, as text (a repeated query parameter arrives as an array) */
+export function parseUploadOptions(raw: Record<string, unknown>): UploadOptions {
+  const fields: Partial<Record<(typeof OPTION_NAMES)[number], string>> = {};
+  for (const name of OPTION_NAMES) {
+    const v = raw[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw new BadRequestError(`参数 ${name} 只能给一次 (give "${name}" once)`, { parameter: name });
+    fields[name] = v;
+  }
   const mode = fields.mode?.trim() || 'replace';
   if (mode !== 'replace' && mode !== 'append') throw new BadRequestError('参数 mode 应为 replace 或 append (invalid "mode")', { parameter: 'mode' });
   const opts: UploadOptions = { mode, dryRun: flag(fields.dryRun, 'dryRun'), repair: flag(fields.repair, 'repair') };

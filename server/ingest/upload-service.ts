@@ -49,7 +49,7 @@ export async function handleUpload(app: FastifyInstance, request: FastifyRequest
   const fileFacts = () => (received ? { fileName: received.fileName, size: received.size, sha256: received.sha256 } : {});
   try {
     received = await receiveUpload(request, limits.uploadBytes);
-    const opts = parseUploadOptions({ ...(request.query as Record<string, string>), ...received.fields });
+    const opts = parseUploadOptions({ ...(request.query as Record<string, unknown>), ...received.fields });
     const started = Date.now();
     let logged = 0;
     const onProgress = (read: number) => {

@@ -134,6 +134,10 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       [{ ...good, geometry: { type: 'Polygon', coordinates: [] }, crs: undefined }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
       [{ ...good, geometry: { type: 'Polygon', coordinates: [[[44.3, 125.8], [44.31, 125.8], [44.31, 125.81], [44.3, 125.8]]] }, crs: undefined }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
       [{ ...good, crs: 'EPSG:4529' }, 422, { problems: [{ field: 'crs' }] }], // zone 41 code, zone 42 eastings
+      // outside the projection's domain (the transform failed: a 500, found by a review)
+      [{ ...good, crs: 'EPSG:4549', geometry: { type: 'Polygon', coordinates: [[[1e8, 4.9e6], [1e8 + 100, 4.9e6], [1e8 + 100, 4.9e6 + 100], [1e8, 4.9e6]]] } }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
+      [{ ...good, crs: 'EPSG:4530', geometry: { type: 'Polygon', coordinates: [[[42.5e6, 1e12], [42.5e6 + 100, 1e12], [42.5e6 + 100, 1e12 + 100], [42.5e6, 1e12]]] } }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
+      [{ ...good, crs: 'EPSG:3857', geometry: { type: 'Polygon', coordinates: [[[1e12, 0], [1e12 + 100, 0], [1e12 + 100, 100], [1e12, 0]]] } }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
       [{ ...good, geometry: { type: 'Polygon', coordinates: [Array.from({ length: MAX_VERTICES + 1 }, (_, i) => [125.8 + Math.cos(i) / 100, 44.3 + Math.sin(i) / 100])] }, crs: undefined }, 413, { limit: 'maxVertices', max: MAX_VERTICES }],
       [{ activity: 'mining', mineral: '建筑用砂', coordinates: TXT.replace('J3,1,4913000.000', 'J3,1,49l3000.000') }, 422, { problems: [{ line: 11, field: 'X' }] }],
     ];

@@ -101,6 +101,15 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect((await refused('deep-property.geojson', property, 422)).details.problems).toContainEqual(expect.objectContaining({ feature: 0, field: '图斑编号' }));
   });
 
+  it('a query parameter given twice (?crs=4530&crs=4531) → 400 naming it, nothing stored', async () => {
+    const before = await snapshot();
+    const body = await multipart({ name: 'p.geojson', data: JSON.stringify(collection(parcels(2))) });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${LAYER}/uploads?crs=4530&crs=4531`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(400);
+    expect(r.json().details).toMatchObject({ parameter: 'crs' });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('malformed JSON names the line', async () => {
     const json = await refused('bad.geojson', '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}', 422);
     expect(json.details.problems[0]).toMatchObject({ line: 3 });
