@@ -57,7 +57,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   app.decorate('config', config);
 
   app.setErrorHandler((err, request, reply) => {
-    const appError = toAppError(err);
+    const appError = toAppError(err, config.limits.bodyBytes);
     if (appError.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.debug({ err: appError.message }, 'client error');
     reply.status(appError.status).type('application/json').send(errorBody(appError));

@@ -142,7 +142,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
 ]);
 
-export function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown, bodyBytes?: number): AppError {
   if (err instanceof AppError) return err;
   const e = err as FastifyLikeError;
   if (e?.validation) {
@@ -174,7 +174,7 @@ export function toAppError(err: unknown): AppError {
     return new BadRequestError(`请求体不是有效的 JSON (${e.message})`, { parameter: 'body' });
   }
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413) {
-    return new PayloadTooLargeError('请求体过大 (request body too large)', { limit: 'bodyBytes', max: -1 });
+    return new PayloadTooLargeError(`请求体过大 (request body too large${bodyBytes ? `: at most ${bodyBytes} bytes` : ''})`, { limit: 'bodyBytes', max: bodyBytes ?? -1 }); // -1: not known to this caller (the app's error handler passes the configured limit)
   }
   if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
     return new AppError('unsupported_media_type', `不支持的内容类型 (${e.message})`);

@@ -8,7 +8,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../auth/audit.js';
 import { requireRole } from '../auth/roles.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { parseCheckRequest, type CheckRequestBody } from './check-request.js';
 import { runCheck } from './check-service.js';
 import { stopBackgroundCoverage } from './coverage.js';
@@ -21,14 +21,19 @@ import { RULES_DOCUMENT } from './rules.js';
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
 /** JSON body, or multipart fields + one `file` part (a boundary-coordinate TXT or a zipped shapefile). */
-async function readBody(request: FastifyRequest, maxBytes: number): Promise<{ body: CheckRequestBody; file?: { bytes: Uint8Array; fileName?: string } }> {
+async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' | 'uploadBytes'; max: number }): Promise<{ body: CheckRequestBody; file?: { bytes: Uint8Array; fileName?: string } }> {
   if (!request.isMultipart()) return { body: (request.body ?? {}) as CheckRequestBody };
   const body: Record<string, unknown> = {};
   let file: { bytes: Uint8Array; fileName?: string } | undefined;
-  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
+  for await (const part of request.parts({ limits: { fileSize: maxBytes.max, files: 1 } })) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') throw new BadRequestError(`未知文件字段“${part.fieldname}”，应为 file (unknown file field)`, { parameter: part.fieldname });
-      file = { bytes: await part.toBuffer(), fileName: part.filename };
+      try {
+        file = { bytes: await part.toBuffer(), fileName: part.filename };
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw e;
+        throw new PayloadTooLargeError(`文件超过 ${maxBytes.limit} = ${maxBytes.max} 字节 (file larger than ${maxBytes.limit} = ${maxBytes.max} bytes)`, { ...maxBytes, parameter: 'file' });
+      }
     } else body[part.fieldname] = part.value;
   }
   return { body, file };
@@ -53,7 +58,9 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { body, file } = await readBody(request, config.limits.uploadBytes);
+      // a block's file is read into memory: bounded like a request body, not like a layer upload (streamed to disk)
+      const { bodyBytes, uploadBytes } = config.limits;
+      const { body, file } = await readBody(request, bodyBytes <= uploadBytes ? { limit: 'bodyBytes', max: bodyBytes } : { limit: 'uploadBytes', max: uploadBytes });
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('请求体应为 JSON 对象 (body must be a JSON object)', { parameter: 'body' });
       const input = parseCheckRequest(body, file);
       const report = await runCheck(db.kysely, input, {

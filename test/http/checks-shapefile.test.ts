@@ -110,3 +110,28 @@ describe.skipIf(!hasOgr)(`checks with a zipped shapefile (${usingPostgres() ? 'P
     expect((await refused('short.zip', zipEntries(shorter, 'short'), 422)).error).toBe('unprocessable');
   });
 });
+
+// A check's file is read into memory (a layer upload is streamed to disk): it is bounded by the
+// request-body limit, not by the far larger upload limit (found by a review: 200 MiB per check).
+describe(`a check's file is bounded like a request body (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const BODY_BYTES = 64 * 1024;
+  const fx = useFixtureApp('checks', { limits: { ...testConfig().limits, bodyBytes: BODY_BYTES, uploadBytes: 1024 * 1024 } });
+
+  it('a file over bodyBytes (and under uploadBytes) → 413, nothing stored', async () => {
+    const before = await countChecks(fx.db.kysely);
+    const body = await multipart({ name: 'big.txt', data: Buffer.alloc(BODY_BYTES * 2, 0x20) }, { activity: 'mining', mineral: '建筑用砂' });
+    const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().details).toMatchObject({ limit: 'bodyBytes', max: BODY_BYTES, parameter: 'file' });
+    expect(await countChecks(fx.db.kysely)).toBe(before);
+  });
+
+  it('a JSON body over bodyBytes → 413 naming the limit and its size, nothing stored', async () => {
+    const before = await countChecks(fx.db.kysely);
+    const payload = JSON.stringify({ activity: 'mining', mineral: '建筑用砂', name: 'x'.repeat(BODY_BYTES), geometry: lonLat(RED_LINE_BLOCK) });
+    const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, 'content-type': 'application/json' }, payload });
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().details).toEqual({ limit: 'bodyBytes', max: BODY_BYTES });
+    expect(await countChecks(fx.db.kysely)).toBe(before);
+  });
+});
