@@ -10,7 +10,8 @@
  * is cross-origin because the API and tiles serve the 一张图 system on other origins (CORS).
  *
  * Rate limit (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS; 0 = off, the default): keyed by the token
- * (a hash of the Authorization header, never the secret) or, without one, the client address;
+ * once it has authenticated (a hash of the Authorization header, never the secret), otherwise by
+ * the client address;
  * health and metrics probes are exempt. A 429 is the project's error JSON with Retry-After.
  * The counter is per process: N instances allow N × the limit (see README).
  */
@@ -60,10 +61,37 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
   return headers;
 }
 
-/** rate-limit key: the presented credential (hashed) or the client address */
-export function rateLimitKey(request: FastifyRequest): string {
+const credentialHash = (authorization: string) => crypto.createHash('sha256').update(authorization).digest('base64url').slice(0, 22);
+
+/**
+ * Credentials (hashed) that authenticated lately, most recent last: only these get a budget of
+ * their own. Keying every presented Authorization header would give a flood of made-up tokens a
+ * fresh budget per request (found by a review).
+ */
+export class VerifiedCredentials {
+  private readonly hashes = new Set<string>();
+  constructor(private readonly max = 10_000) {}
+  add(authorization: string): void {
+    const h = credentialHash(authorization);
+    this.hashes.delete(h);
+    this.hashes.add(h);
+    if (this.hashes.size > this.max) this.hashes.delete(this.hashes.values().next().value!);
+  }
+  has(hash: string): boolean {
+    return this.hashes.has(hash);
+  }
+}
+
+/**
+ * rate-limit key: a credential that has authenticated (hashed; its budget follows it across
+ * addresses), else the client address — so an unknown or made-up token spends its address's budget
+ */
+export function rateLimitKey(request: FastifyRequest, verified: VerifiedCredentials): string {
   const auth = request.headers.authorization;
-  if (auth) return `token:${crypto.createHash('sha256').update(auth).digest('base64url').slice(0, 22)}`;
+  if (auth) {
+    const h = credentialHash(auth);
+    if (verified.has(h)) return `token:${h}`;
+  }
   return `ip:${request.ip}`;
 }
 
@@ -82,11 +110,17 @@ export const securityPlugin = fp(
     });
 
     if (limit.max === 0) return;
+    const verified = new VerifiedCredentials();
+    // after the response: the request's principal was resolved by the auth hook (registered after this plugin)
+    app.addHook('onResponse', async (request) => {
+      const auth = request.headers.authorization;
+      if (auth && request.principal?.role) verified.add(auth);
+    });
     await app.register(rateLimit, {
       global: false, // applied below as one root onRequest hook, so it runs before authentication
       max: limit.max,
       timeWindow: limit.windowMs,
-      keyGenerator: rateLimitKey,
+      keyGenerator: (request) => rateLimitKey(request, verified),
       allowList: (request) => EXEMPT.has(request.url.split('?')[0]),
       onExceeded: (request, key) => request.log.warn({ key: key.slice(0, 12) }, 'rate limit exceeded'),
       errorResponseBuilder: (_request, context) => {

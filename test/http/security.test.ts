@@ -98,13 +98,20 @@ describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : '
     expect((await from('10.0.0.2')).statusCode).toBe(200);
   });
 
-  it('limits per token across addresses, one token not spending another’s budget', async () => {
+  it('limits per token across addresses once it has authenticated, one token not spending another’s budget', async () => {
     const tokenA = { authorization: 'Bearer test-admin-token-0123456789' };
     const statuses = [];
-    for (const ip of ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4']) statuses.push((await limited.inject({ url: '/api/tokens', headers: tokenA, remoteAddress: ip })).statusCode);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+    // the first request counts against its address (the token is not known yet); then the token has its own budget
+    for (const ip of ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5']) statuses.push((await limited.inject({ url: '/api/tokens', headers: tokenA, remoteAddress: ip })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
     // the same address without the token is a different key
     expect((await limited.inject({ url: '/api/layers', remoteAddress: '10.0.1.4' })).statusCode).toBe(200);
+  });
+
+  it('a flood of made-up tokens, each different, spends its address’s budget (a new token is no new budget)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ url: '/api/layers', headers: { authorization: `Bearer made-up-token-${i}-xxxxxxxx` }, remoteAddress: '10.0.2.9' })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 
   it('counts before authentication: a flood of invalid tokens is cut at the limit', async () => {
