@@ -147,11 +147,10 @@ export function toAppError(err: unknown, bodyBytes?: number): AppError {
   const e = err as FastifyLikeError;
   if (e?.validation) {
     const first = e.validation[0] ?? {};
-    const parameter =
-      (first.params?.missingProperty as string | undefined) ??
-      (first.params?.additionalProperty as string | undefined) ??
-      first.instancePath?.replace(/^\//, '').replace(/\//g, '.') ??
-      undefined;
+    // a dotted path: style.fill, attributes.2.name; a missing or unknown member is named under its object
+    const at = first.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    const member = (first.params?.missingProperty ?? first.params?.additionalProperty) as string | undefined;
+    const parameter = member !== undefined ? (at ? `${at}.${member}` : member) : at || undefined;
     const where = e.validationContext ?? 'request';
     return new BadRequestError(`参数无效 (invalid ${where} parameter${parameter ? ` "${parameter}"` : ''}: ${first.message ?? 'invalid'})`, {
       parameter,

@@ -12,6 +12,9 @@ export const LAYER_KINDS = ['admin', 'zone', 'block', 'right', 'constraint', 'ot
 export const GEOMETRY_TYPES = ['Polygon', 'MultiPolygon', 'Point', 'MultiPoint', 'LineString', 'MultiLineString'] as const;
 
 /** JSON schema of the request body (validated by Fastify; 400 names the parameter). */
+/** #rgb, #rrggbb or #rrggbbaa: a colour MapLibre and every GIS client read alike */
+const COLOUR = '^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$';
+
 export const createLayerBody = {
   type: 'object',
   additionalProperties: false,
@@ -25,7 +28,28 @@ export const createLayerBody = {
     description: { type: ['string', 'null'], maxLength: 4000 },
     labelField: { type: ['string', 'null'], maxLength: 64 },
     minzoom: { type: 'integer', minimum: 0, maximum: 22 },
-    style: { type: 'object' },
+    // what style.ts draws with, each value of a type the MapLibre style spec accepts: a layer's style
+    // goes into /styles/default.json for every viewer, and one bad value makes MapLibre refuse it all
+    style: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fill: { type: 'string', pattern: COLOUR },
+        fillOpacity: { type: 'number', minimum: 0, maximum: 1 },
+        line: { type: 'string', pattern: COLOUR },
+        lineWidth: { type: 'number', minimum: 0, maximum: 50 },
+        lineDash: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'number', minimum: 0, maximum: 100 } },
+        lineByValue: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['field', 'colors'],
+          properties: {
+            field: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
+            colors: { type: 'object', maxProperties: 100, additionalProperties: { type: 'string', pattern: COLOUR } },
+          },
+        },
+      },
+    },
     attributes: {
       type: 'array',
       maxItems: 200,

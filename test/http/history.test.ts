@@ -2,6 +2,7 @@
  * Layer history through the API: create a layer, fill it by upload, diff versions, restore an
  * old version as a new one. Writes are audited.
  */
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
@@ -37,6 +38,24 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(bad.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'id' } });
     const english = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'other', title: 'Blocks' } });
     expect(english.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'title' } });
+  });
+
+  // found by a review: any object was accepted, and one bad value made /styles/default.json invalid for every viewer
+  it('a layer style is checked value by value (400 naming the field, nothing created); a good one keeps the style valid by the spec', async () => {
+    const layers = async () => (await fx.app.inject('/api/layers')).json().length as number;
+    const before = await layers();
+    for (const style of [{ fill: 'x' }, { fillOpacity: 1.5 }, { lineWidth: 'wide' }, { lineDash: ['a'] }, { line: 'red; }' }, { nosuch: 1 }, { lineByValue: { field: 'mineral', colors: { 地热: 'hot' } } }]) {
+      const r = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'styled', style } });
+      expect({ style, status: r.statusCode }).toEqual({ style, status: 400 });
+      expect(r.json().details.parameter).toMatch(/style/);
+    }
+    expect(await layers()).toBe(before);
+    const style = { fill: '#d7301f', fillOpacity: 0.25, line: '#990000', lineWidth: 1.5, lineDash: [4, 2], lineByValue: { field: 'code', colors: { A: '#00a0e9' } } };
+    const r = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'styled', style } });
+    expect(r.statusCode, r.body).toBe(201);
+    const doc = (await fx.app.inject('/styles/default.json')).json();
+    expect(doc.layers.find((l: { id: string }) => l.id === 'styled-line').paint).toMatchObject({ 'line-width': 1.5, 'line-dasharray': [4, 2] });
+    expect(validateStyleMin(doc)).toEqual([]);
   });
 
   it('a first upload maps 区块编号 → code and reports a missing required field row by row', async () => {
