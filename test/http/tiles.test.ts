@@ -2,12 +2,15 @@ import zlib from 'node:zlib';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
 import { tileAt } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import { decodeTile } from '../helpers/mvt.js';
+
+const squareAt = (x: number, y: number, d = 0.001) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] });
 import { buildTestApp } from '../helpers/test-app.js';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
@@ -218,6 +221,30 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
         const key = (f: { properties: Record<string, unknown>; id: number | undefined }) => JSON.stringify([f.id, f.properties]);
         expect(a[name].features.map(key).sort(), `${name} at ${t.z}/${t.x}/${t.y}`).toEqual(b[name].features.map(key).sort());
       }
+    }
+  });
+  // found by a review: the index cache was 24 entries whatever their size, and `?version=` lets any
+  // client ask for any version (each a full-layer index, ~700 MB for 200k parcels)
+  it('geojson-vt keeps its layer@version indexes within a byte bound and still draws every version right (five asked at once, then again)', async () => {
+    await insertLayer(fx.db.kysely, { id: 'test-versions', title: '测试版本', kind: 'other', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }] });
+    for (let v = 1; v <= 5; v++) {
+      const features = Array.from({ length: 40 }, (_, i) => ({ id: `V${v}-${i}`, properties: { name: `第${v}版` }, geometry: squareAt(125.6 + i * 0.002, 44.4 + v * 0.01) }));
+      await writeLayerVersion(fx.db.kysely, { layerId: 'test-versions', mode: 'append', features, author: 'test' });
+    }
+    const source = (version: number) => ({ layerId: 'test-versions', version, current: version === 5, properties: [{ name: 'name', type: 'string' as const }], generalisation: 'exact' as const, label: null });
+    const probe = new GeojsonVtTileEngine(fx.db.kysely);
+    await probe.render([source(5)], { z: 0, x: 0, y: 0 });
+    const one = probe.indexBytes; // the largest index: version 5 holds all 200 features
+    expect(one).toBeGreaterThan(1);
+    const bound = Math.floor(one * 2.5);
+    const engine = new GeojsonVtTileEngine(fx.db.kysely, bound);
+    // all five versions at once (built one at a time), then again in another order (evicted ones rebuilt)
+    const draw = async (v: number) => decodeTile((await engine.render([source(v)], { z: 0, x: 0, y: 0 })).body)['test-versions'].features.length;
+    expect(await Promise.all([1, 2, 3, 4, 5].map(draw))).toEqual([40, 80, 120, 160, 200]);
+    expect(engine.indexBytes).toBeLessThanOrEqual(bound);
+    for (const v of [5, 1, 4, 2, 3]) {
+      expect(await draw(v)).toBe(40 * v);
+      expect(engine.indexBytes).toBeLessThanOrEqual(bound);
     }
   });
 });
