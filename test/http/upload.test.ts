@@ -174,3 +174,26 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(refused.find((r) => r.details?.fileName === 'bow.geojson')?.details).toMatchObject({ size: expect.any(Number), sha256: expect.any(String), status: 422 });
   });
 });
+
+// PGlite has no autovacuum: after a bulk upload (1,000+ rows) the store refreshes the planner's
+// statistics itself, in the background (server/db/statistics.ts); without them the planner takes
+// a large new layer for a handful of rows (the coverage self-join then scanned it per parcel).
+describe(`a bulk upload refreshes the planner's statistics (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const fx = useFixtureApp('mini');
+  const BULK = 'bulk-parcels'; // a layer the statistics have never seen: estimated at a handful of rows
+  const estimate = async () => {
+    const r = await sql<{ 'QUERY PLAN': string }>`explain select * from features where layer_id = ${BULK} and valid_to is null`.execute(fx.db.kysely);
+    return Number(/rows=(\d+)/.exec(r.rows[0]['QUERY PLAN'])![1]);
+  };
+
+  it('1,500 parcels uploaded into a new layer: the planner soon estimates it in thousands of rows', async () => {
+    const def = { id: BULK, title: '批量图斑', kind: 'constraint', geometryType: 'Polygon', attributes: [{ name: 'code', label: '图斑编号', type: 'string' }] };
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: def })).statusCode).toBe(201);
+    await sql`analyze features`.execute(fx.db.kysely);
+    expect(await estimate()).toBeLessThan(100);
+    const body = await multipart({ name: 'bulk.geojson', data: JSON.stringify(collection(parcels(1_500))) });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${BULK}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(201);
+    await expect.poll(estimate, { timeout: 15_000, interval: 200 }).toBeGreaterThan(1_000);
+  });
+});
