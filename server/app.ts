@@ -99,9 +99,11 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   await app.register(layerRoutes);
   await app.register(historyRoutes);
   await app.register(uploadRoutes);
-  await app.register(ogcRoutes);
+  // one tile service (engines, indexes, cache) for /tiles/… and OGC API Tiles
+  const tiles = new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom });
+  await app.register(ogcRoutes, { tiles });
   await app.register(checkRoutes);
-  await app.register(tileRoutes, { tiles: new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom }) });
+  await app.register(tileRoutes, { tiles });
 
   await app.register(viewerRoutes);
 

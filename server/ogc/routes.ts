@@ -16,6 +16,7 @@ import { apiDocumentRoute } from './api-document.js';
 import { itemWriteRoutes } from './item-write-routes.js';
 import { queryablesDocument } from './queryables.js';
 import { ogcTileRoutes } from './tile-routes.js';
+import type { TileService } from '../tiles/tile-service.js';
 
 const idParams = {
   type: 'object',
@@ -23,7 +24,7 @@ const idParams = {
   required: ['collectionId'],
 } as const;
 
-export async function ogcRoutes(app: FastifyInstance): Promise<void> {
+export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService }): Promise<void> {
   const { db, config } = app;
 
   app.get('/ogc', { schema: { summary: 'OGC API landing page', tags: ['OGC API'] } }, async (request) =>
@@ -159,5 +160,5 @@ export async function ogcRoutes(app: FastifyInstance): Promise<void> {
 
   await app.register(apiDocumentRoute);
   await app.register(itemWriteRoutes);
-  await app.register(ogcTileRoutes);
+  await app.register(ogcTileRoutes, { tiles: opts.tiles });
 }

@@ -1,23 +1,25 @@
 /**
- * OGC API Tiles over the existing tile service. A tile request is forwarded in-process
- * (app.inject) to /tiles/{layer}/{z}/{x}/{y}.pbf: the app owns one TileService (created in
- * app.ts), and forwarding shares its engines, in-memory indexes and version-keyed cache instead
- * of building a second copy of each — so the bytes, ETag and caching are the same by construction.
+ * OGC API Tiles over the existing tile service: the app's one TileService (created in app.ts, so
+ * its engines, in-memory indexes and version-keyed cache are shared) answers through the same
+ * serveTile as /tiles/{layer}/{z}/{x}/{y}.pbf — the bytes, ETag and caching are the same by
+ * construction. (It was forwarded with app.inject, which made every client 127.0.0.1 to the rate
+ * limit and counted a token twice: found by a review.)
  */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
 import { getLayer } from '../layers/layer-registry.js';
+import { serveTile } from '../tiles/routes.js';
+import type { TileService } from '../tiles/tile-service.js';
 import { tileMatrixSet, tileMatrixSetList, tilesetList, tilesetMetadata, WEB_MERCATOR_QUAD } from './tile-matrix-sets.js';
 
 const idParams = { type: 'object', properties: { collectionId: { type: 'string', maxLength: 64 } }, required: ['collectionId'] } as const;
-const FORWARDED_HEADERS = ['content-type', 'etag', 'cache-control', 'x-tile-engine', 'x-tile-cache', 'x-tile-generalised', 'x-tile-merged', 'content-encoding', 'vary'];
 
 function checkTms(id: string) {
   if (id !== WEB_MERCATOR_QUAD) throw new NotFoundError(`没有此瓦片矩阵集 (no tile matrix set "${id}"; available: ${WEB_MERCATOR_QUAD})`, { tileMatrixSet: id });
 }
 
-export async function ogcTileRoutes(app: FastifyInstance): Promise<void> {
+export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileService }): Promise<void> {
   const { db, config } = app;
   const base = (request: Parameters<typeof baseUrl>[0]) => baseUrl(request, config.publicUrl);
 
@@ -84,15 +86,7 @@ export async function ogcTileRoutes(app: FastifyInstance): Promise<void> {
       const { collectionId, tileMatrixSetId, z, y, x } = request.params;
       checkTms(tileMatrixSetId);
       if (!/^[a-z][a-z0-9-]{1,62}$/.test(collectionId)) throw new BadRequestError(`图层编号格式错误 (malformed collection id "${collectionId}")`, { parameter: 'collectionId' });
-      const query = new URLSearchParams();
-      if (request.query.version !== undefined) query.set('version', request.query.version);
-      if (request.query.v !== undefined) query.set('v', request.query.v);
-      const headers: Record<string, string> = {};
-      for (const h of ['if-none-match', 'authorization']) if (request.headers[h]) headers[h] = String(request.headers[h]);
-      const res = await app.inject({ method: 'GET', url: `/tiles/${collectionId}/${encodeURIComponent(z)}/${encodeURIComponent(x)}/${encodeURIComponent(y)}.pbf${query.size ? `?${query}` : ''}`, headers });
-      for (const h of FORWARDED_HEADERS) if (res.headers[h] !== undefined) reply.header(h, res.headers[h]);
-      reply.status(res.statusCode);
-      return res.statusCode === 204 || res.statusCode === 304 ? reply.send() : reply.send(res.rawPayload);
+      return serveTile(opts.tiles, request, reply, [collectionId], { z, x, y }, request.query);
     },
   );
 }

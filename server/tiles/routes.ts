@@ -52,10 +52,7 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
     async (request, reply) => {
       const { layers, z, x } = request.params;
       if (!request.params.y.endsWith('.pbf')) throw new NotFoundError('瓦片地址应以 .pbf 结尾 (tile URLs end in .pbf)');
-      const tile = parseTile(z, x, request.params.y.slice(0, -4));
-      const ids = TileService.parseLayerIds(layers);
-      if (request.query.v && request.query.version) throw new BadRequestError('v 与 version 只能给一个 (give v or version, not both)', { parameter: 'version' });
-      return sendTile(request, reply, await tiles.tile(ids, tile, request.query.v ?? request.query.version));
+      return serveTile(tiles, request, reply, TileService.parseLayerIds(layers), { z, x, y: request.params.y.slice(0, -4) }, request.query);
     },
   );
 
@@ -91,6 +88,24 @@ function acceptsGzip(request: FastifyRequest): boolean {
     const q = params.find((p) => p.startsWith('q='));
     return coding === 'gzip' && (!q || Number(q.slice(2)) > 0);
   });
+}
+
+/**
+ * One tile of `ids` at z/x/y (as given in the URL), current or at ?v= / ?version=, with its headers:
+ * /tiles/… and OGC API Tiles (server/ogc/tile-routes.ts) both answer through here, so the bytes,
+ * ETag and caching are the same by construction.
+ */
+export async function serveTile(
+  tiles: TileService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ids: string[],
+  at: { z: string; x: string; y: string },
+  query: { v?: string; version?: string },
+) {
+  const tile = parseTile(at.z, at.x, at.y);
+  if (query.v && query.version) throw new BadRequestError('v 与 version 只能给一个 (give v or version, not both)', { parameter: 'version' });
+  return sendTile(request, reply, await tiles.tile(ids, tile, query.v ?? query.version));
 }
 
 function sendTile(request: FastifyRequest, reply: FastifyReply, t: Awaited<ReturnType<TileService['tile']>>) {

@@ -108,6 +108,20 @@ describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : '
     expect((await limited.inject({ url: '/api/layers', remoteAddress: '10.0.1.4' })).statusCode).toBe(200);
   });
 
+  // found by a review: OGC API Tiles forwarded each tile in-process (app.inject) from 127.0.0.1, so
+  // all its clients shared one budget (and a token was counted twice)
+  it('OGC API tiles count once per client: one address spending its budget leaves another its own', async () => {
+    const tile = (remoteAddress: string) => limited.inject({ url: '/ogc/collections/no-such-layer/tiles/WebMercatorQuad/3/6/2', remoteAddress });
+    const first = await tile('10.0.4.1');
+    expect(first.headers['x-ratelimit-remaining']).toBe('2');
+    expect((await tile('10.0.4.1')).statusCode).not.toBe(429);
+    expect((await tile('10.0.4.1')).statusCode).not.toBe(429);
+    expect((await tile('10.0.4.1')).statusCode).toBe(429);
+    const other = await tile('10.0.4.2');
+    expect(other.statusCode).toBe(404);
+    expect(other.headers['x-ratelimit-remaining']).toBe('2');
+  });
+
   it('a flood of made-up tokens, each different, spends its address’s budget (a new token is no new budget)', async () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ url: '/api/layers', headers: { authorization: `Bearer made-up-token-${i}-xxxxxxxx` }, remoteAddress: '10.0.2.9' })).statusCode);
