@@ -122,6 +122,20 @@ describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : '
     expect(other.headers['x-ratelimit-remaining']).toBe('2');
   });
 
+  // found by a review: X-Forwarded-Host/-Proto were taken from any client
+  it('links follow X-Forwarded-Host/-Proto only behind a trusted proxy (TRUST_PROXY); otherwise the Host header', async () => {
+    const spoofed = { host: 'gis.test', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const direct = (await app.inject({ url: '/ogc', headers: spoofed })).json();
+    expect(direct.links.every((l: { href: string }) => l.href.startsWith('http://gis.test/'))).toBe(true);
+    const proxied = await buildTestApp(db, { trustProxy: true });
+    try {
+      const behind = (await proxied.inject({ url: '/ogc', headers: { ...spoofed, 'x-forwarded-host': 'gis.dehui.example.cn' } })).json();
+      expect(behind.links.every((l: { href: string }) => l.href.startsWith('https://gis.dehui.example.cn/'))).toBe(true);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('a flood of made-up tokens, each different, spends its address’s budget (a new token is no new budget)', async () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ url: '/api/layers', headers: { authorization: `Bearer made-up-token-${i}-xxxxxxxx` }, remoteAddress: '10.0.2.9' })).statusCode);
