@@ -31,6 +31,8 @@ export interface ItemsPage {
   /** each element is one GeoJSON Feature as JSON text */
   features: string[];
   numberMatched: number;
+  /** the layer's version in the page's snapshot: the page is exactly that version (or q.version's) */
+  layerVersion: number;
 }
 
 /** rows visible at a version: valid_from ≤ v < valid_to */
@@ -64,15 +66,26 @@ function geometryJson(q: ItemsQuery): RawBuilder<unknown> {
   return sql`ST_AsGeoJSON(${g}, ${decimals}::int, 0)::json`;
 }
 
+/**
+ * A page of features, their total and the layer's version, read in one snapshot (REPEATABLE READ):
+ * an edit committing between the statements would otherwise give a page of version N+1 labelled N,
+ * or a numberMatched that disagrees with the page (found by a review).
+ */
 export async function readItems(db: Kysely<Schema>, q: ItemsQuery): Promise<ItemsPage> {
   const where = predicates(q);
-  const rows = await sql<{ feature: string }>`
-    select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson(q)}, 'properties', f.properties)::text as feature
-    from features f where ${where}
-    order by f.fid
-    limit ${q.limit} offset ${q.offset}`.execute(db);
-  const count = await sql<{ n: number }>`select count(*)::int as n from features f where ${where}`.execute(db);
-  return { features: rows.rows.map((r) => r.feature), numberMatched: count.rows[0].n };
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const layer = await sql<{ version: number }>`select version from layers where id = ${q.layerId}`.execute(trx);
+      const rows = await sql<{ feature: string }>`
+        select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson(q)}, 'properties', f.properties)::text as feature
+        from features f where ${where}
+        order by f.fid
+        limit ${q.limit} offset ${q.offset}`.execute(trx);
+      const count = await sql<{ n: number }>`select count(*)::int as n from features f where ${where}`.execute(trx);
+      return { features: rows.rows.map((r) => r.feature), numberMatched: count.rows[0].n, layerVersion: layer.rows[0]?.version ?? 0 };
+    });
 }
 
 export async function readItem(

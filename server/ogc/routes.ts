@@ -108,7 +108,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
         timeStamp: new Date().toISOString(),
-        layerVersion: query.version ?? layer.version,
+        layerVersion: query.version ?? page.layerVersion,
         links,
       });
       reply.header('content-crs', `<${crs.uri}>`).type('application/geo+json');
