@@ -36,10 +36,17 @@ export function datetimePredicate(raw: string, attributes: AttributeDef[], layer
   }
   const parts = raw.split('/');
   if (parts.length > 2) throw new BadRequestError(`参数 datetime 格式错误 (datetime has more than one "/")`, { parameter: 'datetime' });
+  // ".." (or nothing) is an open end of an interval, never an instant on its own
+  if (parts.length === 1 && (raw === '..' || raw === '')) {
+    throw new BadRequestError(`参数 datetime 应为日期、时刻或区间 (datetime "${raw}" is neither an instant nor an interval a/b)`, { parameter: 'datetime' });
+  }
   const from = bound(parts[0]);
   const to = parts.length === 2 ? bound(parts[1]) : from;
   if (parts.length === 2 && from === null && to === null) throw new BadRequestError('参数 datetime 两端不能都开放 (datetime "../.." is not allowed)', { parameter: 'datetime' });
-  if (from && to && from > to) throw new BadRequestError('参数 datetime 起点晚于终点 (datetime start is after its end)', { parameter: 'datetime' });
+  // the ends as given (instants, not only their dates): 10:00Z/09:00Z the same day is reversed too
+  if (parts.length === 2 && from && to && Date.parse(parts[0]) > Date.parse(parts[1])) {
+    throw new BadRequestError('参数 datetime 起点晚于终点 (datetime start is after its end)', { parameter: 'datetime' });
+  }
   const asDate = (name: string) => sql`(case when f.properties->>${name} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(f.properties->>${name}, 10)::date end)`;
   const [startAttr, endAttr] = attrs;
   // A feature's missing start/end is an open end; a feature with neither date never matches.
