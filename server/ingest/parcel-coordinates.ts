@@ -138,7 +138,7 @@ export function parseParcelTxt(input: Uint8Array | string, options: ParcelTxtOpt
       header[key] = raw.slice(eq + 1).trim();
       headerLine[key] = line;
     } else if (section === '地块坐标') {
-      const row = trimTrailingCommas(raw.replace(/，/g, ','));
+      const row = trimTrailingCommas(raw.replace(/，/g, ',').replace(/＠/g, '@'));
       if (row.endsWith('@')) {
         if (parcels.length >= maxParcels) {
           throw new PayloadTooLargeError(`地块数超过 ${maxParcels} (more than ${maxParcels} parcels)`, { limit: 'maxParcels', max: maxParcels, line });

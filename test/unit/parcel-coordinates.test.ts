@@ -49,8 +49,9 @@ describe('the standard example (domain.md §4)', () => {
     expect(file.crs.epsg).toBe(4530);
   });
 
-  it('tolerates CRLF, blank lines, trailing commas and full-width commas', () => {
+  it('tolerates CRLF, blank lines, trailing commas and full-width commas and ＠', () => {
     const messy = STANDARD.replace('J2,1,4910000.000,42511000.000', 'J2，1，4910000.000，42511000.000')
+      .replace('地块1,面,,,,@', '地块1,面,,,,＠')
       .replace('J3,1,4909000.000,42511000.000', '\nJ3,1,4909000.000,42511000.000,,')
       .replace(/\n/g, '\r\n');
     const file = parseParcelTxt(messy);
