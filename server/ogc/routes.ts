@@ -24,6 +24,9 @@ const idParams = {
   required: ['collectionId'],
 } as const;
 
+/** the query parameters of one feature (GET …/items/{featureId}) */
+const ITEM_PARAMETERS = new Set(['crs', 'version', 'f']);
+
 export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService }): Promise<void> {
   const { db, config } = app;
 
@@ -136,6 +139,12 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
         if (Array.isArray(v)) throw new BadRequestError(`参数 ${name} 重复 (${name} given more than once)`, { parameter: name });
         return v === undefined ? undefined : String(v);
       };
+      // OGC API Features /req/core/query-param-unknown: a parameter this resource does not know is a 400
+      for (const name of Object.keys(request.query)) {
+        if (!ITEM_PARAMETERS.has(name)) throw new BadRequestError(`未知参数 ${name} (unknown parameter "${name}"; this resource takes ${[...ITEM_PARAMETERS].join(', ')})`, { parameter: name });
+      }
+      const f = one('f');
+      if (f !== undefined && !['json', 'geojson'].includes(f)) throw new BadRequestError(`参数 f 不支持 "${f}" (f must be json or geojson)`, { parameter: 'f' });
       const crs = resolveCrs(one('crs') ?? CRS84, 'crs');
       const version = one('version') === undefined ? undefined : intParam(one('version'), 'version', 1, layer.version, 0);
       const feature = await readItem(db.kysely, {

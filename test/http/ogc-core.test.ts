@@ -120,6 +120,19 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(json.details.parameter).toBe(parameter);
   });
 
+  // /req/core/query-param-unknown, for one feature too (found by a review: it answered 200)
+  it.each([
+    ['foo=1', 'foo'],
+    ['f=html', 'f'],
+    ['crs=EPSG:9999', 'crs'],
+    ['version=99', 'version'],
+    ['crs=EPSG:4490&crs=EPSG:4326', 'crs'],
+  ])('items/PF-0001?%s is a 400 naming %s', async (query, parameter) => {
+    const { status, json } = await get(`/ogc/collections/permanent-farmland/items/PF-0001?${query}`);
+    expect(status).toBe(400);
+    expect(json.details.parameter).toBe(parameter);
+  });
+
   it('unknown collections and routes are JSON 404s', async () => {
     expect((await get('/ogc/collections/nope')).status).toBe(404);
     expect((await get('/ogc/collections/nope/items')).json.error).toBe('not_found');
