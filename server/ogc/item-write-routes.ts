@@ -11,7 +11,8 @@ import { baseUrl } from '../http/links.js';
 import { getLayer } from '../layers/layer-registry.js';
 import { CRS84, resolveCrs } from './crs.js';
 import { geometryProblems, missingRequired, propertyProblems, readFeatureBody, refuse } from './item-bodies.js';
-import { createItems, currentFeature, deleteItem, replaceItem, toStorageCrs, type WriteContext } from './item-writes.js';
+import type { FeatureInput } from '../layers/layer-writes.js';
+import { createItems, currentFeature, deleteItem, replaceItem, toStorageCrs, updateItem, type WriteContext } from './item-writes.js';
 
 const params = {
   type: 'object',
@@ -70,7 +71,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       }
       await currentFeature(db.kysely, ctx.layer.id, featureId); // 404 before writing
       const [geometry] = await toStorageCrs(db.kysely, [feature.geometry], crs);
-      const result = await replaceItem(ctx, featureId, { ...feature, geometry }, 'replace');
+      const result = await replaceItem(ctx, featureId, { ...feature, geometry });
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );
@@ -88,23 +89,28 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       if (patch !== undefined && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) {
         throw new BadRequestError('properties 应为对象 (properties must be an object)', { parameter: 'body', field: 'properties' });
       }
-      const current = await currentFeature(db.kysely, ctx.layer.id, featureId);
-      // JSON Merge Patch (RFC 7386): null removes an attribute
-      const properties: Record<string, unknown> = { ...current.properties };
-      for (const [k, v] of Object.entries((patch as Record<string, unknown>) ?? {})) {
-        if (v === null) delete properties[k];
-        else properties[k] = v;
-      }
-      const problems = [...propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true), ...missingRequired(properties, ctx.layer.attributes, 0)];
-      let geometry = current.geometry;
+      // what the patch itself says, checked before the write; then merged onto the feature as it is
+      // once the layer is locked for this write (updateItem), so concurrent patches do not undo each other
+      const problems = propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true);
+      let geometry: FeatureInput['geometry'] | undefined;
       if (body.geometry !== undefined) {
         const g = geometryProblems(body.geometry, 0, crs);
         problems.push(...g.problems);
         if (g.vertices > limits.maxVertices) refuseTooLarge(limits.maxVertices, g.vertices);
-        if (!g.problems.length) [geometry] = await toStorageCrs(db.kysely, [body.geometry as typeof geometry], crs);
+        if (!g.problems.length) [geometry] = await toStorageCrs(db.kysely, [body.geometry as FeatureInput['geometry']], crs);
       }
       if (problems.length) refuse(problems);
-      const result = await replaceItem(ctx, featureId, { properties, geometry }, 'update');
+      const result = await updateItem(ctx, featureId, (current) => {
+        // JSON Merge Patch (RFC 7386): null removes an attribute
+        const properties: Record<string, unknown> = { ...current.properties };
+        for (const [k, v] of Object.entries((patch as Record<string, unknown>) ?? {})) {
+          if (v === null) delete properties[k];
+          else properties[k] = v;
+        }
+        const missing = missingRequired(properties, ctx.layer.attributes, 0);
+        if (missing.length) refuse(missing);
+        return { properties, geometry: geometry ?? current.geometry };
+      });
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );

@@ -11,7 +11,7 @@ import type { Schema } from '../db/schema.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { readItem } from '../layers/feature-reads.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
-import { writeLayerVersion, type FeatureInput, type WriteResult } from '../layers/layer-writes.js';
+import { writeInTransaction, writeLayerVersion, type FeatureInput, type WriteResult } from '../layers/layer-writes.js';
 import type { CrsInfo } from './crs.js';
 import { force2d } from './geojson-check.js';
 
@@ -68,10 +68,30 @@ export async function createItems(ctx: WriteContext, features: FeatureInput[]): 
   return { ids: withIds.map((f) => f.id), result };
 }
 
-/** PUT and PATCH: one feature with this id becomes `feature` */
-export async function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput, action: 'replace' | 'update'): Promise<WriteResult> {
-  return audited(ctx, `ogc.items.${action}`, `feature:${ctx.layer.id}/${fid}`, () =>
-    writeLayerVersion(ctx.db, { layerId: ctx.layer.id, mode: 'upsert', features: [{ ...feature, id: fid }], author: author(ctx), note: `OGC API ${action === 'replace' ? '替换' : '修改'}要素 ${fid}`, source: { api: 'ogc-features-4' } }),
+/**
+ * PATCH: the feature as `merge` makes it from the current one, read after the layer is locked
+ * for this write. Read before the lock, two concurrent PATCHes both merged onto the same old
+ * feature and the second silently undid the first (found by a review); now the second waits for
+ * the first and merges onto its result. `merge` may refuse (a 4xx), which rolls back.
+ */
+export async function updateItem(
+  ctx: WriteContext,
+  fid: string,
+  merge: (current: { properties: Record<string, unknown>; geometry: Geometry }) => FeatureInput,
+): Promise<WriteResult> {
+  return audited(ctx, 'ogc.items.update', `feature:${ctx.layer.id}/${fid}`, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await sql`select 1 from layers where id = ${ctx.layer.id} for update`.execute(trx);
+      const feature = merge(await currentFeature(trx, ctx.layer.id, fid));
+      return writeInTransaction(trx, { layerId: ctx.layer.id, mode: 'upsert', features: [{ ...feature, id: fid }], author: author(ctx), note: `OGC API 修改要素 ${fid}`, source: { api: 'ogc-features-4' } });
+    }),
+  );
+}
+
+/** PUT: one feature with this id becomes `feature` */
+export async function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput): Promise<WriteResult> {
+  return audited(ctx, 'ogc.items.replace', `feature:${ctx.layer.id}/${fid}`, () =>
+    writeLayerVersion(ctx.db, { layerId: ctx.layer.id, mode: 'upsert', features: [{ ...feature, id: fid }], author: author(ctx), note: `OGC API 替换要素 ${fid}`, source: { api: 'ogc-features-4' } }),
   );
 }
 

@@ -77,6 +77,18 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect(await version()).toBe(v0 + 2);
   });
 
+  // found by a review: each PATCH read the feature before the write's lock, so of two at once the
+  // second merged onto the old feature and silently undid the first
+  it('concurrent PATCHes of different properties of one feature both take effect, one version each', async () => {
+    const v0 = await version();
+    const patches = [{ area_ha: 7.5 }, { quality_grade: 9 }, { land_class: '旱地' }, { code: 'PF-4-P' }];
+    const results = await Promise.all(patches.map((properties) => send('PATCH', `${ITEMS}/PF-0004`, { properties }, { ...editor, 'content-type': 'application/merge-patch+json' })));
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const now = (await fx.app.inject({ url: `${ITEMS}/PF-0004` })).json();
+    expect(now.properties).toMatchObject({ area_ha: 7.5, quality_grade: 9, land_class: '旱地', code: 'PF-4-P' });
+    expect(await version()).toBe(v0 + 4);
+  });
+
   it('DELETE is 204, the feature is gone now and still there as of the version before', async () => {
     const v0 = await version();
     expect((await send('DELETE', `${ITEMS}/PF-0002`)).statusCode).toBe(204);
