@@ -88,6 +88,16 @@ function layoutFor(values: string[]): string[] {
 /** Northing in China: 7 integer digits. Easting: 6 digits, or 8 with a zone prefix. */
 const looksNorthing = (v: number): boolean => v >= 1e6 && v < 1e7;
 const looksEasting = (v: number): boolean => (v >= 0 && v < 1e6) || (v >= 1e7 && v < 1e8);
+/** northings of China's territory on CGCS2000 Gauss-Kruger (about 3.9°N–53.6°N): a wider band means a digit too many or too few */
+const NORTHING_MIN = 400_000;
+const NORTHING_MAX = 6_000_000;
+/** within 400 km of the zone's central meridian (false easting 500 km): a 3° zone spans ±130 km at 44°N */
+/** a parcel's point this far from its median point is a typo, not a boundary (the county is ~90 km across) */
+const OUTLIER_METRES = 100_000;
+const inZoneBand = (easting: number): boolean => {
+  const e = easting % 1e6;
+  return e >= 100_000 && e <= 900_000;
+};
 
 /**
  * Parse a boundary-coordinate TXT. Throws UnprocessableError (422, details.problems with line
@@ -222,12 +232,37 @@ function buildParcel(raw: RawParcel, index: number, crs: GaussKrugerCrs | null, 
   if (kind !== '面') fail({ ...at, field: '记录图形属性', message: `只支持“面”地块，而不是“${kind}” (only polygon parcels 面 are supported)` });
   if (raw.points.length === 0 && !raw.broken) fail({ ...at, field: '界址点数', message: '地块没有坐标点 (the parcel has no points)' });
 
+  const flagged = new Set<number>(); // lines already refused for a coordinate: not refused twice
+  const failPoint = (problem: Parameters<Report>[0] & { line: number }) => {
+    flagged.add(problem.line);
+    fail(problem);
+  };
   if (crs) {
     for (const pt of raw.points) {
       const pz = zoneFromEasting(pt.y);
-      if (!looksEasting(pt.y)) fail({ feature: index, line: pt.line, field: 'Y', message: `横坐标${pt.y}应为6位或8位（含带号）整数部分 (easting must have 6 integer digits, or 8 with the zone)` });
+      if (!looksEasting(pt.y)) failPoint({ feature: index, line: pt.line, field: 'Y', message: `横坐标${pt.y}应为6位或8位（含带号）整数部分 (easting must have 6 integer digits, or 8 with the zone)` });
       else if ((pz !== null) !== crs.prefixed || (pz !== null && pz !== crs.zone)) {
-        fail({ feature: index, line: pt.line, field: 'Y', message: `横坐标${pt.y}与本文件的带号${crs.zone}${crs.prefixed ? '（含带号前缀）' : '（无前缀）'}不一致 (easting inconsistent with zone ${crs.zone})` });
+        failPoint({ feature: index, line: pt.line, field: 'Y', message: `横坐标${pt.y}与本文件的带号${crs.zone}${crs.prefixed ? '（含带号前缀）' : '（无前缀）'}不一致 (easting inconsistent with zone ${crs.zone})` });
+      } else if (!inZoneBand(pt.y)) {
+        // a dropped or extra digit (51100 for 511000) draws a spike hundreds of kilometres long
+        failPoint({ feature: index, line: pt.line, field: 'Y', message: `横坐标${pt.y}离中央经线超过400公里，可能多写或漏写了一位数字 (easting more than 400 km from the central meridian: a digit dropped or added?)` });
+      }
+      if (!(pt.x >= NORTHING_MIN && pt.x <= NORTHING_MAX)) {
+        failPoint({ feature: index, line: pt.line, field: 'X', message: `纵坐标${pt.x}不在我国范围（${NORTHING_MIN / 1e6}–${NORTHING_MAX / 1e6}百万米）内，可能多写或漏写了一位数字 (northing outside China's ${NORTHING_MIN}–${NORTHING_MAX} m: a digit dropped or added?)` });
+      }
+    }
+  }
+
+  // One point far from the parcel's others (a digit dropped or added in one coordinate) draws a
+  // spike hundreds of kilometres long: measured from the median point, robust to that one point.
+  if (raw.points.length >= 3) {
+    const median = (vs: number[]) => [...vs].sort((a, b) => a - b)[Math.floor(vs.length / 2)];
+    const mx = median(raw.points.map((p) => p.x));
+    const my = median(raw.points.map((p) => p.y));
+    for (const pt of raw.points) {
+      const far = Math.hypot(pt.x - mx, pt.y - my);
+      if (far > OUTLIER_METRES && !flagged.has(pt.line)) {
+        fail({ feature: index, line: pt.line, field: Math.abs(pt.x - mx) > Math.abs(pt.y - my) ? 'X' : 'Y', message: `界址点离本地块其他点约${Math.round(far / 1000)}公里，可能多写或漏写了一位数字 (point ${Math.round(far / 1000)} km from the parcel's other points: a digit dropped or added?)` });
       }
     }
   }

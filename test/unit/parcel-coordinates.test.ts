@@ -339,3 +339,23 @@ describe('formatParcelTxt', () => {
     expect(second.parcels[0].geometry).toEqual(first.parcels[0].geometry);
   });
 });
+
+// found by a review: one coordinate with a digit dropped was accepted, drawing a spike hundreds of km long
+describe('a coordinate with a digit dropped or added is refused on its line', () => {
+  it.each([
+    ['an easting without its last digit', 'J3,1,4909000.000,42511000.000', 'J3,1,4909000.000,4251100.000', 'Y'],
+    ['a northing without a digit', 'J3,1,4909000.000,42511000.000', 'J3,1,490900.000,42511000.000', 'X'],
+    ['a northing with a digit too many', 'J3,1,4909000.000,42511000.000', 'J3,1,49090000.000,42511000.000', 'X'],
+  ])('%s', (_what, from, to, field) => {
+    expect(STANDARD).toContain(from);
+    const { problems } = refusal(() => parseParcelTxt(STANDARD.replace(from, to)));
+    const line = STANDARD.split('\n').findIndex((l) => l.startsWith(from)) + 1;
+    expect(problems).toContainEqual(expect.objectContaining({ line, field }));
+  });
+
+  it('an unprefixed easting far from the central meridian is refused', () => {
+    const unprefixed = STANDARD.replace(/425(\d{5})\.000/g, '5$1.000').replace('带号=42', '带号=42');
+    const { problems } = refusal(() => parseParcelTxt(unprefixed.replace('J3,1,4909000.000,511000.000', 'J3,1,4909000.000,51100.000')));
+    expect(problems).toContainEqual(expect.objectContaining({ field: 'Y' }));
+  });
+});
