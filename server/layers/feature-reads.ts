@@ -2,6 +2,7 @@
  * Feature reads: current or "as of" a version, paged, bbox- and property-filtered.
  * GeoJSON is built by PostGIS and passed through as text: no parse/serialise round trip in Node.
  */
+import type { MultiPolygon, Polygon } from 'geojson';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { searchBox3857 } from '../db/spatial-search.js';
@@ -10,8 +11,8 @@ export interface ItemsQuery {
   layerId: string;
   /** read the layer as it was at this version; undefined = current */
   version?: number;
-  /** intersects filter, in `bboxSrid` units (EPSG:4490 lon/lat degrees by default) */
-  bbox?: [number, number, number, number];
+  /** intersects filter: the box (two across the antimeridian, server/ogc/bbox.ts) in x/y order, in `bboxSrid` units (EPSG:4490 lon/lat by default) */
+  bbox?: { geometry: Polygon | MultiPolygon };
   bboxSrid?: number;
   /** equality filters on properties (names already checked against the layer's attributes) */
   propertyEquals?: Array<{ name: string; value: string }>;
@@ -45,12 +46,9 @@ export function visibleAt(version: number | undefined): RawBuilder<boolean> {
 function predicates(q: ItemsQuery): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = [sql`f.layer_id = ${q.layerId}`, visibleAt(q.version)];
   if (q.bbox) {
-    const [x1, y1, x2, y2] = q.bbox;
     const srid = q.bboxSrid ?? 4490;
-    const env =
-      srid === 4490
-        ? sql`ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, 4490)`
-        : sql`ST_Transform(ST_Segmentize(ST_MakeEnvelope(${x1}, ${y1}, ${x2}, ${y2}, ${srid}), ${srid === 3857 || srid > 4500 ? 1000 : 0.01}), 4490)`;
+    const area = sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(q.bbox.geometry)}::text), ${srid}::int)`;
+    const env = srid === 4490 ? area : sql`ST_Transform(ST_Segmentize(${area}, ${srid === 3857 || srid > 4500 ? 1000 : 0.01}::float8), 4490)`;
     parts.push(sql`f.geom_3857 && ${searchBox3857(env)} and ST_Intersects(f.geom, ${env})`);
   }
   for (const p of q.propertyEquals ?? []) parts.push(sql`f.properties->>${p.name} = ${p.value}`);

@@ -6,6 +6,7 @@ import { BadRequestError } from '../errors.js';
 import type { ItemsQuery } from '../layers/feature-reads.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
 import { sql, type RawBuilder } from 'kysely';
+import { bboxArea } from './bbox.js';
 import { CRS84, resolveCrs, type CrsInfo } from './crs.js';
 import { filterToSql } from './cql2/index.js';
 import { datetimePredicate } from './datetime.js';
@@ -37,31 +38,18 @@ function single(raw: unknown, parameter: string): string | undefined {
 }
 
 /**
- * bbox in the axis order of `crs` (4 or 6 numbers) → [minx, miny, maxx, maxy] in x/y order, each
- * corner inside the CRS's domain: a box far outside it would be densified into billions of
- * points (or fail to transform) in the database.
+ * bbox in the axis order of `crs` (4 or 6 numbers) → the area it means (bbox.ts): each corner
+ * inside the CRS's domain (a box far outside it would be densified into billions of points, or fail
+ * to transform, in the database); across the antimeridian in a lon/lat CRS, two boxes.
  */
-export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>, parameter = 'bbox'): [number, number, number, number] {
+export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>, parameter = 'bbox'): ItemsQuery['bbox'] & object {
   const parts = raw.split(',').map((p) => p.trim());
   if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
     throw new BadRequestError(`参数 ${parameter} 应为4个（或6个）数值 (${parameter} must be 4 or 6 comma-separated numbers)`, { parameter });
   }
-  const n = parts.map(Number);
-  const [a1, b1, a2, b2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
-  // north-first CRSs give latitude (northing) first: swap back to x/y
-  const [x1, y1, x2, y2] = crs.northFirst ? [b1, a1, b2, a2] : [a1, b1, a2, b2];
-  if (y1 > y2) throw new BadRequestError(`参数 ${parameter} 下边界大于上边界 (${parameter}: the lower ${crs.bounds.northName} is above the upper one)`, { parameter });
-  const { east, north, eastName, northName } = crs.bounds;
-  for (const [v, [lo, hi], name] of [[x1, east, eastName], [x2, east, eastName], [y1, north, northName], [y2, north, northName]] as const) {
-    if (!(v >= lo && v <= hi)) {
-      throw new BadRequestError(`参数 ${parameter} 超出坐标系范围：${name} ${v} 不在 [${lo}, ${hi}] 内 (${parameter}: ${name} ${v} outside [${lo}, ${hi}]; axes swapped, or the wrong bbox-crs?)`, {
-        parameter,
-        value: v,
-        range: [lo, hi],
-      });
-    }
-  }
-  return [x1, y1, x2, y2];
+  const area = bboxArea(parts.map(Number), crs);
+  if ('message' in area) throw new BadRequestError(`参数 ${parameter} 无效 (${parameter}: ${area.message})`, { parameter });
+  return area;
 }
 
 export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail, limitMax: number): ItemsParams {

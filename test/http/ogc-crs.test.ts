@@ -87,6 +87,34 @@ describe(`OGC API Features Part 2: CRS (${usingPostgres() ? 'PostgreSQL' : 'PGli
     expect((await get('/ogc/collections/permanent-farmland/items?limit=1')).json.numberMatched).toBe(before);
   });
 
+  // /req/core/fc-bbox-definition (found by a review: the complementary strip was answered)
+  it('a lon/lat bbox whose west edge is east of its east edge crosses the antimeridian: both sides, in items bbox and CQL2 BBOX', async () => {
+    const n = async (q: string) => (await get(`/ogc/collections/permanent-farmland/items?limit=1000&${q}`)).json.numberMatched as number;
+    const all = await n('');
+    const strip = await n('bbox=125.65,44.3,125.7,44.7');
+    const east = await n('bbox=125.7,44.3,180,44.7');
+    const west = await n('bbox=-180,44.3,125.65,44.7');
+    expect(strip).toBeGreaterThan(0);
+    expect(east + west).toBeGreaterThan(0);
+    const crossing = await n('bbox=125.7,44.3,125.65,44.7');
+    expect(crossing).toBe(await n(`filter=${encodeURIComponent('S_INTERSECTS(geometry, BBOX(125.7, 44.3, 180, 44.7)) OR S_INTERSECTS(geometry, BBOX(-180, 44.3, 125.65, 44.7))')}`));
+    expect(crossing).toBeGreaterThanOrEqual(Math.max(east, west));
+    expect(crossing).toBeLessThan(all);
+    expect(await n(`filter=${encodeURIComponent('S_INTERSECTS(geometry, BBOX(125.7, 44.3, 125.65, 44.7))')}`)).toBe(crossing);
+    expect(await n(`filter-lang=cql2-json&filter=${encodeURIComponent('{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[125.7,44.3,125.65,44.7]}]}')}`)).toBe(crossing);
+    // latitude first (EPSG:4326): the longitudes are the 2nd and 4th numbers
+    expect(await n('bbox=44.3,125.7,44.7,125.65&bbox-crs=EPSG:4326')).toBe(crossing);
+  });
+
+  it('a projected bbox whose west edge is east of its east edge is a 400 naming bbox (no antimeridian there)', async () => {
+    const r = await get('/ogc/collections/permanent-farmland/items?bbox=14000000,5500000,13900000,5600000&bbox-crs=EPSG:3857');
+    expect(r.status).toBe(400);
+    expect(r.json.details.parameter).toBe('bbox');
+    const f = await get(`/ogc/collections/permanent-farmland/items?filter-crs=${encodeURIComponent('http://www.opengis.net/def/crs/EPSG/0/3857')}&filter=${encodeURIComponent('S_INTERSECTS(geometry, BBOX(14000000, 5500000, 13900000, 5600000))')}`);
+    expect(f.status).toBe(400);
+    expect(f.json.details.parameter).toBe('filter');
+  });
+
   it('a north-first bbox-crs checks its latitudes in order (lower above upper → 400), whatever the longitudes', async () => {
     // EPSG:4326 is latitude first: 44.43,125.6 is the lower corner, 44.4,125.63 the upper one
     const r = await get('/ogc/collections/permanent-farmland/items?bbox=44.43,125.6,44.4,125.63&bbox-crs=EPSG:4326');

@@ -13,7 +13,8 @@ export type Expr =
   | { kind: 'boolean'; value: boolean; pos: number }
   /** DATE('…') or TIMESTAMP('…'); value is the ISO text */
   | { kind: 'temporal'; value: string; date: boolean; pos: number }
-  | { kind: 'geometry'; value: GeometryLiteral; pos: number }
+  /** a geometry literal; from BBOX(…) / {"bbox": […]} also the numbers as given, read in filter-crs by compile (server/ogc/bbox.ts) */
+  | { kind: 'geometry'; value: GeometryLiteral; bbox?: number[]; pos: number }
   /** CASEI(expr): case-insensitive comparison operand */
   | { kind: 'casei'; arg: Expr; pos: number };
 

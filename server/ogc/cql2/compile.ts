@@ -8,6 +8,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../../db/schema.js';
 import { searchBox3857 } from '../../db/spatial-search.js';
+import { bboxArea } from '../bbox.js';
 import type { CrsInfo } from '../crs.js';
 import { checkGeometry, positionRangeProblem } from '../geojson-check.js';
 import type { Expr, Predicate, SpatialOp } from './ast.js';
@@ -132,7 +133,7 @@ class Compiler {
         return { sql: sql`lower(${inner.sql})`, type: 'string' };
       }
       case 'geometry':
-        return { sql: this.geometryLiteral(e.value, e.pos), type: 'geometry' };
+        return { sql: e.bbox ? this.bboxLiteral(e.bbox, e.pos) : this.geometryLiteral(e.value, e.pos), type: 'geometry' };
     }
   }
 
@@ -153,6 +154,16 @@ class Compiler {
       default:
         return { sql: text, type: 'string' };
     }
+  }
+
+  /** BBOX(…) / {"bbox": […]} in filter-crs axis order → its area (two boxes across the antimeridian, bbox.ts) in EPSG:4490 */
+  private bboxLiteral(n: number[], pos: number): RawBuilder<unknown> {
+    const crs = this.ctx.filterCrs;
+    const area = bboxArea(n, crs);
+    if ('message' in area) throw filterError(`invalid BBOX for filter-crs: ${area.message}`, pos);
+    const g = sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(area.geometry)}::text), ${crs.srid}::int)`;
+    // edges straight in filter-crs stay (nearly) straight in EPSG:4490: densified before the transform, as items bbox
+    return crs.srid === 4490 ? g : sql`ST_Transform(ST_Segmentize(${g}, ${crs.bounds.eastName === 'longitude' ? 0.01 : 1000}::float8), 4490)`;
   }
 
   /** GeoJSON literal in filter-crs axis order → EPSG:4490 */

@@ -3,6 +3,7 @@ import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp 
 import { isRfc3339Date, isRfc3339Timestamp } from '../../rfc3339.js';
 import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { parseJsonWithPositions, type ParsedJson } from './json-positions.js';
+import { bboxLiteral } from './wkt.js';
 
 const COMPARE = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const GEOJSON_TYPES = new Set(['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection']);
@@ -89,8 +90,7 @@ class JsonReader {
       }
       if (Array.isArray(node.bbox) && (node.bbox.length === 4 || node.bbox.length === 6) && node.bbox.every((n) => typeof n === 'number')) {
         const b = node.bbox as number[];
-        const [x1, y1, x2, y2] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;
-        return { kind: 'geometry', value: { type: 'Polygon', coordinates: [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]] }, pos };
+        return { kind: 'geometry', value: bboxLiteral(b), bbox: b, pos };
       }
       if (typeof node.type === 'string' && GEOJSON_TYPES.has(node.type)) return { kind: 'geometry', value: node as { type: string; coordinates: unknown }, pos };
       if (node.op === 'casei') {

@@ -10,7 +10,7 @@ import { SPATIAL_OPS, type CompareOp, type Expr, type Predicate, type SpatialOp 
 import { isRfc3339Date, isRfc3339Timestamp } from '../../rfc3339.js';
 import { DATE_EXPECTED, TIMESTAMP_EXPECTED, filterError } from './filter-error.js';
 import { tokenize, type Token } from './tokenize.js';
-import { parseWkt, WKT_KEYWORDS } from './wkt.js';
+import { bboxLiteral, bboxNumbers, parseWkt, WKT_KEYWORDS } from './wkt.js';
 
 const RESERVED = new Set(['AND', 'OR', 'NOT', 'LIKE', 'ILIKE', 'IN', 'BETWEEN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 
@@ -165,6 +165,11 @@ export class TextParser {
           const arg = this.nested(t.pos, () => this.parseOperand());
           this.expect(')', '")"');
           return { kind: 'casei', arg, pos: t.pos };
+        }
+        if (upper === 'BBOX') {
+          this.next();
+          const n = bboxNumbers(this, t.pos);
+          return { kind: 'geometry', value: bboxLiteral(n), bbox: n, pos: t.pos };
         }
         if (WKT_KEYWORDS.has(upper)) return { kind: 'geometry', value: parseWkt(this), pos: t.pos };
         throw filterError(`unsupported function ${t.text}`, t.pos);

@@ -47,17 +47,26 @@ const polygon = (p: TextParser) => {
 /** MULTIPOINT accepts both (1 2, 3 4) and ((1 2), (3 4)) */
 const multiPointItem = (p: TextParser) => (p.peek().type === '(' ? list(p, coord)[0] : coord(p));
 
+/** BBOX(…)'s numbers, 4 or 6; the keyword is already read */
+export function bboxNumbers(p: TextParser, pos: number): number[] {
+  const n = list(p, (q) => Number(q.expect('number', 'a number').text));
+  if (n.length !== 4 && n.length !== 6) throw filterError(`expected BBOX with 4 or 6 numbers but found ${n.length}`, pos);
+  return n;
+}
+
+/** the box as a polygon of its numbers as given (compile reads them in filter-crs: bbox.ts) */
+export function bboxLiteral(n: number[]): GeometryLiteral {
+  const [x1, y1, x2, y2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
+  return { type: 'Polygon', coordinates: [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]] };
+}
+
 export function parseWkt(p: TextParser): GeometryLiteral {
   const kw = p.next();
   const type = kw.text.toUpperCase();
   if (p.isWord('Z')) p.next();
   switch (type) {
-    case 'BBOX': {
-      const n = list(p, (q) => Number(q.expect('number', 'a number').text));
-      if (n.length !== 4 && n.length !== 6) throw filterError(`expected BBOX with 4 or 6 numbers but found ${n.length}`, kw.pos);
-      const [x1, y1, x2, y2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
-      return { type: 'Polygon', coordinates: [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]] };
-    }
+    case 'BBOX':
+      return bboxLiteral(bboxNumbers(p, kw.pos));
     case 'POINT':
       return { type: 'Point', coordinates: list(p, coord)[0] };
     case 'LINESTRING':
