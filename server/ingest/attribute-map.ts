@@ -75,7 +75,8 @@ export class AttributeMapper {
   }
 
   /** Map one feature's properties; row problems go to the list with the feature index. */
-  map(index: number, fileId: string | number | null | undefined, props: Record<string, unknown>): MappedFeature {
+  map(index: number, fileId: string | number | null | undefined, props: Record<string, unknown>, line?: number | null): MappedFeature {
+    const at = line === null || line === undefined ? {} : { line }; // a TXT parcel's header line
     const out: Record<string, unknown> = {};
     const taken = new Set<string>();
     let id = fileId === undefined || fileId === null || fileId === '' ? null : String(fileId);
@@ -96,17 +97,17 @@ export class AttributeMapper {
       }
       const v = coerce(value, def.type);
       if (v === undefined) {
-        this.problems.error({ feature: index, field: key, message: `“${def.label}”(${def.name}) 的值“${String(value).slice(0, 40)}”不是 ${def.type} (not a ${def.type})` });
+        this.problems.error({ feature: index, ...at, field: key, message: `“${def.label}”(${def.name}) 的值“${String(value).slice(0, 40)}”不是 ${def.type} (not a ${def.type})` });
         out[name] = value;
       } else out[name] = v;
     }
     for (const def of this.attributes) {
       if (def.required && (out[def.name] === null || out[def.name] === undefined || out[def.name] === '')) {
-        this.problems.error({ feature: index, field: def.name, message: `缺少必填字段“${def.label}”(${def.name}) (missing required field)` });
+        this.problems.error({ feature: index, ...at, field: def.name, message: `缺少必填字段“${def.label}”(${def.name}) (missing required field)` });
       }
     }
     if (id !== null && id.length > 200) {
-      this.problems.error({ feature: index, field: 'id', message: '要素编号超过200个字符 (feature id longer than 200 characters)' });
+      this.problems.error({ feature: index, ...at, field: 'id', message: '要素编号超过200个字符 (feature id longer than 200 characters)' });
       id = id.slice(0, 200);
     }
     return { id, properties: out };

@@ -128,7 +128,7 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
       if (shape.vertices > limits.maxVertices) throw tooMany('maxVertices', limits.maxVertices, shape.vertices, f.index);
       stats.vertices += shape.vertices;
       if (stats.vertices > limits.maxTotalVertices) throw tooMany('maxTotalVertices', limits.maxTotalVertices, stats.vertices);
-      const mapped = ctx.mapper.map(f.index, f.id, f.properties);
+      const mapped = ctx.mapper.map(f.index, f.id, f.properties, f.line);
       if (shape.error) {
         problems.error({ feature: f.index, line: f.line, field: 'geometry', message: shape.error });
         continue;

@@ -123,9 +123,9 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
   // well). Staging already put it in fid (auto); take it back when that rule does not hold.
   // the repeated ids first (a hash aggregate, no ordered aggregate over every row), then their rows
   const duplicates = () =>
-    sql<{ fid: string; idxs: number[] }>`
+    sql<{ fid: string; idxs: number[]; lines: (number | null)[] }>`
       with d as (select fid from upload_staging where fid is not null group by fid having count(*) > 1)
-      select s.fid, array_agg(s.idx order by s.idx) as idxs from upload_staging s join d on d.fid = s.fid
+      select s.fid, array_agg(s.idx order by s.idx) as idxs, array_agg(s.line order by s.idx) as lines from upload_staging s join d on d.fid = s.fid
       group by s.fid order by min(s.idx)`.execute(trx);
   let dups = await duplicates();
   const codes = ctx.codeIds;
@@ -133,16 +133,18 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
     await sql`update upload_staging set fid = null where auto`.execute(trx);
     dups = await duplicates();
   }
+  // a TXT's parcels are named by their header line too (staging keeps it; null for other formats)
+  const onLine = (line: number | null | undefined) => (line === null || line === undefined ? {} : { line });
   for (const d of dups.rows) {
-    for (const idx of d.idxs.slice(1)) {
-      ctx.problems.error({ feature: idx, field: 'id', message: `要素编号“${d.fid}”重复（与要素 ${d.idxs[0]} 相同） (duplicate feature id)` });
-    }
+    d.idxs.slice(1).forEach((idx, k) => {
+      ctx.problems.error({ feature: idx, ...onLine(d.lines[k + 1]), field: 'id', message: `要素编号“${d.fid}”重复（与要素 ${d.idxs[0]} 相同） (duplicate feature id)` });
+    });
   }
   if (ctx.mode === 'append') {
-    const clash = await sql<{ idx: number; fid: string }>`
-      select s.idx, s.fid from upload_staging s join features f
+    const clash = await sql<{ idx: number; fid: string; line: number | null }>`
+      select s.idx, s.fid, s.line from upload_staging s join features f
         on f.layer_id = ${ctx.layerId} and f.valid_to is null and f.fid = s.fid order by s.idx`.execute(trx);
-    for (const c of clash.rows) ctx.problems.error({ feature: c.idx, field: 'id', message: `要素编号“${c.fid}”在图层中已存在（追加模式） (id already exists; append mode)` });
+    for (const c of clash.rows) ctx.problems.error({ feature: c.idx, ...onLine(c.line), field: 'id', message: `要素编号“${c.fid}”在图层中已存在（追加模式） (id already exists; append mode)` });
   }
 }
 

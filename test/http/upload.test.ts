@@ -137,6 +137,18 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(row.rows[0].properties).toMatchObject({ code: 'KC-01', name: '地块1', use: '采矿用地', declared_area_ha: 1 });
   });
 
+  // found by a review: errors found after parsing named the parcel's index but not its line
+  it('a TXT whose parcels repeat a code, or clash with the layer (append), is refused naming each parcel\'s header line', async () => {
+    const headerLine = (k: number) => 11 + 6 * k; // parcelTxt: 10 lines of header, then 1 + 5 lines a parcel
+    const r = await upload({ name: 'dup.txt', data: iconv.encode(parcelTxt(['KC-07', 'KC-08', 'KC-07']), 'gbk') }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json().details.problems).toContainEqual(expect.objectContaining({ feature: 2, line: headerLine(2), field: 'id' }));
+    // KC-01 is in the layer from the test above: an append of it clashes, named on its line
+    const clash = await upload({ name: 'clash.txt', data: iconv.encode(parcelTxt(['KC-09', 'KC-01']), 'gbk') }, { mode: 'append' });
+    expect(clash.statusCode, clash.body).toBe(422);
+    expect(clash.json().details.problems).toContainEqual(expect.objectContaining({ feature: 1, line: headerLine(1), field: 'id' }));
+  });
+
   it('a file with no features, or of an unknown kind, is refused', async () => {
     expect((await upload({ name: 'e.geojson', data: JSON.stringify(collection([])) })).statusCode).toBe(422);
     expect((await upload({ name: 'x.geojson', data: 'hello world' })).statusCode).toBe(422);
