@@ -15,7 +15,6 @@ export interface ItemsQuery {
   bbox?: { geometry: Polygon | MultiPolygon };
   bboxSrid?: number;
   /** equality filters on properties (names already checked against the layer's attributes) */
-  propertyEquals?: Array<{ name: string; value: string }>;
   /** an extra, already-parameterised predicate on alias `f` (e.g. compiled CQL2) */
   where?: RawBuilder<boolean>;
   limit: number;
@@ -51,7 +50,6 @@ function predicates(q: ItemsQuery): RawBuilder<boolean> {
     const env = srid === 4490 ? area : sql`ST_Transform(ST_Segmentize(${area}, ${srid === 3857 || srid > 4500 ? 1000 : 0.01}::float8), 4490)`;
     parts.push(sql`f.geom_3857 && ${searchBox3857(env)} and ST_Intersects(f.geom, ${env})`);
   }
-  for (const p of q.propertyEquals ?? []) parts.push(sql`f.properties->>${p.name} = ${p.value}`);
   if (q.where) parts.push(q.where);
   return sql.join(parts, sql` and `) as RawBuilder<boolean>;
 }

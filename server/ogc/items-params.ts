@@ -8,7 +8,11 @@ import type { LayerDetail } from '../layers/layer-registry.js';
 import { sql, type RawBuilder } from 'kysely';
 import { bboxArea } from './bbox.js';
 import { CRS84, resolveCrs, type CrsInfo } from './crs.js';
+import type { Expr } from './cql2/ast.js';
+import { compileFilter } from './cql2/compile.js';
 import { filterToSql } from './cql2/index.js';
+import type { AttributeDef } from '../db/schema.js';
+import { isRfc3339Date } from '../rfc3339.js';
 import { datetimePredicate } from './datetime.js';
 
 /** parameters every items request may carry; anything else must be a queryable attribute */
@@ -52,6 +56,27 @@ export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds
   return area;
 }
 
+/** a query parameter's text as a literal of its attribute's type; a 400 naming it when it is not one */
+function typedValue(attr: AttributeDef, value: string): Expr {
+  const bad = (what: string) => new BadRequestError(`参数 ${attr.name} 应为${what} (${attr.name} must be ${what === '数值' ? 'a number' : what === '日期' ? 'a date YYYY-MM-DD' : 'true or false'}, got "${value.slice(0, 40)}")`, { parameter: attr.name });
+  switch (attr.type) {
+    case 'number':
+    case 'integer': {
+      const n = value.trim() === '' ? NaN : Number(value);
+      if (!Number.isFinite(n)) throw bad('数值');
+      return { kind: 'number', value: n, pos: 0 };
+    }
+    case 'boolean':
+      if (!/^(true|false)$/i.test(value)) throw bad('true 或 false');
+      return { kind: 'boolean', value: value.toLowerCase() === 'true', pos: 0 };
+    case 'date':
+      if (!isRfc3339Date(value)) throw bad('日期');
+      return { kind: 'temporal', value, date: true, pos: 0 };
+    default:
+      return { kind: 'string', value, pos: 0 };
+  }
+}
+
 export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail, limitMax: number): ItemsParams {
   // A limit above the maximum is clamped, not refused (OGC API Features 1.0, /req/core/fc-limit-response-1):
   // clients such as GDAL ask for large pages and follow the next links.
@@ -71,18 +96,18 @@ export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail,
   } else if (q['bbox-crs'] !== undefined) {
     throw new BadRequestError('参数 bbox-crs 需要与 bbox 一起使用 (bbox-crs given without bbox)', { parameter: 'bbox-crs' });
   }
-  const attributes = new Set(layer.attributes.map((a) => a.name));
-  const propertyEquals: Array<{ name: string; value: string }> = [];
+  // queryables as parameters (Part 3, /req/queryables-query-parameters): a typed "=", as in a filter
+  const where: RawBuilder<boolean>[] = [];
+  const byName = new Map(layer.attributes.map((a) => [a.name, a]));
   for (const [name, raw] of Object.entries(q)) {
     if (KNOWN.has(name)) continue;
-    if (!attributes.has(name)) {
-      throw new BadRequestError(`未知参数 ${name} (unknown parameter "${name}"; queryable attributes: ${[...attributes].join(', ')})`, { parameter: name });
+    const attr = byName.get(name);
+    if (!attr) {
+      throw new BadRequestError(`未知参数 ${name} (unknown parameter "${name}"; queryable attributes: ${[...byName.keys()].join(', ')})`, { parameter: name });
     }
-    propertyEquals.push({ name, value: single(raw, name)! });
+    where.push(compileFilter({ kind: 'compare', op: '=', left: { kind: 'property', name, pos: 0 }, right: typedValue(attr, single(raw, name)!), pos: 0 }, { attributes: layer.attributes, filterCrs: resolveCrs(CRS84, 'crs') }));
   }
-  query.propertyEquals = propertyEquals;
 
-  const where: RawBuilder<boolean>[] = [];
   const filter = single(q.filter, 'filter');
   const filterLang = single(q['filter-lang'], 'filter-lang');
   const filterCrsRaw = single(q['filter-crs'], 'filter-crs');

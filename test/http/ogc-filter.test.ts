@@ -115,6 +115,20 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
     expect(r.json.details.parameter).toBe(parameter);
   });
 
+  // found by a review: a queryable given as a parameter compared its text, so 1.50 did not match 1.5
+  it('a queryable as a query parameter is a typed "=", like the same filter; a value of the wrong type is a 400 naming it', async () => {
+    const matched = async (params: Record<string, string>) => (await items('permanent-farmland', params)).json.numberMatched as number;
+    expect(await matched({ area_ha: '1.50' })).toBe(1);
+    expect(await matched({ area_ha: '1.50' })).toBe(await count('area_ha = 1.5'));
+    expect(await matched({ quality_grade: '03' })).toBe(await count('quality_grade = 3'));
+    expect(await matched({ township: '万宝镇', quality_grade: '1' })).toBe(await count("township = '万宝镇' AND quality_grade = 1"));
+    for (const [name, value] of [['area_ha', 'abc'], ['quality_grade', ''], ['area_ha', '1e999']]) {
+      const r = await items('permanent-farmland', { [name]: value });
+      expect({ name, value, status: r.status }).toEqual({ name, value, status: 400 });
+      expect(r.json.details.parameter).toBe(name);
+    }
+  });
+
   it('datetime selects mining rights whose validity overlaps the instant or interval', async () => {
     const ids = async (datetime: string) => (await items('mining-rights', { datetime })).json.features.map((f: { id: string }) => f.id).sort();
     expect(await ids('2023-01-01')).toEqual(['MR-1', 'MR-2']);
