@@ -39,11 +39,17 @@ function valueProblem(a: AttributeDef, v: unknown): string | null {
  * problems of one feature's properties. `patch` (JSON Merge Patch): null means "remove", so
  * nulls are not type-checked, and required attributes are checked on the merged result instead.
  */
-export function propertyProblems(props: Obj, attributes: AttributeDef[], feature: number, patch = false): InputProblem[] {
+/**
+ * `kept`: properties outside the layer's attributes that the feature already has (an upload keeps
+ * a file's extra fields, a TXT adds use/sheet/…): a client may send them back (GET → PUT) or patch
+ * them; any other unknown one is refused.
+ */
+export function propertyProblems(props: Obj, attributes: AttributeDef[], feature: number, patch = false, kept: ReadonlySet<string> = new Set()): InputProblem[] {
   const byName = new Map(attributes.map((a) => [a.name, a]));
   const problems: InputProblem[] = [];
   for (const [k, v] of Object.entries(props)) {
     const a = byName.get(k);
+    if (!a && kept.has(k)) continue;
     if (!a) problems.push({ feature, field: `properties.${k}`, severity: 'error', message: `unknown attribute "${k}" (attributes: ${[...byName.keys()].join(', ')})` });
     else if (!(patch && v === null)) {
       const p = valueProblem(a, v);
@@ -82,7 +88,7 @@ export function refuse(problems: InputProblem[]): never {
 }
 
 /** A Feature (one) or a FeatureCollection (many) in `crs` → features; throws 400/413/422. */
-export function readFeatureBody(body: unknown, attributes: AttributeDef[], limits: BodyLimits, allowCollection: boolean, crs?: CrsInfo): FeatureInput[] {
+export function readFeatureBody(body: unknown, attributes: AttributeDef[], limits: BodyLimits, allowCollection: boolean, crs?: CrsInfo, kept?: ReadonlySet<string>): FeatureInput[] {
   if (!isObj(body)) throw new BadRequestError('请求体应为 GeoJSON 对象 (the body must be a GeoJSON Feature' + (allowCollection ? ' or FeatureCollection)' : ')'), { parameter: 'body' });
   let list: unknown[];
   if (body.type === 'Feature') list = [body];
@@ -114,7 +120,7 @@ export function readFeatureBody(body: unknown, attributes: AttributeDef[], limit
     problems.push(...g.problems);
     vertices += g.vertices;
     if (raw.properties !== undefined && raw.properties !== null && !isObj(raw.properties)) problems.push({ feature: i, field: 'properties', severity: 'error', message: 'properties must be an object' });
-    else problems.push(...propertyProblems((raw.properties as Obj | null) ?? {}, attributes, i));
+    else problems.push(...propertyProblems((raw.properties as Obj | null) ?? {}, attributes, i, false, kept));
     return { id: raw.id as string | number | undefined, properties: (raw.properties as Obj | null) ?? {}, geometry: raw.geometry as FeatureInput['geometry'] };
   });
   if (vertices > limits.maxVertices) {

@@ -65,11 +65,11 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       const crs = contentCrs(request);
       const ctx = await context(request);
       const { featureId } = request.params;
-      const [feature] = readFeatureBody(request.body, ctx.layer.attributes, { ...limits, maxFeatures: 1 }, false, crs);
+      const current = await currentFeature(db.kysely, ctx.layer.id, featureId); // 404 before reading the body
+      const [feature] = readFeatureBody(request.body, ctx.layer.attributes, { ...limits, maxFeatures: 1 }, false, crs, extraProperties(current.properties, ctx.layer.attributes));
       if (feature.id !== undefined && feature.id !== null && String(feature.id) !== featureId) {
         throw new BadRequestError(`请求体 id 与路径不一致 (body id "${feature.id}" differs from the URL's "${featureId}")`, { parameter: 'body', field: 'id' });
       }
-      await currentFeature(db.kysely, ctx.layer.id, featureId); // 404 before writing
       const [geometry] = await toStorageCrs(db.kysely, [feature.geometry], crs);
       const result = await replaceItem(ctx, featureId, { ...feature, geometry });
       return { id: featureId, layerVersion: result.version, changed: result.changed };
@@ -89,9 +89,11 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       if (patch !== undefined && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) {
         throw new BadRequestError('properties 应为对象 (properties must be an object)', { parameter: 'body', field: 'properties' });
       }
-      // what the patch itself says, checked before the write; then merged onto the feature as it is
-      // once the layer is locked for this write (updateItem), so concurrent patches do not undo each other
-      const problems = propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true);
+      // the patch checked before the write (404 first; extra properties the feature has may be patched),
+      // then merged onto the feature as it is once the layer is locked for this write (updateItem), so
+      // concurrent patches do not undo each other
+      const before = await currentFeature(db.kysely, ctx.layer.id, featureId);
+      const problems = propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true, extraProperties(before.properties, ctx.layer.attributes));
       let geometry: FeatureInput['geometry'] | undefined;
       if (body.geometry !== undefined) {
         const g = geometryProblems(body.geometry, 0, crs);
@@ -124,6 +126,12 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       return reply.status(204).send();
     },
   );
+}
+
+/** the properties a feature has beyond the layer's attributes (kept from an upload): a client may send them back */
+function extraProperties(properties: Record<string, unknown>, attributes: { name: string }[]): Set<string> {
+  const known = new Set(attributes.map((a) => a.name));
+  return new Set(Object.keys(properties).filter((k) => !known.has(k)));
 }
 
 function refuseTooLarge(max: number, actual: number): never {
