@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'precondition_failed'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
@@ -28,6 +29,7 @@ export const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
@@ -67,6 +69,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown) {
     super('conflict', message, details);
+  }
+}
+
+/** If-Match named a version of the resource that is not the current one (RFC 9110 §13.1.1) */
+export class PreconditionFailedError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('precondition_failed', message, details);
   }
 }
 

@@ -84,12 +84,15 @@ export async function readItems(db: Kysely<Schema>, q: ItemsQuery): Promise<Item
     });
 }
 
+/** one feature as GeoJSON text, and the layer version that wrote its row (its ETag: server/ogc/item-etag.ts) */
 export async function readItem(
   db: Kysely<Schema>,
   q: Pick<ItemsQuery, 'layerId' | 'version' | 'outSrid' | 'flipAxes' | 'decimals'> & { fid: string },
-): Promise<string | null> {
-  const rows = await sql<{ feature: string }>`
-    select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson({ ...q, limit: 1, offset: 0 })}, 'properties', f.properties)::text as feature
+): Promise<{ feature: string; writtenIn: number } | null> {
+  const rows = await sql<{ feature: string; written_in: number }>`
+    select json_build_object('type', 'Feature', 'id', f.fid, 'geometry', ${geometryJson({ ...q, limit: 1, offset: 0 })}, 'properties', f.properties)::text as feature,
+      f.valid_from as written_in
     from features f where f.layer_id = ${q.layerId} and ${visibleAt(q.version)} and f.fid = ${q.fid}`.execute(db);
-  return rows.rows[0]?.feature ?? null;
+  const row = rows.rows[0];
+  return row ? { feature: row.feature, writtenIn: row.written_in } : null;
 }

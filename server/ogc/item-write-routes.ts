@@ -12,6 +12,7 @@ import { getLayer } from '../layers/layer-registry.js';
 import { CRS84, resolveCrs } from './crs.js';
 import { geometryProblems, missingRequired, propertyProblems, readFeatureBody, refuse } from './item-bodies.js';
 import type { FeatureInput } from '../layers/layer-writes.js';
+import { parseIfMatch } from './item-etag.js';
 import { createItems, currentFeature, deleteItem, replaceItem, toStorageCrs, updateItem, type WriteContext } from './item-writes.js';
 
 const params = {
@@ -71,7 +72,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
         throw new BadRequestError(`请求体 id 与路径不一致 (body id "${feature.id}" differs from the URL's "${featureId}")`, { parameter: 'body', field: 'id' });
       }
       const [geometry] = await toStorageCrs(db.kysely, [feature.geometry], crs);
-      const result = await replaceItem(ctx, featureId, { ...feature, geometry });
+      const result = await replaceItem(ctx, featureId, { ...feature, geometry }, parseIfMatch(request.headers['if-match']));
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );
@@ -112,7 +113,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
         const missing = missingRequired(properties, ctx.layer.attributes, 0);
         if (missing.length) refuse(missing);
         return { properties, geometry: geometry ?? current.geometry };
-      });
+      }, parseIfMatch(request.headers['if-match']));
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );
@@ -122,7 +123,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
     { onRequest: editor, schema: { summary: 'Delete a feature (editor); 204', tags: ['OGC API'], params } },
     async (request, reply) => {
       const ctx = await context(request);
-      await deleteItem(ctx, request.params.featureId);
+      await deleteItem(ctx, request.params.featureId, parseIfMatch(request.headers['if-match']));
       return reply.status(204).send();
     },
   );

@@ -11,7 +11,8 @@ import type { Schema } from '../db/schema.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { readItem } from '../layers/feature-reads.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
-import { writeInTransaction, writeLayerVersion, type FeatureInput, type WriteResult } from '../layers/layer-writes.js';
+import { writeInTransaction, writeLayerVersion, type FeatureInput, type WriteRequest, type WriteResult } from '../layers/layer-writes.js';
+import { checkIfMatch } from './item-etag.js';
 import type { CrsInfo } from './crs.js';
 import { force2d } from './geojson-check.js';
 
@@ -31,11 +32,18 @@ export async function toStorageCrs(db: Kysely<Schema>, geometries: Geometry[], c
   return rows.rows.map((r) => JSON.parse(r.geometry) as Geometry);
 }
 
+export interface CurrentFeature {
+  properties: Record<string, unknown>;
+  geometry: Geometry;
+  /** the layer version that wrote its row: its ETag (item-etag.ts) */
+  writtenIn: number;
+}
+
 /** The current feature as GeoJSON (EPSG:4490), or a 404 naming it. */
-export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string): Promise<{ properties: Record<string, unknown>; geometry: Geometry }> {
-  const text = await readItem(db, { layerId, fid });
-  if (!text) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${layerId}")`, { layer: layerId, feature: fid });
-  return JSON.parse(text) as { properties: Record<string, unknown>; geometry: Geometry };
+export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string): Promise<CurrentFeature> {
+  const item = await readItem(db, { layerId, fid });
+  if (!item) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${layerId}")`, { layer: layerId, feature: fid });
+  return { ...(JSON.parse(item.feature) as { properties: Record<string, unknown>; geometry: Geometry }), writtenIn: item.writtenIn };
 }
 
 export interface WriteContext {
@@ -69,34 +77,42 @@ export async function createItems(ctx: WriteContext, features: FeatureInput[]): 
 }
 
 /**
- * PATCH: the feature as `merge` makes it from the current one, read after the layer is locked
- * for this write. Read before the lock, two concurrent PATCHes both merged onto the same old
- * feature and the second silently undid the first (found by a review); now the second waits for
- * the first and merges onto its result. `merge` may refuse (a 4xx), which rolls back.
+ * PUT, PATCH and DELETE of one feature, under the layer's write lock: the feature is read after the
+ * lock (so two concurrent PATCHes do not both merge onto the old feature — the second undid the
+ * first, found by a review), If-Match is checked against it (412 when it changed since the client
+ * read it), then `change` makes the write. A 4xx from `change` rolls back.
  */
-export async function updateItem(
+async function lockedItemWrite(
   ctx: WriteContext,
   fid: string,
-  merge: (current: { properties: Record<string, unknown>; geometry: Geometry }) => FeatureInput,
+  action: 'replace' | 'update' | 'delete',
+  ifMatch: null | '*' | Set<number>,
+  change: (current: CurrentFeature) => Pick<WriteRequest, 'mode' | 'features' | 'deleteIds'>,
 ): Promise<WriteResult> {
-  return audited(ctx, 'ogc.items.update', `feature:${ctx.layer.id}/${fid}`, () =>
+  const note = { replace: '替换', update: '修改', delete: '删除' }[action];
+  return audited(ctx, `ogc.items.${action}`, `feature:${ctx.layer.id}/${fid}`, () =>
     ctx.db.transaction().execute(async (trx) => {
       await sql`select 1 from layers where id = ${ctx.layer.id} for update`.execute(trx);
-      const feature = merge(await currentFeature(trx, ctx.layer.id, fid));
-      return writeInTransaction(trx, { layerId: ctx.layer.id, mode: 'upsert', features: [{ ...feature, id: fid }], author: author(ctx), note: `OGC API 修改要素 ${fid}`, source: { api: 'ogc-features-4' } });
+      const item = await readItem(trx, { layerId: ctx.layer.id, fid });
+      checkIfMatch(ifMatch, item?.writtenIn ?? null, fid);
+      if (!item) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${ctx.layer.id}")`, { layer: ctx.layer.id, feature: fid });
+      const current = { ...(JSON.parse(item.feature) as { properties: Record<string, unknown>; geometry: Geometry }), writtenIn: item.writtenIn };
+      return writeInTransaction(trx, { layerId: ctx.layer.id, ...change(current), author: author(ctx), note: `OGC API ${note}要素 ${fid}`, source: { api: 'ogc-features-4' } });
     }),
   );
 }
 
-/** PUT: one feature with this id becomes `feature` */
-export async function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput): Promise<WriteResult> {
-  return audited(ctx, 'ogc.items.replace', `feature:${ctx.layer.id}/${fid}`, () =>
-    writeLayerVersion(ctx.db, { layerId: ctx.layer.id, mode: 'upsert', features: [{ ...feature, id: fid }], author: author(ctx), note: `OGC API 替换要素 ${fid}`, source: { api: 'ogc-features-4' } }),
-  );
+/** PUT: the feature with this id becomes `feature` */
+export function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+  return lockedItemWrite(ctx, fid, 'replace', ifMatch, () => ({ mode: 'upsert', features: [{ ...feature, id: fid }] }));
 }
 
-export async function deleteItem(ctx: WriteContext, fid: string): Promise<WriteResult> {
-  return audited(ctx, 'ogc.items.delete', `feature:${ctx.layer.id}/${fid}`, () =>
-    writeLayerVersion(ctx.db, { layerId: ctx.layer.id, mode: 'delete', deleteIds: [fid], author: author(ctx), note: `OGC API 删除要素 ${fid}`, source: { api: 'ogc-features-4' } }),
-  );
+/** PATCH: the feature becomes what `merge` makes of it as it is now (may refuse with a 4xx) */
+export function updateItem(ctx: WriteContext, fid: string, merge: (current: CurrentFeature) => FeatureInput, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+  return lockedItemWrite(ctx, fid, 'update', ifMatch, (current) => ({ mode: 'upsert', features: [{ ...merge(current), id: fid }] }));
+}
+
+/** DELETE */
+export function deleteItem(ctx: WriteContext, fid: string, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+  return lockedItemWrite(ctx, fid, 'delete', ifMatch, () => ({ mode: 'delete', deleteIds: [fid] }));
 }

@@ -15,6 +15,7 @@ import { FILTER_LANGS } from './cql2/index.js';
 import { apiDocumentRoute } from './api-document.js';
 import { itemWriteRoutes } from './item-write-routes.js';
 import { queryablesDocument } from './queryables.js';
+import { itemEtag } from './item-etag.js';
 import { ogcTileRoutes } from './tile-routes.js';
 import type { TileService } from '../tiles/tile-service.js';
 
@@ -147,7 +148,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
       if (f !== undefined && !['json', 'geojson'].includes(f)) throw new BadRequestError(`参数 f 不支持 "${f}" (f must be json or geojson)`, { parameter: 'f' });
       const crs = resolveCrs(one('crs') ?? CRS84, 'crs');
       const version = one('version') === undefined ? undefined : intParam(one('version'), 'version', 1, layer.version, 0);
-      const feature = await readItem(db.kysely, {
+      const item = await readItem(db.kysely, {
         layerId: layer.id,
         fid: request.params.featureId,
         version,
@@ -155,15 +156,16 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
         flipAxes: crs.northFirst,
         decimals: crs.decimals,
       });
-      if (!feature) throw new NotFoundError(`要素不存在 (no feature "${request.params.featureId}" in "${layer.id}")`, { layer: layer.id, feature: request.params.featureId });
+      if (!item) throw new NotFoundError(`要素不存在 (no feature "${request.params.featureId}" in "${layer.id}")`, { layer: layer.id, feature: request.params.featureId });
       const base = baseUrl(request, config.publicUrl);
       const self = `${base}/ogc/collections/${encodeURIComponent(layer.id)}/items/${encodeURIComponent(request.params.featureId)}`;
       const links = JSON.stringify([
         { href: self, rel: 'self', type: 'application/geo+json' },
         { href: `${base}/ogc/collections/${encodeURIComponent(layer.id)}`, rel: 'collection', type: 'application/json' },
       ]);
-      reply.header('content-crs', `<${crs.uri}>`).type('application/geo+json');
-      return `${feature.slice(0, -1)},"links":${links}}`;
+      // for If-Match on PUT, PATCH and DELETE (optimistic locking, item-etag.ts)
+      reply.header('content-crs', `<${crs.uri}>`).header('etag', itemEtag(item.writtenIn)).type('application/geo+json');
+      return `${item.feature.slice(0, -1)},"links":${links}}`;
     },
   );
 

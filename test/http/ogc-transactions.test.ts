@@ -107,6 +107,36 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect(JSON.stringify(unknown.json().details)).toContain('properties.另一个');
   });
 
+  // optimistic locking (RFC 9110 If-Match), found missing by a review: a client that read a feature
+  // writes it back only if no one changed it since
+  it('GET gives an ETag; PUT, PATCH and DELETE with a stale If-Match are a 412 and change nothing; with the current one they go through', async () => {
+    const url = `${ITEMS}/PF-0005`;
+    const read = await fx.app.inject({ url });
+    const etag = read.headers.etag as string;
+    expect(etag).toMatch(/^"v\d+"$/);
+    const merge = { ...editor, 'content-type': 'application/merge-patch+json' };
+    // someone else changes it
+    expect((await send('PATCH', url, { properties: { area_ha: 3.25 } }, merge)).statusCode).toBe(200);
+    const fresh = (await fx.app.inject({ url })).headers.etag as string;
+    expect(fresh).not.toBe(etag);
+    const v0 = await version();
+    for (const [method, payload] of [['PUT', read.json()], ['PATCH', { properties: { area_ha: 9 } }], ['DELETE', undefined]] as const) {
+      const r = await send(method, url, payload, { ...(method === 'DELETE' ? editor : merge), 'if-match': etag });
+      expect({ method, status: r.statusCode }).toEqual({ method, status: 412 });
+      expect(r.json()).toMatchObject({ error: 'precondition_failed', details: { feature: 'PF-0005', etag: fresh } });
+    }
+    expect(await version()).toBe(v0);
+    expect((await fx.app.inject({ url })).json().properties.area_ha).toBe(3.25);
+    // a weak tag never matches (strong comparison); a list holding the current one does; * does
+    expect((await send('PATCH', url, { properties: { area_ha: 4 } }, { ...merge, 'if-match': `W/${fresh}` })).statusCode).toBe(412);
+    const ok = await send('PATCH', url, { properties: { area_ha: 4 } }, { ...merge, 'if-match': `"v1", ${fresh}` });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect((await send('PATCH', url, { properties: { area_ha: 5 } }, { ...merge, 'if-match': '*' })).statusCode).toBe(200);
+    // If-Match on a feature that does not exist: 412 (RFC 9110 §13.1.1); without it: 404
+    expect((await send('DELETE', `${ITEMS}/NOPE`, undefined, { ...editor, 'if-match': '*' })).statusCode).toBe(412);
+    expect((await send('DELETE', `${ITEMS}/NOPE`, undefined, editor)).statusCode).toBe(404);
+  });
+
   it('DELETE is 204, the feature is gone now and still there as of the version before', async () => {
     const v0 = await version();
     expect((await send('DELETE', `${ITEMS}/PF-0002`)).statusCode).toBe(204);
