@@ -26,26 +26,36 @@ const POLY_TYPES = new Set([3, 5, 13, 15, 23, 25]);
 const MULTIPOINT_TYPES = new Set([8, 18, 28]);
 const POLYGON_TYPES = new Set([5, 15, 25]);
 
-/** a positional reader with one buffered window */
+/**
+ * A positional reader with one buffered window, read synchronously when the bytes are already in it
+ * (an await per record cost ~2 µs each: 0.2–0.3 s for 100,000 records).
+ */
 class Window {
-  private buf = Buffer.alloc(0);
-  private start = 0;
+  buf = Buffer.alloc(0);
+  start = 0;
   constructor(
     private readonly fh: fs.FileHandle,
     private readonly size: number,
   ) {}
 
-  /** `n` bytes at `pos` (n ≤ CHUNK unless the record itself is read whole) */
-  async at(pos: number, n: number): Promise<Buffer> {
-    if (pos < this.start || pos + n > this.start + this.buf.length) {
-      const want = Math.min(Math.max(n, CHUNK), this.size - pos);
-      const buf = Buffer.alloc(want);
-      const { bytesRead } = await this.fh.read(buf, 0, want, pos);
-      this.buf = buf.subarray(0, bytesRead);
-      this.start = pos;
-    }
-    const off = pos - this.start;
-    return this.buf.subarray(off, off + n);
+  /** whether [pos, pos + n) is in the window */
+  has(pos: number, n: number): boolean {
+    return pos >= this.start && pos + n <= this.start + this.buf.length;
+  }
+
+  /** load the window at `pos`, at least `n` bytes (or to the end of the file) */
+  async load(pos: number, n: number): Promise<void> {
+    const want = Math.min(Math.max(n, CHUNK), this.size - pos);
+    const buf = Buffer.alloc(want);
+    const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+    this.buf = buf.subarray(0, bytesRead);
+    this.start = pos;
+  }
+
+  /** the window's offset of file position `pos`, loading it first when [pos, pos + n) is not in it */
+  async at(pos: number, n: number): Promise<number> {
+    if (!this.has(pos, n)) await this.load(pos, n);
+    return pos - this.start;
   }
 }
 
@@ -59,6 +69,8 @@ function ringArea(b: Buffer, points: number, from: number, to: number): number {
   return area;
 }
 
+const damagedRecord = (index: number, why: string) => fileProblem(`.shp 第 ${index} 条记录损坏：${why} (damaged .shp record ${index})`, 'shp', { feature: index });
+
 /** the number of records; throws 422 for a damaged record and 413 for one over the limits */
 export async function scanShpRecords(shpPath: string, size: number, limits: IngestLimits): Promise<number> {
   const fh = await fs.open(shpPath, 'r');
@@ -67,20 +79,21 @@ export async function scanShpRecords(shpPath: string, size: number, limits: Inge
     let pos = 100;
     let index = 0;
     while (pos + 8 <= size) {
-      const head = await win.at(pos, 8);
-      const contentBytes = head.readInt32BE(4) * 2;
-      const damaged = (why: string) =>
-        fileProblem(`.shp 第 ${index} 条记录损坏：${why} (damaged .shp record ${index})`, 'shp', { feature: index });
+      // a record's header and its shape's fixed part: 8 + 44 bytes (less at the end of the file)
+      const want = Math.min(52, size - pos);
+      const o = win.has(pos, want) ? pos - win.start : await win.at(pos, want);
+      const b = win.buf;
+      const contentBytes = b.readInt32BE(o + 4) * 2;
+      const damaged = (why: string) => damagedRecord(index, why);
       if (contentBytes < 4 || pos + 8 + contentBytes > size) throw damaged(`声明长度 ${contentBytes} 字节超出文件 (record length ${contentBytes} runs past the end of the file)`);
       const content = pos + 8;
-      const type = (await win.at(content, 4)).readInt32LE(0);
+      const type = b.readInt32LE(o + 8);
       if (POLY_TYPES.has(type) || MULTIPOINT_TYPES.has(type)) {
         const multipoint = MULTIPOINT_TYPES.has(type);
         const fixed = multipoint ? 40 : 44;
         if (contentBytes < fixed) throw damaged(`长度 ${contentBytes} 字节不足以容纳记录头 (too short for its header)`);
-        const h = await win.at(content, fixed);
-        const parts = multipoint ? 0 : h.readInt32LE(36);
-        const points = h.readInt32LE(multipoint ? 36 : 40);
+        const parts = multipoint ? 0 : b.readInt32LE(o + 8 + 36);
+        const points = b.readInt32LE(o + 8 + (multipoint ? 36 : 40));
         if (points > limits.maxVertices) {
           throw new PayloadTooLargeError(`要素 ${index} 有 ${points} 个顶点，超过上限 maxVertices = ${limits.maxVertices} (too many vertices)`, {
             limit: 'maxVertices',
@@ -90,20 +103,21 @@ export async function scanShpRecords(shpPath: string, size: number, limits: Inge
           });
         }
         if (points < 0 || parts < 0 || parts > points) throw damaged(`${parts} 个部分、${points} 个点不合理 (implausible ${parts} parts, ${points} points)`);
-        if (fixed + parts * 4 + points * 16 > contentBytes) {
+        const bodyBytes = fixed + parts * 4 + points * 16;
+        if (bodyBytes > contentBytes) {
           throw damaged(`${parts} 个部分、${points} 个点超出记录长度 ${contentBytes} 字节 (${parts} parts and ${points} points do not fit its ${contentBytes} bytes)`);
         }
         if (POLYGON_TYPES.has(type) && parts > 1) {
-          const body = await win.at(content, fixed + parts * 4 + points * 16);
-          const starts = Array.from({ length: parts }, (_, k) => body.readInt32LE(fixed + k * 4));
+          const ob = await win.at(content, bodyBytes);
+          const body = win.buf;
           let outer = 0;
           let holes = 0;
           for (let k = 0; k < parts; k++) {
-            const from = starts[k];
-            const to = k + 1 < parts ? starts[k + 1] : points;
+            const from = body.readInt32LE(ob + fixed + k * 4);
+            const to = k + 1 < parts ? body.readInt32LE(ob + fixed + (k + 1) * 4) : points;
             if (from < 0 || to > points || from > to) throw damaged(`第 ${k} 个部分的起点 ${from} 超出范围 (part ${k} starts at ${from}, outside 0–${points})`);
             // as `shapefile` reads it: a ring of 4+ points with clockwise (non-positive shoelace) area is outer
-            if (to - from >= 4 && ringArea(body, fixed + parts * 4, from, to) <= 0) outer++;
+            if (to - from >= 4 && ringArea(body, ob + fixed + parts * 4, from, to) <= 0) outer++;
             else holes++;
           }
           if (holes * outer > RING_PAIRS_MAX) {
