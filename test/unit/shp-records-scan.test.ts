@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as shapefile from 'shapefile';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RING_PAIRS_MAX, scanShpRecords } from '../../server/ingest/shp-records-scan.js';
+import { RING_TESTS_MAX, scanShpRecords } from '../../server/ingest/shp-records-scan.js';
 import type { IngestLimits } from '../../server/ingest/ingest-limits.js';
 import { polygonContent, polygonShp, squareRing } from '../fixtures/uploads/shp-bytes.js';
 
@@ -66,12 +66,25 @@ describe('.shp record pre-scan', () => {
     expect(await refusal(scan(polygonShp([bad], BBOX)))).toMatchObject({ status: 422, feature: 0 });
   });
 
-  it('thousands of alternating outer rings and holes (holes × outer rings over the budget) → 413 before the package assigns them', async () => {
-    const k = Math.ceil(Math.sqrt(RING_PAIRS_MAX)) + 1; // k outer rings and k holes: k² pairs
+  it('thousands of alternating outer rings and holes (holes × points over the budget) → 413 before the package assigns them', async () => {
+    const k = Math.ceil(Math.sqrt(RING_TESTS_MAX / 10)) + 1; // k outer rings and k holes of 5 points: k holes × 10k points
     const rings: number[][][] = [];
     for (let i = 0; i < k; i++) rings.push(squareRing(i * 3, 0, 1), squareRing(i * 3, 5, 1, true));
     const problem = await refusal(scan(polygonShp([polygonContent(rings)], [0, 0, k * 3, 6])));
-    expect(problem).toMatchObject({ status: 413, limit: 'ringPairs', max: RING_PAIRS_MAX, actual: k * k, feature: 0 });
+    expect(problem).toMatchObject({ status: 413, limit: 'ringTests', max: RING_TESTS_MAX, actual: k * k * 10, feature: 0 });
+  });
+
+  // found by a review of the first bound (holes × outer rings): holes no outer ring holds become
+  // polygons themselves, so one outer ring and 60,000 one-point parts held the event loop 37 s
+  it('one outer ring and tens of thousands of stray one-point parts → 413', async () => {
+    const rings: number[][][] = [squareRing(0, 0, 1)];
+    for (let i = 0; i < 20_000; i++) rings.push([[10 + i, 10]]);
+    expect(await refusal(scan(polygonShp([polygonContent(rings)], [0, 0, 20_010, 11])))).toMatchObject({ status: 413, limit: 'ringTests', feature: 0 });
+  });
+
+  it('bytes after the length the header declares are ignored, as the package ignores them', async () => {
+    const bytes = polygonShp([polygonContent([squareRing(0, 0, 10)])], BBOX);
+    expect(await scan(Buffer.concat([bytes, Buffer.alloc(16)]))).toBe(1);
   });
 
   it('a dissolved layer: one record of many outer rings and a few holes passes, and the package reads it', async () => {
