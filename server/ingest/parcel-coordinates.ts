@@ -92,8 +92,6 @@ const looksEasting = (v: number): boolean => (v >= 0 && v < 1e6) || (v >= 1e7 &&
 const NORTHING_MIN = 400_000;
 const NORTHING_MAX = 6_000_000;
 /** within 400 km of the zone's central meridian (false easting 500 km): a 3° zone spans ±130 km at 44°N */
-/** a parcel's point this far from its median point is a typo, not a boundary (the county is ~90 km across) */
-const OUTLIER_METRES = 100_000;
 const inZoneBand = (easting: number): boolean => {
   const e = easting % 1e6;
   return e >= 100_000 && e <= 900_000;
@@ -253,16 +251,17 @@ function buildParcel(raw: RawParcel, index: number, crs: GaussKrugerCrs | null, 
     }
   }
 
-  // One point far from the parcel's others (a digit dropped or added in one coordinate) draws a
-  // spike hundreds of kilometres long: measured from the median point, robust to that one point.
-  if (raw.points.length >= 3) {
-    const median = (vs: number[]) => [...vs].sort((a, b) => a - b)[Math.floor(vs.length / 2)];
-    const mx = median(raw.points.map((p) => p.x));
-    const my = median(raw.points.map((p) => p.y));
+  // A coordinate with a digit dropped or added (4909000 written 490900) draws a spike hundreds of
+  // kilometres long: its integer digits differ from those of the parcel's other points, which a
+  // boundary of any size shares (a parcel tens of km across keeps 7-digit northings).
+  const digits = (v: number) => String(Math.trunc(Math.abs(v))).length;
+  for (const [axis, of] of raw.points.length < 3 ? [] : ([['X', (p: ParcelPoint) => p.x], ['Y', (p: ParcelPoint) => p.y]] as const)) {
+    const counts = new Map<number, number>();
+    for (const pt of raw.points) counts.set(digits(of(pt)), (counts.get(digits(of(pt))) ?? 0) + 1);
+    const usual = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
     for (const pt of raw.points) {
-      const far = Math.hypot(pt.x - mx, pt.y - my);
-      if (far > OUTLIER_METRES && !flagged.has(pt.line)) {
-        fail({ feature: index, line: pt.line, field: Math.abs(pt.x - mx) > Math.abs(pt.y - my) ? 'X' : 'Y', message: `界址点离本地块其他点约${Math.round(far / 1000)}公里，可能多写或漏写了一位数字 (point ${Math.round(far / 1000)} km from the parcel's other points: a digit dropped or added?)` });
+      if (digits(of(pt)) !== usual && !flagged.has(pt.line)) {
+        failPoint({ feature: index, line: pt.line, field: axis, message: `坐标${of(pt)}的整数位数为${digits(of(pt))}，本地块其他点为${usual}位，可能多写或漏写了一位数字 (${digits(of(pt))} integer digits where the parcel's other points have ${usual}: a digit dropped or added?)` });
       }
     }
   }

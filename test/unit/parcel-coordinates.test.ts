@@ -353,6 +353,18 @@ describe('a coordinate with a digit dropped or added is refused on its line', ()
     expect(problems).toContainEqual(expect.objectContaining({ line, field }));
   });
 
+  // found by a review of a first check (100 km from the median point), which refused these
+  it('large parcels are accepted: a 75 km square, a 100 km corridor, a parcel of two parts 250 km apart', () => {
+    const ring = (e: number, n: number, w: number, h: number) => [[e, n], [e + w, n], [e + w, n - h], [e, n - h], [e, n]];
+    const parcels = [
+      { code: 'BIG', name: '大', geometry: { type: 'Polygon' as const, coordinates: [ring(42_460_000, 4_950_000, 75_000, 75_000)] } },
+      { code: 'LONG', name: '长', geometry: { type: 'Polygon' as const, coordinates: [ring(42_400_000, 4_950_000, 100_500, 10_000)] } },
+      { code: 'TWO', name: '双', geometry: { type: 'MultiPolygon' as const, coordinates: [[ring(42_300_000, 4_950_000, 1_000, 1_000)], [ring(42_550_000, 4_950_000, 1_000, 1_000)]] } },
+    ];
+    const file = parseParcelTxt(formatParcelTxt(parcels, { eol: '\n' }));
+    expect(file.parcels.map((p) => p.code)).toEqual(['BIG', 'LONG', 'TWO']);
+  });
+
   it('an unprefixed easting far from the central meridian is refused', () => {
     const unprefixed = STANDARD.replace(/425(\d{5})\.000/g, '5$1.000').replace('带号=42', '带号=42');
     const { problems } = refusal(() => parseParcelTxt(unprefixed.replace('J3,1,4909000.000,511000.000', 'J3,1,4909000.000,51100.000')));
