@@ -15,7 +15,6 @@
  * and tile sizes per zoom, and the largest z8 tile of every layer. Figures drift between machines:
  * read the ratios.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { sql } from 'kysely';

@@ -61,7 +61,14 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
   return headers;
 }
 
-const credentialHash = (authorization: string) => crypto.createHash('sha256').update(authorization).digest('base64url').slice(0, 22);
+/**
+ * the credential an Authorization header presents, hashed: the token itself when it is a Bearer
+ * header however spelt (the auth hook accepts any case and spacing), so spellings share one budget
+ */
+const credentialHash = (authorization: string) => {
+  const bearer = /^Bearer\s+(\S{1,512})$/i.exec(authorization);
+  return crypto.createHash('sha256').update(bearer ? `bearer:${bearer[1]}` : authorization).digest('base64url').slice(0, 22);
+};
 
 /**
  * Credentials (hashed) that authenticated lately, most recent last: only these get a budget of
@@ -79,6 +86,9 @@ export class VerifiedCredentials {
   }
   has(hash: string): boolean {
     return this.hashes.has(hash);
+  }
+  delete(authorization: string): void {
+    this.hashes.delete(credentialHash(authorization));
   }
 }
 
@@ -112,9 +122,11 @@ export const securityPlugin = fp(
     if (limit.max === 0) return;
     const verified = new VerifiedCredentials();
     // after the response: the request's principal was resolved by the auth hook (registered after this plugin)
-    app.addHook('onResponse', async (request) => {
+    app.addHook('onResponse', async (request, reply) => {
       const auth = request.headers.authorization;
-      if (auth && request.principal?.role) verified.add(auth);
+      if (!auth) return;
+      if (request.principal?.role) verified.add(auth);
+      else if (reply.statusCode === 401) verified.delete(auth); // revoked: back to its address's budget
     });
     await app.register(rateLimit, {
       global: false, // applied below as one root onRequest hook, so it runs before authentication

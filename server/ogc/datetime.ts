@@ -43,8 +43,9 @@ export function datetimePredicate(raw: string, attributes: AttributeDef[], layer
   const from = bound(parts[0]);
   const to = parts.length === 2 ? bound(parts[1]) : from;
   if (parts.length === 2 && from === null && to === null) throw new BadRequestError('参数 datetime 两端不能都开放 (datetime "../.." is not allowed)', { parameter: 'datetime' });
-  // the ends as given (instants, not only their dates): 10:00Z/09:00Z the same day is reversed too
-  if (parts.length === 2 && from && to && Date.parse(parts[0]) > Date.parse(parts[1])) {
+  // two instants compare as instants (10:00Z/09:00Z the same day is reversed); a date with anything compares by date
+  const reversed = isRfc3339Timestamp(parts[0]) && parts.length === 2 && isRfc3339Timestamp(parts[1]) ? Date.parse(parts[0]) > Date.parse(parts[1]) : Boolean(from && to && from > to);
+  if (parts.length === 2 && reversed) {
     throw new BadRequestError('参数 datetime 起点晚于终点 (datetime start is after its end)', { parameter: 'datetime' });
   }
   const asDate = (name: string) => sql`(case when f.properties->>${name} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(f.properties->>${name}, 10)::date end)`;

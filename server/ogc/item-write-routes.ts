@@ -66,13 +66,14 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       const crs = contentCrs(request);
       const ctx = await context(request);
       const { featureId } = request.params;
-      const current = await currentFeature(db.kysely, ctx.layer.id, featureId); // 404 before reading the body
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const current = await currentFeature(db.kysely, ctx.layer.id, featureId, ifMatch); // 404 (412 with If-Match) before reading the body
       const [feature] = readFeatureBody(request.body, ctx.layer.attributes, { ...limits, maxFeatures: 1 }, false, crs, extraProperties(current.properties, ctx.layer.attributes));
       if (feature.id !== undefined && feature.id !== null && String(feature.id) !== featureId) {
         throw new BadRequestError(`请求体 id 与路径不一致 (body id "${feature.id}" differs from the URL's "${featureId}")`, { parameter: 'body', field: 'id' });
       }
       const [geometry] = await toStorageCrs(db.kysely, [feature.geometry], crs);
-      const result = await replaceItem(ctx, featureId, { ...feature, geometry }, parseIfMatch(request.headers['if-match']));
+      const result = await replaceItem(ctx, featureId, { ...feature, geometry }, ifMatch);
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );
@@ -93,7 +94,8 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
       // the patch checked before the write (404 first; extra properties the feature has may be patched),
       // then merged onto the feature as it is once the layer is locked for this write (updateItem), so
       // concurrent patches do not undo each other
-      const before = await currentFeature(db.kysely, ctx.layer.id, featureId);
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const before = await currentFeature(db.kysely, ctx.layer.id, featureId, ifMatch);
       const problems = propertyProblems((patch as Record<string, unknown>) ?? {}, ctx.layer.attributes, 0, true, extraProperties(before.properties, ctx.layer.attributes));
       let geometry: FeatureInput['geometry'] | undefined;
       if (body.geometry !== undefined) {
@@ -113,7 +115,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
         const missing = missingRequired(properties, ctx.layer.attributes, 0);
         if (missing.length) refuse(missing);
         return { properties, geometry: geometry ?? current.geometry };
-      }, parseIfMatch(request.headers['if-match']));
+      }, ifMatch);
       return { id: featureId, layerVersion: result.version, changed: result.changed };
     },
   );

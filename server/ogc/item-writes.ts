@@ -39,9 +39,10 @@ export interface CurrentFeature {
   writtenIn: number;
 }
 
-/** The current feature as GeoJSON (EPSG:4490), or a 404 naming it. */
-export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string): Promise<CurrentFeature> {
+/** The current feature as GeoJSON (EPSG:4490); a missing one is a 404, or a 412 when If-Match was given (RFC 9110 §13.1.1). */
+export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string, ifMatch: null | '*' | Set<number> = null): Promise<CurrentFeature> {
   const item = await readItem(db, { layerId, fid });
+  if (!item) checkIfMatch(ifMatch, null, fid);
   if (!item) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${layerId}")`, { layer: layerId, feature: fid });
   return { ...(JSON.parse(item.feature) as { properties: Record<string, unknown>; geometry: Geometry }), writtenIn: item.writtenIn };
 }
@@ -93,10 +94,8 @@ async function lockedItemWrite(
   return audited(ctx, `ogc.items.${action}`, `feature:${ctx.layer.id}/${fid}`, () =>
     ctx.db.transaction().execute(async (trx) => {
       await sql`select 1 from layers where id = ${ctx.layer.id} for update`.execute(trx);
-      const item = await readItem(trx, { layerId: ctx.layer.id, fid });
-      checkIfMatch(ifMatch, item?.writtenIn ?? null, fid);
-      if (!item) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${ctx.layer.id}")`, { layer: ctx.layer.id, feature: fid });
-      const current = { ...(JSON.parse(item.feature) as { properties: Record<string, unknown>; geometry: Geometry }), writtenIn: item.writtenIn };
+      const current = await currentFeature(trx, ctx.layer.id, fid, ifMatch);
+      checkIfMatch(ifMatch, current.writtenIn, fid);
       return writeInTransaction(trx, { layerId: ctx.layer.id, ...change(current), author: author(ctx), note: `OGC API ${note}要素 ${fid}`, source: { api: 'ogc-features-4' } });
     }),
   );

@@ -58,12 +58,13 @@ export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds
 
 /** a query parameter's text as a literal of its attribute's type; a 400 naming it when it is not one */
 function typedValue(attr: AttributeDef, value: string): Expr {
-  const bad = (what: string) => new BadRequestError(`参数 ${attr.name} 应为${what} (${attr.name} must be ${what === '数值' ? 'a number' : what === '日期' ? 'a date YYYY-MM-DD' : 'true or false'}, got "${value.slice(0, 40)}")`, { parameter: attr.name });
+  const bad = (what: string) => new BadRequestError(`参数 ${attr.name} 应为${what} (${attr.name} must be ${{ 数值: 'a number', 整数: 'an integer', 日期: 'a date YYYY-MM-DD' }[what] ?? 'true or false'}, got "${value.slice(0, 40)}")`, { parameter: attr.name });
   switch (attr.type) {
     case 'number':
     case 'integer': {
-      const n = value.trim() === '' ? NaN : Number(value);
-      if (!Number.isFinite(n)) throw bad('数值');
+      // a plain decimal (Number() also takes 0x10, 0b11, " 1 " and "")
+      const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) ? Number(value) : NaN;
+      if (!Number.isFinite(n) || (attr.type === 'integer' && !Number.isInteger(n))) throw bad(attr.type === 'integer' ? '整数' : '数值');
       return { kind: 'number', value: n, pos: 0 };
     }
     case 'boolean':

@@ -155,7 +155,9 @@ export class GeojsonVtTileEngine implements TileEngine {
           this.indexes.delete(key); // lru-cache keeps the old size when the same value is set again
           this.indexes.set(key, built, { size: Math.max(1, Math.min(index.bytes, this.maxIndexBytes)) });
         },
-        () => this.indexes.delete(key),
+        () => {
+          if (this.indexes.peek(key) === built) this.indexes.delete(key); // not a newer build of the same key
+        },
       );
       this.indexes.set(key, built);
     }

@@ -122,7 +122,7 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
     expect(await matched({ area_ha: '1.50' })).toBe(await count('area_ha = 1.5'));
     expect(await matched({ quality_grade: '03' })).toBe(await count('quality_grade = 3'));
     expect(await matched({ township: '万宝镇', quality_grade: '1' })).toBe(await count("township = '万宝镇' AND quality_grade = 1"));
-    for (const [name, value] of [['area_ha', 'abc'], ['quality_grade', ''], ['area_ha', '1e999']]) {
+    for (const [name, value] of [['area_ha', 'abc'], ['quality_grade', ''], ['area_ha', '1e999'], ['area_ha', '0x10'], ['quality_grade', '1.5']]) {
       const r = await items('permanent-farmland', { [name]: value });
       expect({ name, value, status: r.status }).toEqual({ name, value, status: 400 });
       expect(r.json.details.parameter).toBe(name);
@@ -142,6 +142,9 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
       expect(r.json.details.parameter).toBe('datetime');
     }
     expect(await ids('2024-05-01T09:00:00Z/2024-05-01T10:00:00Z')).toEqual(['MR-1', 'MR-2']);
+    // a date with an instant the same day is an interval of that day, either way round
+    expect(await ids('2024-03-01T08:00:00Z/2024-03-01')).toEqual(await ids('2024-03-01'));
+    expect(await ids('2024-03-01/2024-03-01T07:00:00+08:00')).toEqual(await ids('2024-03-01'));
   });
 
   // Date.parse takes all of these (2024-02-30 as 1 March, '1' as 2001)

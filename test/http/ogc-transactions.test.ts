@@ -134,6 +134,8 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     expect((await send('PATCH', url, { properties: { area_ha: 5 } }, { ...merge, 'if-match': '*' })).statusCode).toBe(200);
     // If-Match on a feature that does not exist: 412 (RFC 9110 §13.1.1); without it: 404
     expect((await send('DELETE', `${ITEMS}/NOPE`, undefined, { ...editor, 'if-match': '*' })).statusCode).toBe(412);
+    expect((await send('PATCH', `${ITEMS}/NOPE`, { properties: { area_ha: 1 } }, { ...merge, 'if-match': fresh })).statusCode).toBe(412);
+    expect((await send('PUT', `${ITEMS}/NOPE`, read.json(), { ...editor, 'if-match': fresh })).statusCode).toBe(412);
     expect((await send('DELETE', `${ITEMS}/NOPE`, undefined, editor)).statusCode).toBe(404);
   });
 

@@ -136,6 +136,19 @@ describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : '
     }
   });
 
+  it('one token spelt differently (bearer / Bearer, more spaces) shares one budget', async () => {
+    const secret = 'test-admin-token-0123456789';
+    const spellings = [`Bearer ${secret}`, `Bearer ${secret}`, `bearer ${secret}`, `BEARER   ${secret}`, `Bearer\t${secret}`];
+    const own = await buildTestApp(db, { rateLimit: { max: 3, windowMs: 60_000 } }); // a budget no other test spent
+    try {
+      const statuses = [];
+      for (const [i, authorization] of spellings.entries()) statuses.push((await own.inject({ url: '/api/tokens', headers: { authorization }, remoteAddress: `10.0.5.${i + 1}` })).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200, 429]); // the first counted against its address, as any new token
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a flood of made-up tokens, each different, spends its address’s budget (a new token is no new budget)', async () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ url: '/api/layers', headers: { authorization: `Bearer made-up-token-${i}-xxxxxxxx` }, remoteAddress: '10.0.2.9' })).statusCode);
