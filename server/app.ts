@@ -100,7 +100,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   await app.register(historyRoutes);
   await app.register(uploadRoutes);
   // one tile service (engines, indexes, cache) for /tiles/… and OGC API Tiles
-  const tiles = new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom });
+  const tiles = new TileService(db, { cacheBytes: config.tileCacheBytes, postgisMinZoom: config.postgisMinZoom, indexBytes: config.tileIndexBytes });
   await app.register(ogcRoutes, { tiles });
   await app.register(checkRoutes);
   await app.register(tileRoutes, { tiles });

@@ -23,6 +23,8 @@ export interface Config {
   readonly publicUrl: string | null;
   /** in-process tile cache bound, bytes */
   readonly tileCacheBytes: number;
+  /** geojson-vt indexes (PGlite, or zooms below POSTGIS_MIN_ZOOM): estimated heap at most */
+  readonly tileIndexBytes: number;
   /** on PostgreSQL, zooms below this are cut from the in-memory geojson-vt index (measured: bench/tiles.ts) */
   readonly postgisMinZoom: number;
   /**
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl,
     tileCacheBytes: intVar(env, 'TILE_CACHE_BYTES', 256 * 1024 * 1024, 0, 2 ** 36),
+    tileIndexBytes: intVar(env, 'TILE_INDEX_BYTES', 1024 * 1024 * 1024, 1024 * 1024, 2 ** 38),
     postgisMinZoom: intVar(env, 'POSTGIS_MIN_ZOOM', 0, 0, 23),
     trustProxy: trustProxyVar(env),
     // Off by default: behind a proxy without TRUST_PROXY every user would share one bucket.

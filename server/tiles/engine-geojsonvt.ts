@@ -132,7 +132,7 @@ export class GeojsonVtTileEngine implements TileEngine {
   /** @param maxIndexBytes the indexes' estimated heap at most (default 1 GiB) */
   constructor(
     private readonly db: Kysely<Schema>,
-    private readonly maxIndexBytes = 1 << 30,
+    private readonly maxIndexBytes = 1024 * 1024 * 1024,
   ) {
     this.indexes = new LRUCache({ maxSize: maxIndexBytes, sizeCalculation: () => 1 });
   }

@@ -31,6 +31,8 @@ export interface TileServiceOptions {
   cacheBytes?: number;
   /** on PostgreSQL, zooms below this use the in-memory geojson-vt index instead of ST_AsMVT */
   postgisMinZoom?: number;
+  /** geojson-vt's layer@version indexes, estimated heap at most (engine-geojsonvt.ts; default 1 GiB) */
+  indexBytes?: number;
 }
 
 export interface TileResult {
@@ -84,7 +86,7 @@ export class TileService {
     private readonly db: Db,
     options: TileServiceOptions = {},
   ) {
-    this.memory = new GeojsonVtTileEngine(db.kysely);
+    this.memory = new GeojsonVtTileEngine(db.kysely, options.indexBytes);
     this.primary = db.capabilities.mvt ? new PostgisTileEngine(db.kysely, db.prepared) : this.memory;
     this.postgisMinZoom = options.postgisMinZoom ?? 0;
     // cacheBytes 0 turns the cache off (benchmarks of the uncached path); lru-cache needs maxSize ≥ 1.
