@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import type { Position } from 'geojson';
 import { type InputProblem, PayloadTooLargeError, UnprocessableError } from '../errors.js';
-import { MAX_TOTAL_VERTICES, ZIP_EXPANSION, ZIP_MAX_ENTRIES, type IngestLimits } from '../ingest/ingest-limits.js';
+import { KML_WORKER_HEAP_MB, MAX_TOTAL_VERTICES, ZIP_EXPANSION, ZIP_MAX_ENTRIES, type IngestLimits } from '../ingest/ingest-limits.js';
 import { ProblemList } from '../ingest/problem-list.js';
 import { openShapefileZip } from '../ingest/shapefile-read.js';
 import { makeTempDir } from '../ingest/upload-receive.js';
@@ -34,6 +34,7 @@ export function shapefileLimits(uploadBytes: number, maxVertices: number): Inges
     txtBytes: uploadBytes,
     geopackageBytes: uploadBytes,
     kmlBytes: uploadBytes,
+    kmlHeapMb: KML_WORKER_HEAP_MB,
   };
 }
 

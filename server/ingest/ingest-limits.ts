@@ -26,6 +26,8 @@ export interface IngestLimits {
   geopackageBytes: number;
   /** a KML document (also the .kml inside a KMZ) is parsed whole into a DOM */
   kmlBytes: number;
+  /** the heap of the worker that parses it (MB); over it → 413 */
+  kmlHeapMb: number;
 }
 
 export const MAX_TOTAL_VERTICES = 50_000_000; // ~1.6 GB of staged coordinates at most
@@ -52,6 +54,8 @@ export const GEOPACKAGE_MAX_BYTES = 80 * 1024 * 1024;
  * surveys and hand-drawn parcels — larger data comes as GeoPackage or shapefile.
  */
 export const KML_MAX_BYTES = 6 * 1024 * 1024;
+/** heap of the KML worker: its DOM takes ~35× the file (kmlBytes 6 MiB → ~210 MB) */
+export const KML_WORKER_HEAP_MB = 256;
 export const TXT_MAX_BYTES = 10 * 1024 * 1024; // parcel-coordinates.ts's own default
 /** rows per staging INSERT (one statement: WKB in one bytea, the rest as arrays; see ingest-staging.ts) */
 export const STAGE_BATCH = 5_000;
@@ -70,5 +74,6 @@ export function ingestLimits(limits: Config['limits']): IngestLimits {
     txtBytes: Math.min(limits.uploadBytes, TXT_MAX_BYTES),
     geopackageBytes: Math.min(limits.uploadBytes, GEOPACKAGE_MAX_BYTES),
     kmlBytes: Math.min(limits.uploadBytes, KML_MAX_BYTES),
+    kmlHeapMb: KML_WORKER_HEAP_MB,
   };
 }

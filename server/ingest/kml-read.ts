@@ -31,11 +31,8 @@ function malformed(message: string, line?: number) {
   return fileProblem(text, 'file', { problems: [{ line, field: 'file', severity: 'error', message: text }] });
 }
 
-/** heap of the KML worker: its DOM takes ~35× the file (kmlBytes 6 MiB → ~210 MB); over it → 413 */
-const WORKER_HEAP_MB = 256;
-
 /** the KML as togeojson features, parsed in a worker thread (kml-worker.mjs) */
-async function parseKml(text: string): Promise<ReturnType<typeof kml>['features']> {
+async function parseKml(text: string, heapMb: number): Promise<ReturnType<typeof kml>['features']> {
   // xmldom does not expand internal entities today, but a document declaring them is refused
   // before parsing so that no version of any parser ever sees a "billion laughs".
   if (/<!DOCTYPE/i.test(text) && /<!ENTITY/i.test(text)) {
@@ -43,13 +40,13 @@ async function parseKml(text: string): Promise<ReturnType<typeof kml>['features'
   }
   type Result = { features: ReturnType<typeof kml>['features'] } | { error: { kind: 'malformed' | 'root' | 'deep'; message: string; line?: number } };
   const result = await new Promise<Result>((resolve, reject) => {
-    const worker = new Worker(new URL('./kml-worker.mjs', import.meta.url), { workerData: { text }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = new Worker(new URL('./kml-worker.mjs', import.meta.url), { workerData: { text }, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`KML worker exited with code ${code}`)));
   }).catch((e: Error & { code?: string }) => {
     if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      throw new PayloadTooLargeError(`KML 过于复杂，解析所需内存超过 ${WORKER_HEAP_MB} MB (KML too complex: parsing needs more than ${WORKER_HEAP_MB} MB)`, { limit: 'kmlBytes', max: WORKER_HEAP_MB * 1024 * 1024 });
+      throw new PayloadTooLargeError(`KML 过于复杂，解析所需内存超过 ${heapMb} MB (KML too complex: parsing needs more than ${heapMb} MB)`, { limit: 'kmlHeapMb', max: heapMb });
     }
     throw e;
   });
@@ -106,7 +103,7 @@ export async function openKml(filePath: string, size: number, opts: UploadOption
     throw new PayloadTooLargeError(`KML 超过 ${max} 字节，请改用 GeoPackage 或 zip 压缩的 shapefile (KML larger than kmlBytes = ${max})`, { limit: 'kmlBytes', max, actual: size, ...(inKmz ? { entry: 'kml' } : {}) });
   }
   const { text, encoding } = decodeText(await fs.readFile(filePath), opts.encoding);
-  const raw = await parseKml(text);
+  const raw = await parseKml(text, limits.kmlHeapMb);
   if (raw.length > limits.maxFeatures) {
     throw new PayloadTooLargeError(`要素数 ${raw.length} 超过上限 maxFeatures = ${limits.maxFeatures} (too many features)`, { limit: 'maxFeatures', max: limits.maxFeatures, actual: raw.length });
   }

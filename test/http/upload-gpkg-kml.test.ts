@@ -196,6 +196,26 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
     }
   });
 
+  // the worker's heap bound, untested before: a KML within kmlBytes whose DOM does not fit the worker's heap
+  it('a KML whose parse needs more than the worker heap → 413 naming kmlHeapMb; the server process is unharmed', async () => {
+    const dir = tempDir('kml-heap');
+    try {
+      const kmlFile = path.join(dir, 'big.kml');
+      fs.writeFileSync(kmlFile, kmlFromGeojson(collection(parcels(4_000))));
+      const size = fs.statSync(kmlFile).size;
+      const limits = { ...ingestLimits(testConfig().limits), kmlHeapMb: 8 };
+      expect(size).toBeLessThan(limits.kmlBytes);
+      await expect(
+        openUpload({ path: kmlFile, dir, fileName: 'big.kml', size }, { mode: 'append', dryRun: false, repair: false }, limits, new ProblemList()),
+      ).rejects.toMatchObject({ status: 413, details: { limit: 'kmlHeapMb', max: 8 } });
+      // the same file with the default heap is read
+      const opened = await openUpload({ path: kmlFile, dir, fileName: 'big.kml', size }, { mode: 'append', dryRun: false, repair: false }, ingestLimits(testConfig().limits), new ProblemList());
+      expect(opened.expectedCount).toBe(4_000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('over HTTP, a KML over kmlBytes (6 MiB: its DOM takes ~35× the file) → 413 naming the limit; nothing stored', async () => {
     const before = await version();
     const padding = '测'.repeat(Math.ceil(KML_MAX_BYTES / 3) + 1000); // 3 bytes each in UTF-8
