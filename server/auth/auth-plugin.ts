@@ -15,15 +15,19 @@ declare module 'fastify' {
   }
 }
 
+/** the token of an `Authorization: Bearer <token>` header (any case and spacing, as RFC 6750 allows), else null */
+export function bearerToken(header: string): string | null {
+  return /^Bearer\s+(\S{1,512})$/i.exec(header)?.[1] ?? null;
+}
+
 export const authPlugin = fp(async (app: FastifyInstance, opts: { adminToken: string | null }) => {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request) => {
     request.principal = ANONYMOUS;
     const header = request.headers.authorization;
     if (header === undefined) return;
-    const m = /^Bearer\s+(\S{1,512})$/i.exec(header);
-    if (!m) throw new UnauthorizedError('Authorization 头格式应为 "Bearer <token>" (malformed Authorization header)');
-    const secret = m[1];
+    const secret = bearerToken(header);
+    if (!secret) throw new UnauthorizedError('Authorization 头格式应为 "Bearer <token>" (malformed Authorization header)');
     if (opts.adminToken && sameSecret(secret, opts.adminToken)) {
       request.principal = { name: 'admin (ADMIN_TOKEN)', role: 'admin', tokenId: null };
       return;

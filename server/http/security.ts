@@ -21,6 +21,7 @@ import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bearerToken } from '../auth/auth-plugin.js';
 import { AppError } from '../errors.js';
 
 const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
@@ -66,8 +67,8 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
  * header however spelt (the auth hook accepts any case and spacing), so spellings share one budget
  */
 const credentialHash = (authorization: string) => {
-  const bearer = /^Bearer\s+(\S{1,512})$/i.exec(authorization);
-  return crypto.createHash('sha256').update(bearer ? `bearer:${bearer[1]}` : authorization).digest('base64url').slice(0, 22);
+  const token = bearerToken(authorization);
+  return crypto.createHash('sha256').update(token ? `bearer:${token}` : authorization).digest('base64url').slice(0, 22);
 };
 
 /**

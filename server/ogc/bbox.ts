@@ -12,7 +12,7 @@ export type BboxProblem = { message: string };
 const box = (x1: number, y1: number, x2: number, y2: number): number[][][] => [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]];
 
 /** 4 or 6 numbers in `crs`'s axis order → a Polygon (or a MultiPolygon across ±180°) in x/y order, or a problem */
-export function bboxArea(n: number[], crs: Pick<CrsInfo, 'northFirst' | 'bounds'>): { geometry: Polygon | MultiPolygon; box: [number, number, number, number] } | BboxProblem {
+export function bboxArea(n: number[], crs: Pick<CrsInfo, 'northFirst' | 'bounds'>): { geometry: Polygon | MultiPolygon } | BboxProblem {
   const [a1, b1, a2, b2] = n.length === 6 ? [n[0], n[1], n[3], n[4]] : n;
   const [x1, y1, x2, y2] = crs.northFirst ? [b1, a1, b2, a2] : [a1, b1, a2, b2];
   const { east, north, eastName, northName } = crs.bounds;
@@ -20,7 +20,7 @@ export function bboxArea(n: number[], crs: Pick<CrsInfo, 'northFirst' | 'bounds'
     if (!(v >= lo && v <= hi)) return { message: `${name} ${v} outside [${lo}, ${hi}] (axes swapped, or the wrong CRS?)` };
   }
   if (y1 > y2) return { message: `the lower ${northName} ${y1} is above the upper ${y2}` };
-  if (x1 <= x2) return { geometry: { type: 'Polygon', coordinates: box(x1, y1, x2, y2) }, box: [x1, y1, x2, y2] };
+  if (x1 <= x2) return { geometry: { type: 'Polygon', coordinates: box(x1, y1, x2, y2) } };
   if (eastName !== 'longitude') return { message: `the west ${eastName} ${x1} is east of the east ${eastName} ${x2} (only a longitude range may cross the antimeridian)` };
-  return { geometry: { type: 'MultiPolygon', coordinates: [box(x1, y1, 180, y2), box(-180, y1, x2, y2)] }, box: [x1, y1, x2, y2] };
+  return { geometry: { type: 'MultiPolygon', coordinates: [box(x1, y1, 180, y2), box(-180, y1, x2, y2)] } };
 }

@@ -9,8 +9,11 @@ import { PreconditionFailedError } from '../errors.js';
 /** the ETag of a feature whose row was written in `writtenIn` */
 export const itemEtag = (writtenIn: number): string => `"v${writtenIn}"`;
 
+/** If-Match: null (absent), '*', or the versions it names */
+export type IfMatch = null | '*' | Set<number>;
+
 /** If-Match → null (absent), '*', or the versions it names (tags of other forms name none) */
-export function parseIfMatch(header: string | string[] | undefined): null | '*' | Set<number> {
+export function parseIfMatch(header: string | string[] | undefined): IfMatch {
   if (header === undefined) return null;
   const text = Array.isArray(header) ? header.join(',') : header;
   if (text.trim() === '*') return '*';
@@ -23,7 +26,7 @@ export function parseIfMatch(header: string | string[] | undefined): null | '*' 
 }
 
 /** throws 412 unless `ifMatch` admits the feature's current row (written in `writtenIn`; null: no such feature) */
-export function checkIfMatch(ifMatch: null | '*' | Set<number>, writtenIn: number | null, fid: string): void {
+export function checkIfMatch(ifMatch: IfMatch, writtenIn: number | null, fid: string): void {
   if (ifMatch === null) return;
   if (ifMatch === '*' ? writtenIn !== null : writtenIn !== null && ifMatch.has(writtenIn)) return;
   throw new PreconditionFailedError(

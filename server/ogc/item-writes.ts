@@ -12,7 +12,7 @@ import { AppError, NotFoundError } from '../errors.js';
 import { readItem } from '../layers/feature-reads.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
 import { writeInTransaction, writeLayerVersion, type FeatureInput, type WriteRequest, type WriteResult } from '../layers/layer-writes.js';
-import { checkIfMatch } from './item-etag.js';
+import { checkIfMatch, type IfMatch } from './item-etag.js';
 import type { CrsInfo } from './crs.js';
 import { force2d } from './geojson-check.js';
 
@@ -40,10 +40,12 @@ export interface CurrentFeature {
 }
 
 /** The current feature as GeoJSON (EPSG:4490); a missing one is a 404, or a 412 when If-Match was given (RFC 9110 §13.1.1). */
-export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string, ifMatch: null | '*' | Set<number> = null): Promise<CurrentFeature> {
+export async function currentFeature(db: Kysely<Schema>, layerId: string, fid: string, ifMatch: IfMatch = null): Promise<CurrentFeature> {
   const item = await readItem(db, { layerId, fid });
-  if (!item) checkIfMatch(ifMatch, null, fid);
-  if (!item) throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${layerId}")`, { layer: layerId, feature: fid });
+  if (!item) {
+    checkIfMatch(ifMatch, null, fid);
+    throw new NotFoundError(`要素不存在 (no feature "${fid}" in "${layerId}")`, { layer: layerId, feature: fid });
+  }
   return { ...(JSON.parse(item.feature) as { properties: Record<string, unknown>; geometry: Geometry }), writtenIn: item.writtenIn };
 }
 
@@ -87,7 +89,7 @@ async function lockedItemWrite(
   ctx: WriteContext,
   fid: string,
   action: 'replace' | 'update' | 'delete',
-  ifMatch: null | '*' | Set<number>,
+  ifMatch: IfMatch,
   change: (current: CurrentFeature) => Pick<WriteRequest, 'mode' | 'features' | 'deleteIds'>,
 ): Promise<WriteResult> {
   const note = { replace: '替换', update: '修改', delete: '删除' }[action];
@@ -102,16 +104,16 @@ async function lockedItemWrite(
 }
 
 /** PUT: the feature with this id becomes `feature` */
-export function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+export function replaceItem(ctx: WriteContext, fid: string, feature: FeatureInput, ifMatch: IfMatch = null): Promise<WriteResult> {
   return lockedItemWrite(ctx, fid, 'replace', ifMatch, () => ({ mode: 'upsert', features: [{ ...feature, id: fid }] }));
 }
 
 /** PATCH: the feature becomes what `merge` makes of it as it is now (may refuse with a 4xx) */
-export function updateItem(ctx: WriteContext, fid: string, merge: (current: CurrentFeature) => FeatureInput, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+export function updateItem(ctx: WriteContext, fid: string, merge: (current: CurrentFeature) => FeatureInput, ifMatch: IfMatch = null): Promise<WriteResult> {
   return lockedItemWrite(ctx, fid, 'update', ifMatch, (current) => ({ mode: 'upsert', features: [{ ...merge(current), id: fid }] }));
 }
 
 /** DELETE */
-export function deleteItem(ctx: WriteContext, fid: string, ifMatch: null | '*' | Set<number> = null): Promise<WriteResult> {
+export function deleteItem(ctx: WriteContext, fid: string, ifMatch: IfMatch = null): Promise<WriteResult> {
   return lockedItemWrite(ctx, fid, 'delete', ifMatch, () => ({ mode: 'delete', deleteIds: [fid] }));
 }

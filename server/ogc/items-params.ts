@@ -46,7 +46,7 @@ function single(raw: unknown, parameter: string): string | undefined {
  * inside the CRS's domain (a box far outside it would be densified into billions of points, or fail
  * to transform, in the database); across the antimeridian in a lon/lat CRS, two boxes.
  */
-export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>, parameter = 'bbox'): ItemsQuery['bbox'] & object {
+export function parseBbox(raw: string, crs: Pick<CrsInfo, 'northFirst' | 'bounds'>, parameter = 'bbox'): NonNullable<ItemsQuery['bbox']> {
   const parts = raw.split(',').map((p) => p.trim());
   if ((parts.length !== 4 && parts.length !== 6) || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
     throw new BadRequestError(`参数 ${parameter} 应为4个（或6个）数值 (${parameter} must be 4 or 6 comma-separated numbers)`, { parameter });
