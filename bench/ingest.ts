@@ -126,8 +126,14 @@ async function main(): Promise<void> {
     const [{ zip, shp }, genMs] = await time(async () => generate(dir));
     console.log(`generated ${FEATURES} features in ${(genMs / 1000).toFixed(1)} s; zip ${(fs.statSync(zip).size / 1e6).toFixed(1)} MB; ${RUNS} runs`);
     const layers = Array.from({ length: RUNS }, (_, k) => `${LAYER}-${k + 1}`);
+    // The floor writes (and rolls back) into a layer of its own: rolled-back rows stay in the
+    // indexes as dead entries until VACUUM, and in the uploaded layer's key range they would make
+    // the upload's own index scans visit 100 000 dead rows (~0.4 s for each of three statements).
+    const FLOOR_LAYER = `${LAYER}-floor`;
     await sql`delete from layers where id like ${`${LAYER}%`}`.execute(db.kysely);
-    for (const id of layers) {
+    // a reused database (BENCH_REUSE=1) held these layers: start from a vacuumed table, as a new one
+    await sql`vacuum analyze features`.execute(db.kysely);
+    for (const id of [...layers, FLOOR_LAYER]) {
       await createLayer(db.kysely, {
         id,
         title: '基准测试图斑',
@@ -156,7 +162,7 @@ async function main(): Promise<void> {
           .execute(async (trx) => {
             await sql`set local jit = off`.execute(trx);
             await sql`insert into features (layer_id, fid, properties, geom, valid_from)
-              select ${layer}, "图斑编号", jsonb_build_object('code', "图斑编号", 'township', "所在乡镇", '地类', "地类", 'area_km2', "面积"),
+              select ${FLOOR_LAYER}, "图斑编号", jsonb_build_object('code', "图斑编号", 'township', "所在乡镇", '地类', "地类", 'area_km2', "面积"),
                 ST_SnapToGrid(ST_Transform(geom, 4490), 1e-9), 1 from ogr_baseline`.execute(trx);
             throw new Error('rollback');
           })
