@@ -104,6 +104,8 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         author: req.author,
         note: req.opts.note ?? null,
         source: { ...info },
+        // validateStaged ran ST_IsValid over every staged row (and removed or refused the rest)
+        validGeometry: true,
       });
       if (req.opts.dryRun) throw new DryRunRollback(written);
       return written;
