@@ -25,7 +25,6 @@ export function wasAudited(request: FastifyRequest): boolean {
 }
 
 export async function recordAudit(db: Kysely<Schema>, request: FastifyRequest | null, entry: AuditEntry): Promise<void> {
-  if (request) audited.add(request);
   await db
     .insertInto('audit')
     .values({
@@ -38,4 +37,19 @@ export async function recordAudit(db: Kysely<Schema>, request: FastifyRequest | 
       details: entry.details ? JSON.stringify(entry.details) : null,
     })
     .execute();
+  // only once the row exists: when it failed, the safety net (audit-routes.ts) tries its own
+  if (request) audited.add(request);
+}
+
+/**
+ * The audit row of a write that has already COMMITTED. Its failure (a dropped connection, a
+ * full pool) must not turn the committed write into an error answer — the client would retry
+ * and write it twice — so it is logged, and the safety net tries a row of its own.
+ */
+export async function recordCommittedAudit(db: Kysely<Schema>, request: FastifyRequest, entry: AuditEntry): Promise<void> {
+  try {
+    await recordAudit(db, request, entry);
+  } catch (err) {
+    request.log.error({ err, action: entry.action, target: entry.target }, 'audit record failed after a committed write');
+  }
 }

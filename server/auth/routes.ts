@@ -1,7 +1,7 @@
 /** /api/tokens (admin): mint (secret shown once), list (no secrets), revoke. */
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../errors.js';
-import { recordAudit } from './audit.js';
+import { recordCommittedAudit } from './audit.js';
 import { ROLES, requireRole, type Role } from './roles.js';
 import { mintToken } from './tokens.js';
 
@@ -28,7 +28,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { name, role } = request.body;
       const { id, secret } = await mintToken(db.kysely, name, role, request.principal.name);
-      await recordAudit(db.kysely, request, { action: 'token.create', target: `token:${id}`, result: 'ok', details: { name, role } });
+      await recordCommittedAudit(db.kysely, request, { action: 'token.create', target: `token:${id}`, result: 'ok', details: { name, role } });
       reply.status(201);
       return { id, name, role, token: secret };
     },
@@ -62,7 +62,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (!res.numUpdatedRows) throw new NotFoundError(`令牌不存在或已撤销 (no active token ${request.params.id})`, { token: request.params.id });
-      await recordAudit(db.kysely, request, { action: 'token.revoke', target: `token:${request.params.id}`, result: 'ok' });
+      await recordCommittedAudit(db.kysely, request, { action: 'token.revoke', target: `token:${request.params.id}`, result: 'ok' });
       reply.status(204);
     },
   );

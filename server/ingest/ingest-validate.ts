@@ -129,7 +129,10 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
       group by s.fid order by min(s.idx)`.execute(trx);
   let dups = await duplicates();
   const codes = ctx.codeIds;
-  if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length)) {
+  // a code longer than an id may be (200) is a description, not a key
+  const longCode = async () =>
+    (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > 200) as long`.execute(trx)).rows[0].long;
+  if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode()))) {
     await sql`update upload_staging set fid = null where auto`.execute(trx);
     dups = await duplicates();
   }

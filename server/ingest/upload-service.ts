@@ -5,7 +5,7 @@
  * AppErrors for the one error handler.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { recordAudit } from '../auth/audit.js';
+import { recordAudit, recordCommittedAudit } from '../auth/audit.js';
 import { getLayerRow } from '../layers/layer-registry.js';
 import { toAppError } from '../errors.js';
 import { ingestLimits } from './ingest-limits.js';
@@ -61,7 +61,8 @@ export async function handleUpload(app: FastifyInstance, request: FastifyRequest
     const outcome = await runIngest(app.db.kysely, { layerId, file: received, opts, limits, author: request.principal.name, onProgress });
     request.log.info({ layer: layerId, features: outcome.result.featureCount, ms: Date.now() - started, dryRun: opts.dryRun }, 'upload ingested');
     const response = responseFor(layerId, outcome);
-    await recordAudit(app.db.kysely, request, {
+    // committed (or a dry run, rolled back): from here on the answer is the outcome
+    await recordCommittedAudit(app.db.kysely, request, {
       action: opts.dryRun ? 'layer.upload.dry-run' : 'layer.upload',
       target: layerId,
       result: 'ok',

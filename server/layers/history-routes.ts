@@ -4,9 +4,9 @@
  * before the body is parsed or validated) and are audited, refusals included.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { recordAudit } from '../auth/audit.js';
+import { recordAudit, recordCommittedAudit } from '../auth/audit.js';
 import { requireRole } from '../auth/roles.js';
-import { toAppError } from '../errors.js';
+import { BadRequestError, toAppError } from '../errors.js';
 import { diffVersions } from './diff.js';
 import { createLayer, createLayerBody } from './layer-create.js';
 import type { LayerDefinition } from './layer-registry.js';
@@ -14,22 +14,24 @@ import { restoreVersion } from './restore.js';
 
 const DIFF_LIMIT_DEFAULT = 1000; // features listed per kind; counts are always complete
 const DIFF_LIMIT_MAX = 10_000;
+/** with geometry=true a changed feature carries two geometries: a smaller page */
+const DIFF_GEOMETRY_LIMIT_MAX = 1000;
 
 const idParam = { id: { type: 'string', maxLength: 64 } } as const;
 
 /** Run a write, auditing success and refusal alike. */
 async function audited<T>(app: FastifyInstance, request: FastifyRequest, action: string, target: string, details: Record<string, unknown>, run: () => Promise<T>, ok: (r: T) => Record<string, unknown>): Promise<T> {
+  let result: T;
   try {
-    const result = await run();
-    await recordAudit(app.db.kysely, request, { action, target, result: 'ok', details: { ...details, ...ok(result) } });
-    return result;
+    result = await run();
   } catch (err) {
     const e = toAppError(err);
     await recordAudit(app.db.kysely, request, { action, target, result: e.status < 500 ? 'refused' : 'failed', details: { ...details, status: e.status, error: e.code, message: e.message.slice(0, 500) } }).catch(
       (auditErr) => request.log.error({ err: auditErr }, 'audit record failed'),
     );
     throw err;
-  }
+  }  await recordCommittedAudit(app.db.kysely, request, { action, target, result: 'ok', details: { ...details, ...ok(result) } });
+  return result;
 }
 
 export async function historyRoutes(app: FastifyInstance): Promise<void> {
@@ -71,14 +73,18 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
         if (q.geometry === 'true' || q.geometry === 'false') q.geometry = q.geometry === 'true';
       },
     },
-    async (request) =>
-      diffVersions(db.kysely, {
+    async (request) => {
+      if (request.query.geometry && (request.query.limit ?? 0) > DIFF_GEOMETRY_LIMIT_MAX) {
+        throw new BadRequestError(`geometry=true 时 limit 最大为 ${DIFF_GEOMETRY_LIMIT_MAX} (limit is at most ${DIFF_GEOMETRY_LIMIT_MAX} with geometry=true)`, { parameter: 'limit', max: DIFF_GEOMETRY_LIMIT_MAX });
+      }
+      return diffVersions(db.kysely, {
         layerId: request.params.id,
         from: request.query.from,
         to: request.query.to,
         geometry: request.query.geometry ?? false,
         limit: request.query.limit ?? DIFF_LIMIT_DEFAULT,
-      }),
+      });
+    },
   );
 
   app.post<{ Params: { id: string; v: string }; Body: { note?: string } | undefined }>(
@@ -88,7 +94,8 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: '恢复到某一版本：生成与该版本相同的新版本 (a new version equal to v)',
         tags: ['layers'],
-        params: { type: 'object', properties: { ...idParam, v: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } }, required: ['id', 'v'] },
+        // v = 0: the empty layer as created, before its first upload (undoes a bad first upload)
+        params: { type: 'object', properties: { ...idParam, v: { type: 'string', pattern: '^(0|[1-9][0-9]{0,8})$' } }, required: ['id', 'v'] },
       },
     },
     async (request, reply) => {

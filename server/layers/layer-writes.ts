@@ -52,6 +52,8 @@ export interface WriteResult {
 
 /** rows per INSERT … SELECT FROM jsonb_array_elements: bounds one bind parameter's size */
 const BATCH = 2000;
+/** features.fid's CHECK (migration 001) */
+const FID_MAX = 200;
 /** storage grid in degrees; outputs in EPSG:4490 use 9 decimals to match */
 export const GRID = 1e-9;
 
@@ -170,6 +172,14 @@ export async function writeStagedInTransaction(trx: Transaction<Schema>, req: St
     const { fid, idx } = dup.rows[0];
     throw new UnprocessableError(`要素编号重复 (duplicate feature id "${fid}")`, {
       problems: [{ feature: idx, field: 'id', severity: 'error', message: `duplicate feature id "${fid}"` }],
+    });
+  }
+  // the column's CHECK would refuse it as a 500 (23514): name the feature instead
+  const long = await sql<{ idx: number; n: number }>`select idx, length(fid) as n from ${table} where length(fid) > ${FID_MAX} order by idx limit 1`.execute(trx);
+  if (long.rows.length) {
+    const { idx, n } = long.rows[0];
+    throw new UnprocessableError(`要素编号过长：${n} 个字符，上限 ${FID_MAX} (feature id longer than ${FID_MAX} characters)`, {
+      problems: [{ feature: idx, field: 'id', severity: 'error', message: `feature id of ${n} characters (at most ${FID_MAX})` }],
     });
   }
   const counts = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full');

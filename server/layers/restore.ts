@@ -1,5 +1,6 @@
 /**
- * Restore: a NEW version whose features equal those visible at version v (`restoredFrom: v`).
+ * Restore: a NEW version whose features equal those visible at version v (`restoredFrom: v`;
+ * v = 0 empties the layer, as it was created).
  * History is never rewritten; the restore is itself undoable. One transaction: the rows of
  * version v are copied into a temp table inside the database and written by
  * writeStagedInTransaction like an upload (no round trip through Node, whatever the size).
@@ -15,7 +16,8 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
   const result = await db.transaction().execute(async (trx) => {
     const layer = await sql<{ version: number }>`select version from layers where id = ${layerId} for update`.execute(trx);
     if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${layerId}")`, { layer: layerId });
-    const known = await trx.selectFrom('layer_versions').select('version').where('layer_id', '=', layerId).where('version', '=', v).executeTakeFirst();
+    // version 0 is every layer's empty beginning (created, nothing uploaded yet): it has no row
+    const known = v === 0 || (await trx.selectFrom('layer_versions').select('version').where('layer_id', '=', layerId).where('version', '=', v).executeTakeFirst());
     if (!known) throw new NotFoundError(`图层“${layerId}”没有版本 ${v} (no version ${v})`, { layer: layerId, version: v });
     await sql`create temp table restore_staging (idx integer, fid text, properties jsonb, geom geometry) on commit drop`.execute(trx);
     await sql`insert into restore_staging (idx, fid, properties, geom)

@@ -1,7 +1,7 @@
 /** /api/layers: the layer list, one layer with its attribute schema, its version history. */
 import type { FastifyInstance } from 'fastify';
 import { getLayer, listLayers } from './layer-registry.js';
-import { listVersions } from './versions.js';
+import { versionPage, VERSIONS_LIMIT_DEFAULT, VERSIONS_LIMIT_MAX } from './versions.js';
 
 const layerParams = {
   type: 'object',
@@ -19,12 +19,37 @@ export async function layerRoutes(app: FastifyInstance): Promise<void> {
     { schema: { summary: 'One layer with its attribute schema (Chinese labels) and style', tags: ['layers'], params: layerParams } },
     async (request) => getLayer(db.kysely, request.params.id),
   );
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { limit?: number; before?: number } }>(
     '/api/layers/:id/versions',
-    { schema: { summary: 'Version history: version, time, author, note, source file, counts', tags: ['layers'], params: layerParams } },
-    async (request) => {
-      await getLayer(db.kysely, request.params.id);
-      return listVersions(db.kysely, request.params.id);
+    {
+      schema: {
+        summary: `Version history, newest first: version, time, author, note, source file, counts. At most \`limit\` (default ${VERSIONS_LIMIT_DEFAULT}, max ${VERSIONS_LIMIT_MAX}); an older page is linked by \`Link: <…>; rel="next"\` (\`before\`)`,
+        tags: ['layers'],
+        params: layerParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: VERSIONS_LIMIT_MAX },
+            before: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
+      // the app's ajv does not coerce; query strings are text
+      preValidation: async (request) => {
+        const q = request.query as Record<string, unknown>;
+        for (const k of ['limit', 'before']) if (typeof q[k] === 'string' && /^\d{1,9}$/.test(q[k] as string)) q[k] = Number(q[k]);
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await getLayer(db.kysely, id);
+      const { versions, more } = await versionPage(db.kysely, id, request.query);
+      if (more) {
+        const next = new URLSearchParams({ ...(request.query.limit ? { limit: String(request.query.limit) } : {}), before: String(versions[versions.length - 1].version) });
+        reply.header('link', `<${request.url.split('?')[0]}?${next}>; rel="next"`);
+      }
+      return versions;
     },
   );
 }

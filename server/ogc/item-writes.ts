@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { recordAudit } from '../auth/audit.js';
+import { recordAudit, recordCommittedAudit } from '../auth/audit.js';
 import type { Schema } from '../db/schema.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { readItem } from '../layers/feature-reads.js';
@@ -57,15 +57,16 @@ export interface WriteContext {
 
 /** writeLayerVersion + audit of the outcome (a refused write is audited too, then rethrown) */
 async function audited(ctx: WriteContext, action: string, target: string, write: () => Promise<WriteResult>): Promise<WriteResult> {
+  let result: WriteResult;
   try {
-    const result = await write();
-    await recordAudit(ctx.db, ctx.request, { action, target, result: 'ok', details: { layer: ctx.layer.id, version: result.version, added: result.added, changed: result.changed, removed: result.removed } });
-    return result;
+    result = await write();
   } catch (err) {
     const status = err instanceof AppError ? err.status : 500;
     await recordAudit(ctx.db, ctx.request, { action, target, result: status < 500 ? 'refused' : 'failed', details: { layer: ctx.layer.id, error: (err as Error).message } }).catch(() => undefined);
     throw err;
   }
+  await recordCommittedAudit(ctx.db, ctx.request, { action, target, result: 'ok', details: { layer: ctx.layer.id, version: result.version, added: result.added, changed: result.changed, removed: result.removed } });
+  return result;
 }
 
 const author = (ctx: WriteContext) => ctx.request.principal.name;

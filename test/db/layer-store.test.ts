@@ -233,6 +233,9 @@ describe(`versioned layer store (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       expect(dup).toMatchObject({ code: 'unprocessable', details: { problems: [{ feature: 1, field: 'id' }] } });
       const clash = await stagedWrite([], 1, 'append').catch((e) => e);
       expect(clash).toMatchObject({ code: 'conflict' });
+      // found by a review: the column's CHECK refused an id over 200 characters as a 500
+      const long = await stagedWrite([{ fid: 'S-OK', geometry: square(125.7, 44.5, 0.001) }, { fid: 'L'.repeat(201), geometry: square(125.71, 44.5, 0.001) }], 0).catch((e) => e);
+      expect(long).toMatchObject({ code: 'unprocessable', details: { problems: [{ feature: 1, field: 'id', message: expect.stringMatching(/201 characters/) }] } });
       expect(await snapshot(db)).toEqual(before);
     });
   });

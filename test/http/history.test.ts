@@ -3,6 +3,7 @@
  * old version as a new one. Writes are audited.
  */
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
@@ -92,6 +93,75 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     const versions = (await fx.app.inject({ url: `/api/layers/${DEF.id}/versions` })).json();
     expect(versions[0]).toMatchObject({ version: 3, restoredFrom: 1 });
     expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/7/restore`, headers: ADMIN })).statusCode).toBe(404);
+  });
+
+  // found by a review: version 0 (the layer as created) could not be restored, so a bad first upload could not be undone
+  it('restores version 0: the layer emptied as a new version; the diff 0→it is empty', async () => {
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/0/restore`, headers: ADMIN });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ version: 4, restoredFrom: 0, removed: 2, added: 0, featureCount: 0 });
+    expect((await fx.app.inject({ url: `/api/layers/${DEF.id}/diff?from=0&to=4` })).json().counts).toEqual({ added: 0, removed: 0, changed: 0 });
+    expect((await fx.app.inject(`/ogc/collections/${DEF.id}/items`)).json().features).toEqual([]);
+    const back = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/3/restore`, headers: ADMIN });
+    expect(back.json()).toMatchObject({ version: 5, featureCount: 2 });
+    expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/00/restore`, headers: ADMIN })).statusCode).toBe(400);
+  });
+
+  // found by a review: every OGC item edit is a version, and the list had no bound
+  it('pages the version list newest first (limit, before, Link rel=next); bad paging parameters are a 400 naming them', async () => {
+    const all = (await fx.app.inject(`/api/layers/${DEF.id}/versions`)).json().map((v: { version: number }) => v.version);
+    expect(all).toEqual([5, 4, 3, 2, 1]);
+    const seen: number[] = [];
+    let url: string | null = `/api/layers/${DEF.id}/versions?limit=2`;
+    while (url) {
+      const r = await fx.app.inject(url);
+      expect(r.statusCode, r.body).toBe(200);
+      const page = r.json() as { version: number }[];
+      expect(page.length).toBeLessThanOrEqual(2);
+      seen.push(...page.map((v) => v.version));
+      const link = r.headers.link as string | undefined;
+      url = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : null;
+    }
+    expect(seen).toEqual(all);
+    for (const q of ['limit=0', 'limit=1001', 'limit=x', 'before=0', 'before=-1', 'nosuch=1']) {
+      const r = await fx.app.inject(`/api/layers/${DEF.id}/versions?${q}`);
+      expect({ q, status: r.statusCode }).toEqual({ q, status: 400 });
+      expect(r.json().message).toMatch(q.split('=')[0]);
+    }
+    // a diff with geometry pages by at most 1000 features per kind
+    const big = await fx.app.inject(`/api/layers/${DEF.id}/diff?from=1&to=2&geometry=true&limit=5000`);
+    expect(big.statusCode).toBe(400);
+    expect(big.json().details).toMatchObject({ parameter: 'limit', max: 1000 });
+    expect((await fx.app.inject(`/api/layers/${DEF.id}/diff?from=1&to=2&limit=5000`)).statusCode).toBe(200);
+  });
+
+  // found by a review: a `code` over 200 characters taken as the id was refused by the column's CHECK as a 500
+  it('a code too long to be an id is not taken as one: the features get generated ids', async () => {
+    const def = { ...DEF, id: 'long-codes' };
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: def })).statusCode).toBe(201);
+    const body = await multipart({ name: 'blocks.geojson', data: JSON.stringify(collection([feature(null, { 区块编号: 'A'.repeat(201) }, square(125.7, 44.5)), feature(null, { 区块编号: 'B' }, square(125.71, 44.5))])) });
+    const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${def.id}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(201);
+    const ids = (await fx.app.inject(`/ogc/collections/${def.id}/items`)).json().features.map((f: { id: string }) => f.id).sort();
+    expect(ids).toEqual(['long-codes-1-1', 'long-codes-1-2']);
+  });
+
+  // found by a review: a restore committed, then its audit row failed, and the client got a 500 (a retry writes it again)
+  it('a committed restore whose audit row fails still answers 201; the safety net records it', async () => {
+    await fx.db.kysely.executeQuery(
+      sql`create function refuse_restore_audit() returns trigger language plpgsql as $$ begin if new.action = 'layer.restore' then raise exception 'audit down'; end if; return new; end $$`.compile(fx.db.kysely),
+    );
+    await fx.db.kysely.executeQuery(sql`create trigger refuse_restore_audit before insert on audit for each row execute function refuse_restore_audit()`.compile(fx.db.kysely));
+    try {
+      const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: ADMIN });
+      expect(r.statusCode, r.body).toBe(201);
+      const version = r.json().version as number;
+      expect((await fx.app.inject(`/api/layers/${DEF.id}/versions?limit=1`)).json()[0]).toMatchObject({ version, restoredFrom: 1 });
+      const net = await fx.db.kysely.selectFrom('audit').select(['action', 'result', 'details']).where('target', '=', `POST /api/layers/${DEF.id}/versions/1/restore`).where('result', '=', 'ok').execute();
+      expect(net).toEqual([expect.objectContaining({ action: 'http.write', result: 'ok' })]);
+    } finally {
+      await fx.db.kysely.executeQuery(sql`drop trigger refuse_restore_audit on audit`.compile(fx.db.kysely));
+    }
   });
 
   it('create, upload and restore are audited, refusals too', async () => {
