@@ -1,7 +1,7 @@
 /** The check report: the API object returned by POST/GET /api/checks and stored as-is. */
 import type { InputProblem } from '../errors.js';
 import type { AreaFigures } from './areas.js';
-import type { Finding } from './rule-evaluation.js';
+import type { Finding, SkippedRule } from './rule-evaluation.js';
 import type { Activity, Verdict } from './rules.js';
 
 export const ACTIVITY_LABELS: Record<Activity, string> = { exploration: '勘查', mining: '开采' };
@@ -36,7 +36,8 @@ export interface CheckReport {
   verdictLabel: string;
   findings: Finding[];
   warnings: InputProblem[];
-  skippedRules: { ruleId: string; reason: string }[];
+  /** rules that apply and were not checked (`unverified`), or that the plan leaves without a measure */
+  skippedRules: SkippedRule[];
   /** layer id → version read */
   layerVersions: Record<string, number>;
   rulesVersion: number;

@@ -60,7 +60,14 @@ export interface Finding {
   details?: Record<string, unknown>;
 }
 
-export type Outcome = { hit: Hit } | { skipped: string } | null;
+/** `unverified`: the rule could not be checked for want of data (a layer, the scale), not because it does not apply */
+export type Outcome = { hit: Hit } | { skipped: string; unverified: boolean } | null;
+export interface SkippedRule {
+  ruleId: string;
+  reason: string;
+  /** true: the rule applies and was not checked; for a prohibiting or review rule the overall verdict is then at least 需论证 (review) */
+  unverified: boolean;
+}
 
 export interface EvalContext {
   db: Kysely<Schema>;
@@ -91,8 +98,8 @@ const containment: Handler<ContainmentRule> = async (rule, ctx) => {
 const attribute: Handler<AttributeRule> = async (rule, ctx) => {
   const { scale, mineral } = ctx.subject;
   const min = ctx.scales.find((m) => m.mineral === mineral);
-  if (!min) return { skipped: `规划未规定${mineral}最低开采规模 (no minimum scale for ${mineral})` };
-  if (!scale) return { skipped: `未提供开采规模，未检查最低开采规模（${mineral} ${min[rule.level]} ${min.unit}） (no scale given)` };
+  if (!min) return { skipped: `规划未规定${mineral}最低开采规模 (no minimum scale for ${mineral})`, unverified: false };
+  if (!scale) return { skipped: `未提供开采规模，未检查最低开采规模（${mineral} ${min[rule.level]} ${min.unit}） (no scale given)`, unverified: true };
   if (!sameScaleUnit(scale.unit, min.unit)) {
     throw new BadRequestError(`scale.unit 应为“${min.unit}”（${mineral}最低开采规模的单位），而不是“${scale.unit}” (scale.unit must be ${min.unit})`, { parameter: 'scale.unit' });
   }
@@ -125,7 +132,7 @@ export function spatialRequest(rule: Rule, subject: Pick<Subject, 'mineral'>, di
 export async function evaluateRules(
   rules: readonly Rule[],
   base: Omit<EvalContext, 'spatial'>,
-): Promise<{ findings: Finding[]; hits: Hit[]; skipped: { ruleId: string; reason: string }[] }> {
+): Promise<{ findings: Finding[]; hits: Hit[]; skipped: SkippedRule[]; unverifiedVerdicts: Verdict[] }> {
   const { subject, layers } = base;
   const applicable = rules.filter((r) => ruleApplies(r, subject.activity, subject.mineral));
   const requests = applicable.flatMap((r) => {
@@ -139,21 +146,28 @@ export async function evaluateRules(
   };
   const findings: Finding[] = [];
   const hits: Hit[] = [];
-  const skipped: { ruleId: string; reason: string }[] = [];
+  const skipped: SkippedRule[] = [];
+  // an unchecked rule that could forbid or call for review makes the verdict at least review:
+  // a report must never read 符合 (pass) for what it did not check (an unchecked notice stays listed)
+  const unverifiedVerdicts: Verdict[] = [];
+  const skip = (rule: Rule, reason: string, unverified: boolean) => {
+    skipped.push({ ruleId: rule.id, reason, unverified });
+    if (unverified && (rule.verdict === 'prohibited' || rule.verdict === 'review')) unverifiedVerdicts.push('review');
+  };
   for (const rule of applicable) {
     const layer = ruleLayer(rule);
     if (layer && !layers.has(layer)) {
-      skipped.push({ ruleId: rule.id, reason: `图层 ${layer} 未加载 (layer not loaded)` });
+      skip(rule, `图层 ${layer} 未加载，规则未检查 (layer not loaded; rule not checked)`, true);
       continue;
     }
     const outcome = await (HANDLERS[rule.kind] as Handler<Rule>)(rule, ctx);
-    if (outcome && 'skipped' in outcome) skipped.push({ ruleId: rule.id, reason: outcome.skipped });
+    if (outcome && 'skipped' in outcome) skip(rule, outcome.skipped, outcome.unverified);
     else if (outcome) {
       findings.push(toFinding(rule, outcome.hit, subject, layer ? layers.get(layer)! : null));
       hits.push(outcome.hit);
     }
   }
-  return { findings, hits, skipped };
+  return { findings, hits, skipped, unverifiedVerdicts };
 }
 
 /** A Hit as the report states it. blockAreaM2: m², ellipsoidal. */

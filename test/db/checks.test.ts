@@ -10,11 +10,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckRequest, type CheckRequestBody } from '../../server/checks/check-request.js';
 import { countChecks, runCheck } from '../../server/checks/check-service.js';
-import { overlapsGeoJson } from '../../server/checks/check-store.js';
+import { overlapsGeoJson, reportGeometry } from '../../server/checks/check-store.js';
 import { backgroundCoverageSettled, storedCoverage, verifyCoverage, verifyDeclaredCoverage } from '../../server/checks/coverage.js';
 import { gaussKrugerToLonLat } from '../../server/ingest/gauss-kruger.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { runPlanAudit } from '../../server/checks/plan-audit.js';
+import { renderReportHtml } from '../../server/checks/report-html.js';
+import { RULES, type Rule } from '../../server/checks/rules.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { E0, N0, gkRect } from '../fixtures/checks/make.js';
 import { ROOT } from '../helpers/templates.js';
@@ -45,7 +47,7 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     await db?.dispose();
   });
 
-  const check = (body: CheckRequestBody, opts = OPTS) => runCheck(db.kysely, parseCheckRequest(body), opts);
+  const check = (body: CheckRequestBody, opts: Parameters<typeof runCheck>[2] = OPTS) => runCheck(db.kysely, parseCheckRequest(body), opts);
   const gk = (r: number[], activity: string, mineral: string, extra: Partial<CheckRequestBody> = {}) =>
     check({ geometry: block(r), crs: 'EPSG:4530', activity, mineral, ...extra });
   /** m², ellipsoidal, of the rectangle r (independent of server/checks) */
@@ -70,6 +72,31 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(report.block.area.km2).toBe(Math.round(expected / 100) / 10_000);
     expect(report.layerVersions).toMatchObject({ 'ecological-redline': 1, 'mining-blocks': 1 });
     expect(report.skippedRules.map((s) => s.ruleId)).toContain('key-development-area'); // layer not in the fixture
+  });
+
+  // found by a review: a rule that could not be checked (its layer missing, the scale not given) left the verdict 符合
+  it('a rule that applies but could not be checked makes the verdict at least review; an unchecked notice does not', async () => {
+    const r = [4.5, 4.5, 5.5, 5.5];
+    const noScale = await gk(r, 'mining', '建筑用砂');
+    expect(noScale.findings).toEqual([]);
+    expect(noScale.verdict).toBe('review');
+    expect(noScale.skippedRules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ruleId: 'minimum-scale', unverified: true }),
+        expect.objectContaining({ ruleId: 'key-development-area', unverified: true }), // notice: listed, no escalation alone
+      ]),
+    );
+    const redline = RULES.find((x) => x.id === 'redline-mining')!;
+    const missing = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
+      ...OPTS,
+      rules: [...RULES, { ...redline, id: 'redline-mining-2', layer: 'no-such-layer' } as Rule],
+    });
+    expect(missing.findings).toEqual([]);
+    expect(missing.verdict).toBe('review');
+    expect(missing.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-2', unverified: true }));
+    const html = renderReportHtml(missing, await reportGeometry(db.kysely, missing, []), { zone: 42, epsg: 4530 });
+    expect(html).toContain('有规则未能检查');
+    expect(html).not.toContain('未发现与规划及控制线的冲突');
   });
 
   it('mining over the red line is prohibited, exploration over it needs review, with the exact overlap', async () => {

@@ -93,7 +93,7 @@ export interface CheckReport {
   input?: { format: string; vertexCount: number; declaredArea: AreaFigures | null; declaredDifferenceM2: number | null };
   findings: Finding[];
   warnings?: { message: string; severity: string; line?: number }[];
-  skippedRules?: { ruleId: string; reason: string }[];
+  skippedRules?: { ruleId: string; reason: string; unverified?: boolean }[];
   links?: { self: string; overlaps: string; html: string };
 }
 

@@ -75,7 +75,7 @@ export function renderFindings(report: CheckReport): HTMLElement {
         )
       : h('p', { class: 'ok' }, '未发现冲突。'),
     report.warnings?.length ? h('ul', { class: 'warnings' }, report.warnings.map((w) => h('li', {}, `${w.line ? `第${w.line}行：` : ''}${w.message}`))) : null,
-    report.skippedRules?.length ? h('details', {}, h('summary', {}, `未评估的规则（${report.skippedRules.length}）`), h('ul', {}, report.skippedRules.map((s) => h('li', {}, `${s.ruleId}：${s.reason}`)))) : null,
+    report.skippedRules?.length ? h('details', {}, h('summary', {}, `未评估的规则（${report.skippedRules.length}）`), h('ul', {}, report.skippedRules.map((s) => h('li', {}, `${s.ruleId}：${s.reason}${s.unverified ? '（未检查，需人工复核）' : ''}`)))) : null,
     h(
       'p',
       { class: 'actions' },
