@@ -2,7 +2,7 @@
  * The proposed block in PostGIS: source CRS → EPSG:4490 MultiPolygon, validity repaired, area.
  *
  * Decision (documented in README.md): an invalid ring (self-intersection, bow-tie) is REPAIRED
- * with ST_MakeValid in the source CRS and the check goes on, with a warning that names where
+ * with ST_MakeValid in the source CRS, part by part, overlapping parts merged (`repaired`), and the check goes on, with a warning that names where
  * (ST_IsValidDetail's location, and for a TXT the nearest 界址点 and its line) — a planner
  * pasting a surveyor's file wants the report, and the warning tells them to fix the file.
  * A block that still has no area after repair is refused (422).
@@ -39,6 +39,15 @@ function toCgcs2000(src: SourceGeometry, g: RawBuilder<unknown>): RawBuilder<unk
 }
 
 /**
+ * An invalid block made valid PART BY PART, then the parts unioned. ST_MakeValid of the whole
+ * (its default 'linework' method) keeps what is covered an odd number of times: where two parts
+ * of a block overlap (TXT parcels, a shapefile's polygons, a drawn MultiPolygon) it cut the shared
+ * area out, understating the block and never checking that area against the constraints.
+ */
+const repaired = (g: RawBuilder<unknown>): RawBuilder<unknown> =>
+  sql`(select ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_MakeValid(p.geom), 3))) from ST_Dump(${g}) p)`;
+
+/**
  * `also`: an expression the caller wants from the same round trip (runCheck: the layers' state
  * and the transaction's settings), returned as `also`.
  */
@@ -51,7 +60,7 @@ export async function buildBlock<T = unknown>(db: Kysely<Schema>, src: SourceGeo
            ST_AsHexEWKB(t.b) as ewkb, ${areaSql(sql.ref('t.b'))} as area, ST_XMin(t.b) as xmin, ST_YMin(t.b) as ymin, ST_XMax(t.b) as xmax, ST_YMax(t.b) as ymax
     from (select ${sourceExpr(src)} as g) s
     cross join lateral (select (ST_IsValidDetail(s.g)).*) d
-    cross join lateral (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ST_CollectionExtract(ST_MakeValid(s.g), 3) end)`)}) as b) t`.execute(db);
+    cross join lateral (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ${repaired(sql`s.g`)} end)`)}) as b) t`.execute(db);
   const row = result.rows[0];
   if (!row.valid) warnings.push(repairWarning(src, row.reason ?? 'invalid', row.x, row.y));
   if (!row.ewkb || !row.area || row.area <= 0) {

@@ -99,6 +99,25 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(html).not.toContain('未发现与规划及控制线的冲突');
   });
 
+  // found by a review: ST_MakeValid of the whole block cut out the area where two of its parts overlap
+  it('a block whose parts overlap is their union: the shared area counts once and is checked', async () => {
+    const a = [9, 12, 11, 14];
+    const b = [10, 13, 12, 15]; // overlaps a over [10, 13, 11, 14], on the red line (x 10–12, y 10–20)
+    const report = await check({ geometry: { type: 'MultiPolygon', coordinates: [[gkRect(a)], [gkRect(b)]] }, crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' });
+    // expected: the union drawn in GK (as the block was), then on the ellipsoid
+    const gkBox = ([x0, y0, x1, y1]: number[]) => sql`ST_MakeEnvelope(${E0 + x0 * 1000}, ${N0 + y0 * 1000}, ${E0 + x1 * 1000}, ${N0 + y1 * 1000}, 4530)`;
+    const union = sql`ST_Transform(ST_Union(${gkBox(a)}, ${gkBox(b)}), 4490)`;
+    const expected = (
+      await sql<{ block: number; red: number }>`select ${geoArea(union)} as block, (select ${geoArea(sql`ST_Intersection(${union}, ST_Union(geom))`)} from features
+        where layer_id = 'ecological-redline' and valid_to is null) as red`.execute(db.kysely)
+    ).rows[0];
+    expect(Math.abs(report.block.area.m2 - expected.block)).toBeLessThan(M2);
+    const hit = finding(report, 'redline-mining')!;
+    expect(Math.abs(hit.area!.m2 - expected.red)).toBeLessThan(M2);
+    expect(report.input.repaired).toBe(true);
+    expect(report.warnings).toContainEqual(expect.objectContaining({ field: 'geometry', message: expect.stringContaining('ST_MakeValid') }));
+  });
+
   it('mining over the red line is prohibited, exploration over it needs review, with the exact overlap', async () => {
     const r = [11, 12, 13, 13]; // 1 km² of its 2 km² lies on the red line (x 10–12)
     const expected = await overlapWith(r, 'ecological-redline');
