@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import { type InputProblem, UnprocessableError } from '../errors.js';
+import { type InputProblem, PayloadTooLargeError, UnprocessableError } from '../errors.js';
 import { JILIN_BOUNDS } from '../ingest/gauss-kruger.js';
 import { areaSql } from './areas.js';
 import type { SourceGeometry } from './input-geometry.js';
@@ -39,6 +39,12 @@ function toCgcs2000(src: SourceGeometry, g: RawBuilder<unknown>): RawBuilder<unk
 }
 
 /**
+ * The longest block boundary checked, in degrees (EPSG:4490, planar): 100° is ~200 000 points at
+ * AREA_SEGMENT_DEG, thirty times Dehui's own boundary; beyond it the densified area would not fit.
+ */
+export const MAX_PERIMETER_DEG = 100;
+
+/**
  * An invalid block made valid PART BY PART, then the parts unioned. ST_MakeValid of the whole
  * (its default 'linework' method) keeps what is covered an odd number of times: where two parts
  * of a block overlap (TXT parcels, a shapefile's polygons, a drawn MultiPolygon) it cut the shared
@@ -55,13 +61,22 @@ export async function buildBlock<T = unknown>(db: Kysely<Schema>, src: SourceGeo
   const warnings: InputProblem[] = [...src.warnings];
   // One statement: validity (with where), repair in the source CRS (where the block was drawn,
   // only when invalid; areal parts kept), transform, area (areas.ts).
-  const result = await sql<{ valid: boolean; reason: string | null; x: number | null; y: number | null; ewkb: string | null; area: number | null; xmin: number; ymin: number; xmax: number; ymax: number; also: T | null }>`
-    select ${also ?? sql`null`} as also, d.valid, d.reason, ST_X(d.location) as x, ST_Y(d.location) as y,
-           ST_AsHexEWKB(t.b) as ewkb, ${areaSql(sql.ref('t.b'))} as area, ST_XMin(t.b) as xmin, ST_YMin(t.b) as ymin, ST_XMax(t.b) as xmax, ST_YMax(t.b) as ymax
+  // The area (and every overlap after it) densifies edges to AREA_SEGMENT_DEG: bounded by the
+  // block's perimeter first, or a few hundred vertices spanning the globe become ~10⁸ points.
+  const result = await sql<{ valid: boolean; reason: string | null; x: number | null; y: number | null; ewkb: string | null; area: number | null; perimeter: number | null; xmin: number; ymin: number; xmax: number; ymax: number; also: T | null }>`
+    select ${also ?? sql`null`} as also, d.valid, d.reason, ST_X(d.location) as x, ST_Y(d.location) as y, t.perimeter,
+           ST_AsHexEWKB(t.b) as ewkb, case when t.perimeter <= ${MAX_PERIMETER_DEG}::float8 then ${areaSql(sql.ref('t.b'))} end as area,
+           ST_XMin(t.b) as xmin, ST_YMin(t.b) as ymin, ST_XMax(t.b) as xmax, ST_YMax(t.b) as ymax
     from (select ${sourceExpr(src)} as g) s
     cross join lateral (select (ST_IsValidDetail(s.g)).*) d
-    cross join lateral (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ${repaired(sql`s.g`)} end)`)}) as b) t`.execute(db);
+    cross join lateral (select b, ST_Perimeter(b) as perimeter from (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ${repaired(sql`s.g`)} end)`)}) as b) m) t`.execute(db);
   const row = result.rows[0];
+  if (row.perimeter !== null && row.perimeter > MAX_PERIMETER_DEG) {
+    throw new PayloadTooLargeError(
+      `区块边界总长约 ${Math.round(row.perimeter)}°，超过上限 ${MAX_PERIMETER_DEG}°（德惠市边界约 3°）：坐标系或坐标是否正确？ (the block's boundary is too long to check)`,
+      { limit: 'blockPerimeterDeg', max: MAX_PERIMETER_DEG, actual: Math.round(row.perimeter), field: src.format === 'txt' ? '地块坐标' : 'geometry' },
+    );
+  }
   if (!row.valid) warnings.push(repairWarning(src, row.reason ?? 'invalid', row.x, row.y));
   if (!row.ewkb || !row.area || row.area <= 0) {
     const message = '区块没有面积（空几何或修复后无面） (the block has no area, even after repair)';

@@ -61,19 +61,22 @@ export interface ReportGeometry {
 /**
  * Everything the printable map and coordinate list need, projected to `srid` (GK, metres) by PostGIS.
  * Context = current features of `contextLayers` near the block (GiST), simplified to ~1 m.
+ * srid 4490 (lon/lat, for a block no GK zone holds): the same at degree precision.
  */
 export async function reportGeometry(db: Kysely<Schema>, report: CheckReport, contextLayers: string[], srid = 4530, contextLimit = 400): Promise<ReportGeometry> {
   const id = report.id;
-  const block = await sql<{ g: string }>`select ST_AsGeoJSON(ST_Transform(geom, ${srid}::int), 3) as g from checks where id = ${id}::uuid`.execute(db);
+  // decimals of the block, the pieces, the context; context simplification (~1 m)
+  const [dBlock, dPiece, dContext, simplify] = srid === 4490 ? [7, 6, 5, 1e-5] : [3, 2, 1, 1];
+  const block = await sql<{ g: string }>`select ST_AsGeoJSON(ST_Transform(geom, ${srid}::int), ${dBlock}::int) as g from checks where id = ${id}::uuid`.execute(db);
   if (!block.rows[0]) throw new NotFoundError(`检查报告不存在 (no check "${id}")`, { check: id });
   const pieces = await sql<{ finding: number; verdict: string; role: string; g: string }>`
-    select ${findingOf(report)} as finding, o.verdict, o.role, ST_AsGeoJSON(ST_Transform(o.geom, ${srid}::int), 2) as g from check_overlaps o
+    select ${findingOf(report)} as finding, o.verdict, o.role, ST_AsGeoJSON(ST_Transform(o.geom, ${srid}::int), ${dPiece}::int) as g from check_overlaps o
     where o.check_id = ${id}::uuid and o.role <> 'feature' order by 1`.execute(db);
   const context = contextLayers.length
     ? await sql<{ layer_id: string; g: string }>`
         with e as (select ST_Expand(geom, greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) * 0.25 + 0.002) as g from checks where id = ${id}::uuid),
         b as materialized (select e.g, ${searchBox3857(sql`e.g`)} as box from e)
-        select f.layer_id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_Transform(ST_ClipByBox2D(f.geom, b.g::box2d), ${srid}::int), 1), 1) as g
+        select f.layer_id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(ST_Transform(ST_ClipByBox2D(f.geom, b.g::box2d), ${srid}::int), ${simplify}::float8), ${dContext}::int) as g
         from features f, b where f.layer_id in (${sql.join(contextLayers)}) and f.valid_to is null and f.geom_3857 && b.box
         limit ${contextLimit}`.execute(db)
     : { rows: [] };

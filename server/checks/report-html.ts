@@ -21,17 +21,31 @@ export function zoneEpsgFor(lon: number): { zone: number; epsg: number } {
   return { zone, epsg: epsgForZone(zone, true) };
 }
 
+/** the report's projection: a GK zone, or (zone 0) CGCS2000 lon/lat when the block lies where no zone can hold it */
+export interface ReportCrs {
+  zone: number;
+  epsg: number;
+}
+
 export async function renderCheckHtml(db: Kysely<Schema>, id: string): Promise<string> {
   const report = await getCheckReport(db, id);
-  const { zone, epsg } = zoneEpsgFor((report.block.bbox[0] + report.block.bbox[2]) / 2);
+  const crs = zoneEpsgFor((report.block.bbox[0] + report.block.bbox[2]) / 2);
   const layers = CONTEXT_LAYERS.filter((l) => l in report.layerVersions);
-  const geometry = await reportGeometry(db, report, layers, epsg);
-  return renderReportHtml(report, geometry, { zone, epsg });
+  try {
+    return renderReportHtml(report, await reportGeometry(db, report, layers, crs.epsg), crs);
+  } catch (err) {
+    // A block far outside China (checked, with a warning) can lie beyond the clamped zone's
+    // projection domain: PROJ refuses the transform (XX000). The report is drawn in lon/lat.
+    if ((err as { code?: string }).code !== 'XX000') throw err;
+    return renderReportHtml(report, await reportGeometry(db, report, layers, 4490), { zone: 0, epsg: 4490 });
+  }
 }
+
+const crsCaption = (crs: ReportCrs) => (crs.zone ? `CGCS2000 3度带高斯-克吕格投影第${crs.zone}带（EPSG:${crs.epsg}）` : 'CGCS2000 经纬度（EPSG:4490；区块不在我国3度带范围内）');
 
 const VERDICT_CLASS: Record<string, string> = { prohibited: 'v-p', review: 'v-r', notice: 'v-n', pass: 'v-ok' };
 
-export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: { zone: number; epsg: number }): string {
+export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportCrs): string {
   const titles = Object.fromEntries(r.findings.filter((f) => f.layer).map((f) => [f.layer!, f.layerTitle ?? f.layer!]));
   const a = r.block.area;
   const declared = r.input.declaredArea
@@ -79,19 +93,19 @@ ${declared}
 <tr><th>总体结论</th><td class="verdict ${VERDICT_CLASS[r.verdict]}">${esc(r.verdictLabel)}</td></tr>
 </table>
 <h2>区块位置示意图</h2>
-<figure>${renderSvgMap(g, titles)}<figcaption>CGCS2000 3度带高斯-克吕格投影第${crs.zone}带（EPSG:${crs.epsg}）</figcaption></figure>
+<figure>${renderSvgMap(g, titles)}<figcaption>${crsCaption(crs)}</figcaption></figure>
 <h2>检查结果（${r.findings.length} 项）</h2>
 ${findings}
 ${warnings}
 ${skipped}
-<h2 class="coords">界址点坐标（CGCS2000 3度带第${crs.zone}带，EPSG:${crs.epsg}）</h2>
-${coordinateTable(g)}
+<h2 class="coords">界址点坐标（${crsCaption(crs)}）</h2>
+${coordinateTable(g, crs.zone ? 3 : 7)}
 <p class="meta">面积为椭球面面积（PostGIS geography）。1 亩 = 10000/15 平方米。规则共 ${RULES.length} 条，版本 ${r.rulesVersion}。</p>
 </body></html>`;
 }
 
-/** 点号, 圈号, X (northing), Y (zone-prefixed easting), metres to 3 decimals, closing point repeated. */
-function coordinateTable(g: ReportGeometry): string {
+/** 点号, 圈号, X (northing), Y (zone-prefixed easting), metres to 3 decimals (degrees to 7), closing point repeated. */
+function coordinateTable(g: ReportGeometry, decimals: number): string {
   const rows: string[] = [];
   let ringNo = 0;
   let n = 0;
@@ -102,7 +116,7 @@ function coordinateTable(g: ReportGeometry): string {
       ring.forEach(([e, north], i) => {
         const closing = i === ring.length - 1;
         const name = closing ? `J${start}` : `J${++n}`;
-        rows.push(`<tr><td>${name}</td><td>${ringNo}</td><td class="n">${north.toFixed(3)}</td><td class="n">${e.toFixed(3)}</td></tr>`);
+        rows.push(`<tr><td>${name}</td><td>${ringNo}</td><td class="n">${north.toFixed(decimals)}</td><td class="n">${e.toFixed(decimals)}</td></tr>`);
       });
     }
   }

@@ -14,6 +14,16 @@ const FIXTURE = path.join(ROOT, 'test/fixtures/checks');
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const MAX_VERTICES = 500;
 const polygon = (r: number[]) => ({ type: 'Polygon', coordinates: [gkRect(r)] });
+/** a lon/lat ring of `teeth` teeth, each from −179° to 179° of longitude: few vertices, a huge boundary */
+const comb = (teeth: number) => {
+  const ring: number[][] = [];
+  for (let i = 0; i < teeth; i++) {
+    const y = -60 + i * 2;
+    ring.push([-179, y], [179, y], [179, y + 1], [-179, y + 1]);
+  }
+  ring.push([-179.5, 60], [-179.5, -60], [-179, -60]);
+  return ring;
+};
 
 /** A Dehui parcel in the 部标 TXT format (zone 42): the redline-crossing 2 km × 1 km block. */
 const TXT = `[属性描述]
@@ -140,6 +150,8 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       [{ ...good, crs: 'EPSG:3857', geometry: { type: 'Polygon', coordinates: [[[1e12, 0], [1e12 + 100, 0], [1e12 + 100, 100], [1e12, 0]]] } }, 422, { problems: [{ field: 'geometry.coordinates' }] }],
       [{ ...good, geometry: { type: 'Polygon', coordinates: [Array.from({ length: MAX_VERTICES + 1 }, (_, i) => [125.8 + Math.cos(i) / 100, 44.3 + Math.sin(i) / 100])] }, crs: undefined }, 413, { limit: 'maxVertices', max: MAX_VERTICES }],
       [{ activity: 'mining', mineral: '建筑用砂', coordinates: TXT.replace('J3,1,4913000.000', 'J3,1,49l3000.000') }, 422, { problems: [{ line: 11, field: 'X' }] }],
+      // found by a review: a comb of a few hundred vertices spanning the globe densified to ~10⁸ points (5xx or a frozen PGlite)
+      [{ ...good, crs: undefined, geometry: { type: 'Polygon', coordinates: [comb(60)] } }, 413, { limit: 'blockPerimeterDeg', max: 100, field: 'geometry' }],
     ];
     for (const [payload, status, details] of cases) {
       const r = await post(payload);
@@ -148,6 +160,18 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       expect(r.json().message).toEqual(expect.any(String));
     }
     expect(await countChecks(db.kysely)).toBe(before);
+  });
+
+  // found by a review: a block no GK zone can hold (checked, with a warning) made report.html a 500
+  it('a block far from China is checked with a warning and its printable report is drawn in lon/lat', async () => {
+    const far = { type: 'Polygon', coordinates: [[[-10, 0], [-9.99, 0], [-9.99, 0.01], [-10, 0.01], [-10, 0]]] };
+    const r = await post({ activity: 'exploration', mineral: '地热', geometry: far });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().warnings).toContainEqual(expect.objectContaining({ message: expect.stringContaining('吉林省以外') }));
+    const html = await app.inject({ url: `/api/checks/${r.json().id}/report.html` });
+    expect(html.statusCode, html.body.slice(0, 300)).toBe(200);
+    expect(html.body).toContain('EPSG:4490');
+    expect(html.body).toMatch(/-10\.0000000/);
   });
 
   it('an unknown check id is a 404', async () => {
