@@ -25,7 +25,8 @@ async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' 
   if (!request.isMultipart()) return { body: (request.body ?? {}) as CheckRequestBody };
   const body: Record<string, unknown> = {};
   let file: { bytes: Uint8Array; fileName?: string } | undefined;
-  for await (const part of request.parts({ limits: { fileSize: maxBytes.max, files: 1 } })) {
+  // a pasted TXT comes as a field: fields are bounded like the file (the app's default, 1 MB, cut them silently)
+  for await (const part of request.parts({ limits: { fileSize: maxBytes.max, fieldSize: maxBytes.max, files: 1 } })) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') throw new BadRequestError(`未知文件字段“${part.fieldname}”，应为 file (unknown file field)`, { parameter: part.fieldname });
       try {
@@ -34,7 +35,12 @@ async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' 
         if ((e as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw e;
         throw new PayloadTooLargeError(`文件超过 ${maxBytes.limit} = ${maxBytes.max} 字节 (file larger than ${maxBytes.limit} = ${maxBytes.max} bytes)`, { ...maxBytes, parameter: 'file' });
       }
-    } else body[part.fieldname] = part.value;
+    } else {
+      if (part.valueTruncated) {
+        throw new PayloadTooLargeError(`字段“${part.fieldname}”超过 ${maxBytes.limit} = ${maxBytes.max} 字节 (field larger than ${maxBytes.limit} = ${maxBytes.max} bytes)`, { ...maxBytes, parameter: part.fieldname });
+      }
+      body[part.fieldname] = part.value;
+    }
   }
   return { body, file };
 }

@@ -131,6 +131,26 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     expect(up.json().block.area.m2).toBeCloseTo(57_088.89, 2);
   });
 
+  // found by a review: a multipart field was cut at 1 MB without an error, and the cut TXT was checked as it was
+  it('a pasted TXT field larger than the bound is a 413 naming the field, never cut silently', async () => {
+    const boundary = 'fieldsize';
+    const form = (coordinates: string) =>
+      Buffer.from(
+        [['activity', 'mining'], ['mineral', '建筑用砂'], ['coordinates', coordinates]].map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') + `--${boundary}--\r\n`,
+      );
+    const send = (coordinates: string) => app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: form(coordinates) });
+    const before = await countChecks(db.kysely);
+    // 1.5 MB of blank lines before the parcel (this app's bound: uploadBytes, 1 MB)
+    const [head, body] = TXT.split('[地块坐标]\n');
+    const long = await send(`${head}${'\n'.repeat(1_500_000)}[地块坐标]\n${body}`);
+    expect(long.statusCode, long.body.slice(0, 300)).toBe(413);
+    expect(long.json().details).toMatchObject({ limit: 'uploadBytes', max: 1 << 20, parameter: 'coordinates' });
+    // under the bound, the same padding is read whole
+    const padded = await send(`${head}${'\n'.repeat(900_000)}[地块坐标]\n${body}`);
+    expect(padded.statusCode, padded.body.slice(0, 300)).toBe(201);
+    expect(await countChecks(db.kysely)).toBe(before + 1);
+  });
+
   it('every bad input is a 4xx naming the field, line or limit, and stores nothing', async () => {
     const before = await countChecks(db.kysely);
     const good = { geometry: polygon([4.5, 4.5, 5.5, 5.5]), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' };
