@@ -11,7 +11,7 @@ import { areaFigures, areaSql, type AreaFigures } from './areas.js';
 import { loadLayerInfo } from './check-service.js';
 import { storedCoverage, verifyDeclaredCoverage, verifyInBackground, type CoverageVerdict } from './coverage.js';
 import type { FeatureHit } from './overlap-query.js';
-import { toFinding, type Finding } from './rule-evaluation.js';
+import { ruleLayer, toFinding, type Finding, type SkippedRule } from './rule-evaluation.js';
 import { DISJOINT_LAYERS, MIN_OVERLAP_M2, RULES, ruleApplies, VERDICT_LABELS, worstVerdict, type Activity, type ContainmentRule, type Rule, type Verdict } from './rules.js';
 
 /** planning layer → the activity its features stand for */
@@ -46,6 +46,8 @@ export interface PlanAuditReport {
   layerVersions: Record<string, number>;
   /** the declared coverages (rules.json layers.*.disjoint) at their current versions; pending: being verified */
   coverage: (CoverageVerdict | { layer: string; version: number; disjoint: null; pending: true })[];
+  /** rules whose layer is not loaded: not checked; a feature such a prohibiting or review rule applies to is at least review */
+  skippedRules: SkippedRule[];
   features: AuditedFeature[];
 }
 
@@ -160,9 +162,13 @@ export async function runPlanAudit(db: Kysely<Schema>, rules: readonly Rule[] = 
       }
     }
 
+    // rules that could not be checked (as in a check: never 符合 for what was not checked)
+    const unchecked = rules.filter((r) => r.kind !== 'attribute' && !layers.has(r.layer));
+    const skippedRules: SkippedRule[] = unchecked.map((r) => ({ ruleId: r.id, reason: `图层 ${ruleLayer(r)} 未加载，规则未检查 (layer not loaded; rule not checked)`, unverified: true }));
     const features: AuditedFeature[] = subjects.map((s) => {
       const f = findings.get(key(s.layer_id, s.fid))!;
-      const verdict = worstVerdict(f.map((x) => x.verdict));
+      const unverified = unchecked.some((r) => (r.verdict === 'prohibited' || r.verdict === 'review') && appliesInAudit(r, s.layer_id, s.mineral));
+      const verdict = worstVerdict([...f.map((x) => x.verdict), ...(unverified ? (['review'] as const) : [])]);
       return { layer: s.layer_id, id: s.fid, name: s.name, activity: PLANNING_LAYERS[s.layer_id], mineral: s.mineral, area: areaFigures(s.area), verdict, verdictLabel: VERDICT_LABELS[verdict], findings: f };
     });
     const byVerdict = { prohibited: 0, review: 0, notice: 0, pass: 0 } as Record<Verdict, number>;
@@ -175,6 +181,7 @@ export async function runPlanAudit(db: Kysely<Schema>, rules: readonly Rule[] = 
       summary: { features: features.length, byVerdict },
       layerVersions: Object.fromEntries([...layers.values()].map((l) => [l.id, l.version])),
       coverage,
+      skippedRules,
       features,
     };
   });

@@ -265,6 +265,13 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     const zk = audit.features.find((f) => f.id === 'ZK-1')!;
     expect(zk.findings.map((f) => f.ruleId)).toEqual([]); // the key zone contains KT-01, but a zone is not judged by block containment
     expect(audit.verdict).toBe('notice');
+    expect(audit.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'key-development-area', unverified: true })); // notice: listed only
+    // a prohibiting rule whose layer is missing: every feature it applies to is at least review, never 符合
+    const redline = RULES.find((x) => x.id === 'redline-mining')!;
+    const missing = await runPlanAudit(db.kysely, [...RULES, { ...redline, id: 'redline-mining-2', layer: 'no-such-layer' } as Rule]);
+    expect(missing.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-2', unverified: true }));
+    expect(missing.features.find((f) => f.layer === 'mining-rights' && f.id === 'CK-1')).toMatchObject({ findings: [], verdict: 'review' });
+    expect(missing.verdict).toBe('review');
   });
 
   it('declared coverages are verified per layer version; an unverified or overlapping layer is unioned, never double counted', async () => {
