@@ -40,6 +40,11 @@ interface LayerIndex {
   bytes: number;
 }
 
+/** tiles one index may cut and keep (see the constructor); tens of MB for a dense layer */
+const MAX_CUT_TILES = 20_000;
+/** tiles geojson-vt has cut and keeps (`total`: public in geojson-vt 3/4) */
+const cutTiles = (vt: Index): number => (vt as unknown as { total: number }).total;
+
 /** heap per byte of the layer's GeoJSON text, measured: bench:tiles' 199k parcels, 80 MB of text, +720 MB of heap */
 const INDEX_BYTES_PER_TEXT_BYTE = 9;
 
@@ -129,12 +134,26 @@ export class GeojsonVtTileEngine implements TileEngine {
   /** builds run one at a time: N requests for N versions do not hold N indexes half-built at once */
   private building: Promise<unknown> = Promise.resolve();
 
-  /** @param maxIndexBytes the indexes' estimated heap at most (default 1 GiB) */
+  /** indexes dropped (to be rebuilt) because their cut tiles reached maxCutTiles */
+  private dropped = 0;
+
+  /**
+   * @param maxIndexBytes the indexes' estimated heap at most (default 1 GiB)
+   * @param maxCutTiles tiles one index may cut and keep (geojson-vt keeps every tile it cuts while
+   *   drilling down to a requested one, so a client walking z18 tiles over a layer grew an index
+   *   without bound); at the bound the index is dropped, and the next request builds it afresh
+   */
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly maxIndexBytes = 1024 * 1024 * 1024,
+    private readonly maxCutTiles = MAX_CUT_TILES,
   ) {
     this.indexes = new LRUCache({ maxSize: maxIndexBytes, sizeCalculation: () => 1 });
+  }
+
+  /** indexes dropped at maxCutTiles so far (for tests and metrics) */
+  get droppedIndexes(): number {
+    return this.dropped;
   }
 
   /** the indexes' estimated heap now (for tests and metrics) */
@@ -142,8 +161,12 @@ export class GeojsonVtTileEngine implements TileEngine {
     return this.indexes.calculatedSize;
   }
 
+  private key(source: TileLayerSource): string {
+    return `${source.layerId}@${source.version}:${source.properties.map((p) => p.name).join(',')}:${source.label ?? ''}`;
+  }
+
   private index(source: TileLayerSource): Promise<LayerIndex> {
-    const key = `${source.layerId}@${source.version}:${source.properties.map((p) => p.name).join(',')}:${source.label ?? ''}`;
+    const key = this.key(source);
     let pending = this.indexes.get(key);
     if (!pending) {
       const built = this.building.then(() => this.build(source));
@@ -217,6 +240,15 @@ export class GeojsonVtTileEngine implements TileEngine {
         if (features.length) layers[source.layerId] = { features };
       }
       const labels = index.labels && (index.labels.getTile(tile.z, tile.x, tile.y) as { features: CutFeature[] } | null);
+      if (cutTiles(index.vt) + (index.labels ? cutTiles(index.labels) : 0) > this.maxCutTiles) {
+        const key = this.key(source);
+        const held = this.indexes.peek(key);
+        // only this very index (a newer build of the key is left alone); this render still uses it
+        if (held && (await held.catch(() => null)) === index) {
+          this.indexes.delete(key);
+          this.dropped++;
+        }
+      }
       if (labels && labels.features.length) {
         // a bulk layer's parcels merged into pixel cells carry no attributes, so no label (as in SQL)
         const px2 = pixelMetres(tile.z) ** 2;

@@ -6,7 +6,7 @@ import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
-import { tileAt } from '../../server/tiles/tile-math.js';
+import { tileAt, type TileCoord } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import { decodeTile } from '../helpers/mvt.js';
 
@@ -246,5 +246,23 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
       expect(await draw(v)).toBe(40 * v);
       expect(engine.indexBytes).toBeLessThanOrEqual(bound);
     }
+  });
+
+  // noticed in an earlier session and left: geojson-vt keeps every tile it cuts, so walking deep tiles grew an index without bound
+  it('a geojson-vt index that has cut maxCutTiles tiles is dropped and rebuilt, and draws the same tiles', async () => {
+    const source = { layerId: 'test-versions', version: 5, current: true, properties: [{ name: 'name', type: 'string' as const }], generalisation: 'exact' as const, label: null };
+    const bounded = new GeojsonVtTileEngine(fx.db.kysely, undefined, 60);
+    const free = new GeojsonVtTileEngine(fx.db.kysely);
+    const tiles = Array.from({ length: 40 }, (_, i) => tileAt(125.6 + i * 0.002 + 0.0005, 44.45 + 0.0005, 17));
+    const count = async (engine: GeojsonVtTileEngine, t: TileCoord) => decodeTile((await engine.render([source], t)).body)['test-versions']?.features.length ?? 0;
+    let drawn = 0;
+    for (const t of [...tiles, ...tiles]) {
+      const n = await count(bounded, t);
+      expect(n).toBe(await count(free, t));
+      drawn += n;
+    }
+    expect(drawn).toBeGreaterThanOrEqual(80); // every tile holds its square
+    expect(bounded.droppedIndexes).toBeGreaterThan(0);
+    expect(free.droppedIndexes).toBe(0);
   });
 });
