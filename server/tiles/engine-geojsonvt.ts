@@ -64,9 +64,10 @@ function tagsSql(properties: TileProperty[]): RawBuilder<unknown> {
 
 /** which rows of the layer are drawn: the current ones, or those of an older version */
 function visibleRows(source: TileLayerSource): RawBuilder<unknown> {
-  return source.current
-    ? sql`f.valid_to is null`
-    : sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
+  // Always the rows OF the version the index is keyed by, current or not: `valid_to is null`
+  // read in a later snapshot (a build can wait behind another) would put a newer version's rows
+  // into an index stamped with the older one, and its tiles are served as immutable (found by a review).
+  return sql`f.valid_from <= ${source.version} and (f.valid_to is null or f.valid_to > ${source.version})`;
 }
 
 /** does a rectangle (tile units) overlap the tile plus its buffer? (else ST_AsMVTGeom clips it away) */

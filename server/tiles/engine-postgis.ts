@@ -299,7 +299,10 @@ export class PostgisTileEngine implements TileEngine {
 
   async render(sources: TileLayerSource[], tile: TileCoord): Promise<RenderedTile> {
     // ST_AsMVT layers concatenate into one valid tile (MVT is a repeated `layers` field).
-    const parts = await Promise.all(sources.map((s) => layerQuery(s, tile).execute(this.db)));
+    // The rows OF each source's version, never `valid_to is null`: the version was read in an
+    // earlier statement, and a write committed since would be drawn under the older stamp (cached,
+    // immutable). Only renderCurrent may read the current rows: it reads the version in the same snapshot.
+    const parts = await Promise.all(sources.map((s) => layerQuery({ ...s, current: false }, tile).execute(this.db)));
     const buffers: Buffer[] = [];
     const merged: Record<string, number> = {};
     parts.forEach((r, i) => {

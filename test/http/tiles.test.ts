@@ -8,6 +8,7 @@ import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine } from '../../server/tiles/engine-postgis.js';
 import { tileAt, type TileCoord } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
+import type { TileEngine } from '../../server/tiles/tile-source.js';
 import { decodeTile } from '../helpers/mvt.js';
 
 const squareAt = (x: number, y: number, d = 0.001) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] });
@@ -264,5 +265,22 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     expect(drawn).toBeGreaterThanOrEqual(80); // every tile holds its square
     expect(bounded.droppedIndexes).toBeGreaterThan(0);
     expect(free.droppedIndexes).toBe(0);
+  });
+
+  // found by a review: a tile of version N drawn after N+1 committed drew N+1's rows (`valid_to is null`), stamped N and cached immutably
+  it('a tile stamped with version N draws the rows of version N even when N+1 committed between reading N and drawing', async () => {
+    const read = new TileService(fx.db);
+    const [stale] = await read.sources(['test-versions']); // N, current: true
+    await writeLayerVersion(fx.db.kysely, {
+      layerId: 'test-versions',
+      mode: 'append',
+      features: Array.from({ length: 10 }, (_, i) => ({ id: `LATE-${i}`, properties: { name: '后来的版本' }, geometry: squareAt(125.6 + i * 0.002, 44.47) })),
+      author: 'test',
+    });
+    const engines: TileEngine[] = usingPostgres() ? [new PostgisTileEngine(fx.db.kysely), new GeojsonVtTileEngine(fx.db.kysely)] : [new GeojsonVtTileEngine(fx.db.kysely)];
+    for (const engine of engines) {
+      const drawn = decodeTile((await engine.render([stale], { z: 0, x: 0, y: 0 })).body)['test-versions'].features;
+      expect({ engine: engine.name, n: drawn.length }).toEqual({ engine: engine.name, n: 200 });
+    }
   });
 });
