@@ -8,6 +8,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
 import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { storedDate } from './stored-date.js';
 
 /** the attribute(s) that carry a layer's time: [start, end] (equal for a single date) */
 export function temporalAttributes(attributes: AttributeDef[]): [string, string] | null {
@@ -48,7 +49,7 @@ export function datetimePredicate(raw: string, attributes: AttributeDef[], layer
   if (parts.length === 2 && reversed) {
     throw new BadRequestError('参数 datetime 起点晚于终点 (datetime start is after its end)', { parameter: 'datetime' });
   }
-  const asDate = (name: string) => sql`(case when f.properties->>${name} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(f.properties->>${name}, 10)::date end)`;
+  const asDate = (name: string) => storedDate(sql`f.properties->>${name}`);
   const [startAttr, endAttr] = attrs;
   // A feature's missing start/end is an open end; a feature with neither date never matches.
   const parts2: RawBuilder<unknown>[] = [sql`(${asDate(startAttr)} is not null or ${asDate(endAttr)} is not null)`];

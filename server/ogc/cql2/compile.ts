@@ -13,6 +13,7 @@ import type { CrsInfo } from '../crs.js';
 import { checkGeometry, positionRangeProblem } from '../geojson-check.js';
 import type { Expr, Predicate, SpatialOp } from './ast.js';
 import { filterError } from './filter-error.js';
+import { storedDate } from '../stored-date.js';
 
 type ValueType = 'string' | 'number' | 'boolean' | 'date' | 'geometry';
 interface Typed {
@@ -150,7 +151,7 @@ class Compiler {
       case 'boolean':
         return { sql: sql`(case when jsonb_typeof(${json}) = 'boolean' then ${text}::boolean end)`, type: 'boolean' };
       case 'date':
-        return { sql: sql`(case when ${text} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(${text}, 10)::date end)`, type: 'date' };
+        return { sql: storedDate(text), type: 'date' };
       default:
         return { sql: text, type: 'string' };
     }
