@@ -64,6 +64,19 @@ describe.skipIf(!chromiumAvailable)('uploads and history (editor)', () => {
     await v.page.screenshot({ path: artifact('08-upload-done.png') });
   });
 
+  // found by a review: the button was disabled only after the file had been read, so a double click sent it twice
+  it.skipIf(!uploadsExist)('a double click on 上传 uploads once', async () => {
+    const latest = async () => ((await (await fetch(`${baseUrl}/api/layers/${LAYER}/versions?limit=1`)).json()) as { version: number }[])[0].version;
+    const before = await latest();
+    await v.page.locator('#upload-mode').selectOption('append');
+    await v.page.locator('#upload-dry-run').uncheck();
+    await v.page.locator('#upload-file').setInputFiles(fileOf('twice.geojson', { type: 'FeatureCollection', features: [rightFeature('e2e 双击上传', 0.12)] }));
+    await v.page.locator('#upload-submit').dblclick();
+    await expect.poll(() => v.page.locator('[data-testid="upload-status"]').textContent(), { timeout: 60_000 }).toContain('上传成功');
+    await v.page.waitForLoadState('networkidle');
+    expect(await latest()).toBe(before + 1);
+  });
+
   it.skipIf(!uploadsExist)('a bad file lists its problems row by row; a row with a location zooms there', async () => {
     const bad = rightFeature('e2e 缺少矿种');
     delete (bad.properties as Record<string, unknown>).mineral;

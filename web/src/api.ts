@@ -115,7 +115,8 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     /* not JSON: keep the status text */
   }
-  return new ApiError(res.status, body.error ?? String(res.status), body.message ?? res.statusText ?? `HTTP ${res.status}`, body.details);
+  // not the server's JSON (a proxy's HTML page, an empty body): a Chinese line, not "Bad Gateway" or nothing
+  return new ApiError(res.status, body.error ?? String(res.status), body.message || statusLine(res.status), body.details);
 }
 
 /** GET/POST JSON. A 401/403 is reported to auth.ts (which hides what the role cannot use). */
@@ -190,8 +191,18 @@ export function uploadWithProgress<T>(path: string, form: FormData, onProgress: 
   return { promise, abort: () => xhr.abort() };
 }
 
+function statusLine(status: number): string {
+  if (status === 413) return `文件或请求过大（HTTP ${status}）。`;
+  if (status === 429) return `请求过于频繁，请稍后再试（HTTP ${status}）。`;
+  if (status === 502 || status === 503 || status === 504) return `服务器暂时无法访问，请稍后再试（HTTP ${status}）。`;
+  if (status >= 500) return `服务器内部错误（HTTP ${status}）。`;
+  return `请求失败（HTTP ${status}）。`;
+}
+
 /** A Chinese sentence for an error, for the status line. */
 export function describeError(err: unknown): string {
+  // fetch rejects with a TypeError ("Failed to fetch") when the network or the server is gone
+  if (err instanceof TypeError) return '网络错误：无法连接服务器，请检查网络后重试。';
   if (err instanceof ApiError) {
     if (err.status === 401) return '需要登录：请使用有效的访问令牌登录。';
     if (err.status === 403) return '当前令牌的角色无权执行此操作。';

@@ -127,30 +127,37 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
   });
   for (const [k, p] of Object.entries(sourcePanels)) p.hidden = k !== source;
 
+  // each drawing's number: a drawing cancelled because another began must not touch what the new one set up
+  let drawing = 0;
   drawButton.addEventListener('click', async () => {
     cancelDraw?.();
+    const mine = ++drawing;
     drawn = null;
     drawStatus.textContent = '绘制中：在地图上点击拐点…';
     let d: Awaited<ReturnType<typeof drawPolygon>>;
     try {
       d = await drawPolygon(map);
     } catch (err) {
-      drawStatus.textContent = `无法启动绘制工具：${describeError(err)}`;
+      if (mine === drawing) drawStatus.textContent = `无法启动绘制工具：${describeError(err)}`;
       return;
     }
+    if (mine !== drawing) return void d.cancel();
     cancelDraw = d.cancel;
     const polygon = await d.done;
+    if (mine !== drawing) return; // superseded
     cancelDraw = null;
     drawn = polygon;
     drawStatus.textContent = polygon ? `已绘制多边形（${polygon.coordinates[0].length - 1} 个拐点）。` : '已取消绘制。';
   });
   keyDrawButton.addEventListener('click', async () => {
     cancelDraw?.();
+    const mine = ++drawing;
     drawn = null;
     drawStatus.textContent = '键盘绘制中：方向键移动地图，空格键在中心添加拐点，回车键结束，Esc 取消。';
     const d = drawPolygonByKeyboard(map, (text) => (drawStatus.textContent = text));
     cancelDraw = d.cancel;
     const polygon = await d.done;
+    if (mine !== drawing) return; // superseded: the new drawing owns the status and the focus
     cancelDraw = null;
     drawn = polygon;
     drawStatus.textContent = polygon ? `已绘制多边形（${polygon.coordinates[0].length - 1} 个拐点）。` : '已取消绘制。';
@@ -158,7 +165,9 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
     keyDrawButton.focus();
   });
   clearButton.addEventListener('click', () => {
+    drawing++;
     cancelDraw?.();
+    cancelDraw = null;
     clearDrawing();
     drawn = null;
     drawStatus.textContent = '尚未绘制。';
@@ -203,6 +212,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
     submit.disabled = true;
     status.textContent = '正在检查…';
     result.replaceChildren();
+    setOverlay(map, 'check', null); // the previous block's overlaps must not stand beside a new error
     try {
       const report = await request<CheckReport>('/api/checks', { ...init, capability: 'check' });
       status.textContent = `检查完成（报告编号 ${report.id}）。`;

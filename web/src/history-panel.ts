@@ -9,6 +9,9 @@ import { CAPABILITY_ROLE, can, onAuthChange } from './auth.ts';
 import { h } from './dom.ts';
 import { geojsonBounds, setOverlay, zoomTo } from './map.ts';
 
+/** versions listed per layer (the API's maximum page) */
+const VERSIONS_SHOWN = 1000;
+
 type Status = 'added' | 'removed' | 'changed';
 
 /**
@@ -64,6 +67,10 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   const list = h('div', { class: 'versions' });
   const diffSummary = h('div', { class: 'diff-summary' });
   let versions: VersionSummary[] = [];
+  /** the layer `versions` belongs to: restore and compare act on it, never on a newer selection */
+  let versionsOf = '';
+  /** the latest load: an answer for an earlier selection that arrives late is dropped */
+  let loading = 0;
 
   const fillLayers = () => {
     const current = layerSelect.value;
@@ -74,14 +81,28 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   const load = async () => {
     const id = layerSelect.value;
     if (!id) return;
-    status.textContent = '正在读取版本…';
-    try {
-      versions = await getJson<VersionSummary[]>(`/api/layers/${encodeURIComponent(id)}/versions`);
-      status.textContent = '';
-    } catch (err) {
-      status.textContent = describeError(err);
-      versions = [];
+    const ticket = ++loading;
+    // another layer's versions and comparison must not stay on screen while this one loads
+    versions = [];
+    versionsOf = '';
+    renderList();
+    if (diffSummary.childNodes.length) {
+      setOverlay(map, 'diff', null);
+      diffSummary.replaceChildren();
     }
+    status.textContent = '正在读取版本…';
+    let loaded: VersionSummary[] = [];
+    let failed: unknown = null;
+    try {
+      // the newest VERSIONS_SHOWN (the API pages by 100 unless asked)
+      loaded = await getJson<VersionSummary[]>(`/api/layers/${encodeURIComponent(id)}/versions?limit=${VERSIONS_SHOWN}`);
+    } catch (err) {
+      failed = err;
+    }
+    if (ticket !== loading) return; // a newer selection is loading
+    versions = loaded;
+    versionsOf = failed ? '' : id;
+    status.textContent = failed ? describeError(failed) : versions.length === VERSIONS_SHOWN ? `仅列出最近 ${VERSIONS_SHOWN} 个版本。` : '';
     const opts = () => versions.map((v) => h('option', { value: String(v.version) }, `第 ${v.version} 版`));
     fromSelect.replaceChildren(...opts());
     toSelect.replaceChildren(...opts());
@@ -124,8 +145,10 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   };
 
   const restore = async (version: number) => {
-    const id = layerSelect.value;
-    if (!confirm(`将图层恢复为第 ${version} 版？（会生成一个新版本，历史不丢失）`)) return;
+    const id = versionsOf;
+    if (!id) return;
+    const title = layers().find((l) => l.id === id)?.title ?? id;
+    if (!confirm(`将图层“${title}”恢复为第 ${version} 版？（会生成一个新版本，历史不丢失）`)) return;
     status.textContent = '正在恢复…';
     try {
       await request(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
@@ -139,13 +162,15 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   };
 
   diffButton.addEventListener('click', async () => {
-    const id = layerSelect.value;
+    const id = versionsOf;
+    if (!id) return;
     const from = fromSelect.value;
     const to = toSelect.value;
     if (!from || !to || from === to) return void (status.textContent = '请选择两个不同的版本。');
     status.textContent = '正在比较…';
     try {
       const raw = await getJson<unknown>(`/api/layers/${encodeURIComponent(id)}/diff?from=${from}&to=${to}&geometry=true`);
+      if (versionsOf !== id) return; // another layer was chosen meanwhile
       const fc = normaliseDiff(raw);
       setOverlay(map, 'diff', fc, 'status');
       // counts from the server are complete; listed features may be truncated

@@ -80,6 +80,8 @@ export async function createMap(container: HTMLElement, onStatus: (text: string)
       'AttributionControl.ToggleAttribution': '数据来源',
       'FullscreenControl.Enter': '全屏',
       'FullscreenControl.Exit': '退出全屏',
+      'Map.Title': '规划地图',
+      'Popup.Close': '关闭',
     },
   });
   // before any tile is laid out: full-width brackets （） would otherwise be drawn blank (glyphs.ts)

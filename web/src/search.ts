@@ -8,7 +8,7 @@
  * Choosing a result zooms to it, highlights it and opens its attributes.
  */
 import type { Map as MlMap } from 'maplibre-gl';
-import { getJson, layerDetail, type LayerSummary } from './api.ts';
+import { describeError, getJson, layerDetail, type LayerSummary } from './api.ts';
 import { h } from './dom.ts';
 import { showFeaturePopup } from './feature-info.ts';
 import { geojsonBounds, setOverlay, zoomTo } from './map.ts';
@@ -93,20 +93,32 @@ export function initSearch(map: MlMap, layers: () => LayerSummary[]): void {
     list.hidden = true;
     const bounds = geojsonBounds(hit.feature);
     setOverlay(map, 'highlight', { type: 'FeatureCollection', features: [hit.feature] });
+    // listen first: with reduced motion the jump ends (moveend) inside zoomTo, and without bounds there is no move
+    const moved = new Promise((r) => map.once('moveend', r));
+    const wasMoving = map.isMoving();
     zoomTo(map, bounds, 14);
-    await new Promise((r) => map.once('moveend', r));
+    if (bounds || wasMoving || map.isMoving()) await Promise.race([moved, new Promise((r) => setTimeout(r, 3000))]);
     const p = hit.feature.properties ?? {};
     const at: [number, number] = bounds ? [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] : [map.getCenter().lng, map.getCenter().lat];
     await showFeaturePopup(map, at, [{ layer: hit.layer.id, layerTitle: hit.layer.title, properties: { fid: hit.feature.id, ...p } }]);
   };
 
+  let searching = 0;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const q = input.value;
     if (!q.trim()) return;
+    const ticket = ++searching;
     list.hidden = false;
     list.replaceChildren(h('li', { class: 'muted' }, '正在查找…'));
-    const hits = await searchFeatures(layers(), q);
+    let hits: Hit[];
+    try {
+      hits = await searchFeatures(layers(), q);
+    } catch (err) {
+      if (ticket === searching) list.replaceChildren(h('li', { class: 'muted' }, describeError(err)));
+      return;
+    }
+    if (ticket !== searching) return; // a newer search was started meanwhile
     if (!hits.length) {
       list.replaceChildren(h('li', { class: 'muted' }, `未找到“${q.trim()}”`));
       return;

@@ -134,8 +134,14 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (submit.disabled) return; // one upload at a time (Enter in a field submits too)
     const f = file.files?.[0];
     if (!f) return void (status.textContent = '请选择文件。');
+    // before the first await: a second click while the file is read must not send it twice, and
+    // the previous upload's result and problems go at once
+    submit.disabled = true;
+    result.replaceChildren();
+    setOverlay(map, 'problem', null);
     const layerId = layerSelect.value;
     const body = new FormData();
     // fields before the file: a streaming multipart reader sees them first
@@ -147,16 +153,13 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     if (note.value.trim()) body.append('note', note.value.trim());
     if (sourceLayer.value.trim()) body.append('layer', sourceLayer.value.trim());
     body.append('file', f, f.name);
-    const features = await readGeoJsonFeatures(f);
+    const features = await readGeoJsonFeatures(f); // never throws
 
-    submit.disabled = true;
     cancel.hidden = false;
     progressBox.hidden = false;
     progress.value = 0;
     progressText.textContent = '0%';
     status.textContent = '正在上传…';
-    result.replaceChildren();
-    setOverlay(map, 'problem', null);
     const up = uploadWithProgress<UploadResult>(
       `/api/layers/${encodeURIComponent(layerId)}/uploads`,
       body,
