@@ -14,15 +14,19 @@ import { tileJson } from './tilejson.js';
 
 const MVT = 'application/vnd.mapbox-vector-tile';
 
-/** the entity tags of an If-None-Match list (a tag may itself contain commas: "a@1,b@2") */
+/**
+ * The entity tags of an If-None-Match list (a tag may itself contain commas: "a@1,b@2"), weak
+ * prefixes dropped: If-None-Match compares weakly (RFC 9110 §13.1.2), so W/"a@1" matches "a@1".
+ */
 function etagList(header: string): string[] {
-  return header.match(/(W\/)?"[^"]*"|\*/g) ?? [];
+  return (header.match(/(W\/)?"[^"]*"|\*/g) ?? []).map((t) => t.replace(/^W\//, ''));
 }
 
 function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
   reply.header('etag', etag);
   const inm = request.headers['if-none-match'];
-  if (inm && etagList(inm).some((t) => t === etag || t === '*')) {
+  const opaque = etag.replace(/^W\//, '');
+  if (inm && etagList(inm).some((t) => t === opaque || t === '*')) {
     reply.status(304).send();
     return true;
   }

@@ -104,7 +104,19 @@ export class TileService {
     const ids = raw.split(',');
     if (ids.length > 16) throw new BadRequestError('一次最多组合16个图层 (at most 16 layers in one tile)', { parameter: 'layer' });
     for (const id of ids) if (!LAYER_ID.test(id)) throw new BadRequestError(`图层编号格式错误 (malformed layer id "${id}")`, { parameter: 'layer' });
+    // MVT 2.1 §4.1: layer names are unique in a tile (PostGIS would concatenate two layers "a")
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice) throw new BadRequestError(`图层“${twice}”重复 (layer "${twice}" named twice)`, { parameter: 'layer' });
     return ids;
+  }
+
+  /** ?v= / ?version=: one integer per layer, "." separated — checked before any cache lookup */
+  static parseVersions(layerIds: string[], versions: string): string[] {
+    const requested = versions.split('.');
+    if (requested.length !== layerIds.length || requested.some((v) => !/^\d{1,9}$/.test(v))) {
+      throw new BadRequestError(`版本参数应为每个图层一个整数，以"."分隔 (v must be one integer per layer, "." separated)`, { parameter: 'v' });
+    }
+    return requested;
   }
 
   /** versions: "3" or "3.1.5" (one per layer, in order) from ?v= or ?version= */
@@ -112,10 +124,7 @@ export class TileService {
     const rows = await sql<{ id: string; version: number; attributes: AttributeDef[]; policy: GeneralisationPolicy | null; label_field: string | null; geometry_type: string }>`
       select l.id, l.version, l.attributes, g.policy, l.label_field, l.geometry_type from layers l left join tile_generalisation g on g.layer_id = l.id
       where l.id = any(${layerIds}::text[])`.execute(this.db.kysely);
-    const requested = versions?.split('.');
-    if (requested && (requested.length !== layerIds.length || requested.some((v) => !/^\d{1,9}$/.test(v)))) {
-      throw new BadRequestError(`版本参数应为每个图层一个整数，以"."分隔 (v must be one integer per layer, "." separated)`, { parameter: 'v' });
-    }
+    const requested = versions === undefined ? undefined : TileService.parseVersions(layerIds, versions);
     for (const row of rows.rows) {
       const attributesJson = JSON.stringify(row.attributes);
       const generalisation = row.policy ?? DEFAULT_POLICY;
@@ -139,8 +148,9 @@ export class TileService {
       const row = rows.rows.find((r) => r.id === id);
       if (!row) throw new NotFoundError(`图层不存在 (no layer "${id}")`, { layer: id });
       const version = requested ? Number(requested[i]) : row.version;
-      if (version < 1 || version > row.version) {
-        throw new NotFoundError(`图层 ${id} 没有版本 ${version} (layer "${id}" has versions 1–${row.version})`, { layer: id, version });
+      // version 0: a layer as created, before its first upload — no features, an empty tile
+      if (version > row.version) {
+        throw new NotFoundError(`图层 ${id} 没有版本 ${version} (layer "${id}" has versions 0–${row.version})`, { layer: id, version });
       }
       return {
         layerId: id,
@@ -157,7 +167,8 @@ export class TileService {
   async tile(layerIds: string[], tile: TileCoord, versions?: string): Promise<TileResult> {
     const engine = this.engineFor(tile.z);
     if (versions) {
-      const stamp = layerIds.map((id, i) => `${id}@${versions.split('.')[i]}`).join(',');
+      const requested = TileService.parseVersions(layerIds, versions);
+      const stamp = layerIds.map((id, i) => `${id}@${Number(requested[i])}`).join(',');
       const hit = this.cache.get(`${stamp}/${tile.z}/${tile.x}/${tile.y}`);
       if (hit) return { ...hit, stamp, immutable: true, engine: engine.name, cached: true };
     } else if (engine instanceof PostgisTileEngine) {
@@ -232,7 +243,9 @@ export class TileService {
       generalised: generalisedLayers.length ? generalisedLayers.map((s) => `${s.layerId}=${s.generalisation}`).join(',') : null,
       merged: Object.keys(rendered.merged).length ? Object.entries(rendered.merged).map(([id, n]) => `${id}=${n}`).join(',') : null,
     };
-    tileMetrics.observe(sources.map((s) => s.layerId).join(','), tile.z, engineName, performance.now() - started, rendered.body.length, rendered.merged);
+    // one series per layer, and one for all composites: a label per layer list would let clients
+    // mint series without bound (any order and subset of the layers, found by a review)
+    tileMetrics.observe(sources.length === 1 ? sources[0].layerId : 'composite', tile.z, engineName, performance.now() - started, rendered.body.length, rendered.merged);
     this.cache.set(key, entry);
     if (this.cacheBytes > 0 && entry.body.length >= GZIP_MIN_BYTES) {
       // Compressed once, in libuv's thread pool, while this response goes out uncompressed; then

@@ -23,6 +23,38 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
 
   const tileUrl = (layers: string, t: { z: number; x: number; y: number }, q = '') => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.pbf${q}`;
 
+  // found by a review of the tiles
+  it('refuses a layer named twice and a malformed v before any cache lookup; composites have one metrics series; a weak If-None-Match matches', async () => {
+    const twice = await fx.app.inject(tileUrl('permanent-farmland,admin-county,permanent-farmland', z10));
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().details).toMatchObject({ parameter: 'layer' });
+    expect(twice.json().message).toContain('permanent-farmland');
+    // a composite tile, cached, must not answer a single-layer URL whose v smuggles the second layer in
+    const v = (await fx.app.inject('/tiles/admin-county,permanent-farmland.json')).json().tiles[0].match(/v=([\d.]+)/)[1] as string;
+    expect((await fx.app.inject(tileUrl('admin-county,permanent-farmland', z10, `?v=${v}`))).statusCode).toBe(200);
+    const smuggled = await fx.app.inject(tileUrl('admin-county', z10, `?v=${v.split('.')[0]},permanent-farmland@${v.split('.')[1]}`));
+    expect(smuggled.statusCode).toBe(400);
+    expect(smuggled.json().details).toMatchObject({ parameter: 'v' });
+    for (const layers of ['permanent-farmland,admin-county', 'admin-county,permanent-farmland']) await fx.app.inject(tileUrl(layers, tileAt(125.61, 44.41, 12)));
+    const metrics = (await fx.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/tile_bytes_count\{layer="composite"/);
+    expect(metrics).not.toMatch(/layer="[^"]*,[^"]*"/);
+    const first = await fx.app.inject(tileUrl('permanent-farmland', z10));
+    expect((await fx.app.inject({ url: tileUrl('permanent-farmland', z10), headers: { 'if-none-match': `W/${first.headers.etag}` } })).statusCode).toBe(304);
+    const tilejson = await fx.app.inject('/tiles/permanent-farmland.json');
+    const strong = String(tilejson.headers.etag).replace(/^W\//, '');
+    expect((await fx.app.inject({ url: '/tiles/permanent-farmland.json', headers: { 'if-none-match': strong } })).statusCode).toBe(304);
+  });
+
+  // found by a review: a layer created empty (version 0) answered 404 to its tiles, then 204 once seen
+  it('an empty new layer (version 0) has empty tiles, versioned or not, every time', async () => {
+    const admin = { authorization: 'Bearer test-admin-token-0123456789' };
+    const created = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: admin, payload: { id: 'empty-new', title: '新建空图层', kind: 'other', geometryType: 'Polygon', attributes: [] } });
+    expect(created.statusCode, created.body).toBe(201);
+    for (const q of ['', '', '?v=0', '?v=0']) expect({ q, status: (await fx.app.inject(tileUrl('empty-new', z10, q))).statusCode }).toEqual({ q, status: 204 });
+    expect((await fx.app.inject(tileUrl('empty-new', z10, '?v=1'))).statusCode).toBe(404);
+  });
+
   it('serves an MVT whose layer is named by the layer id, with fid and Chinese attributes', async () => {
     const r = await fx.app.inject(tileUrl('permanent-farmland', z10));
     expect(r.statusCode).toBe(200);
