@@ -31,6 +31,18 @@ interface LayerStyle {
   line?: string;
   lineWidth?: number;
   lineDash?: number[];
+  /** colours by an attribute's value (layer-create.ts checks it) */
+  lineByValue?: { field: string; colors: Record<string, string> };
+}
+
+/**
+ * The colour of a layer's lines or fill: by value when the layer's style says so (its own
+ * table, `fallback` for other values), else by mineral for blocks and rights, else `fallback`.
+ */
+function colourOf(l: LayerDetail, s: LayerStyle, fallback: string): unknown {
+  const byValue = s.lineByValue && Object.keys(s.lineByValue.colors).length ? s.lineByValue : null;
+  if (byValue) return ['match', ['get', byValue.field], ...Object.entries(byValue.colors).flat(), fallback];
+  return l.kind === 'block' || l.kind === 'right' ? MINERAL_COLOURS : fallback;
 }
 
 /** Draw order, bottom first: broad constraint areas, then admin lines, zones, blocks, rights. */
@@ -74,7 +86,6 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
   for (const l of ordered) {
     const s = (l.style ?? {}) as LayerStyle;
     const meta = { 'dehui:group': l.group ?? '其他', 'dehui:layer': l.id, 'dehui:title': l.title };
-    const byMineral = l.kind === 'block' || l.kind === 'right';
     if (s.fill && (s.fillOpacity ?? 0) > 0) {
       styleLayers.push({
         id: `${l.id}-fill`,
@@ -83,7 +94,7 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
         'source-layer': l.id,
         minzoom: l.minzoom,
         metadata: meta,
-        paint: { 'fill-color': byMineral ? MINERAL_COLOURS : s.fill, 'fill-opacity': s.fillOpacity ?? 0.3 },
+        paint: { 'fill-color': colourOf(l, s, s.fill), 'fill-opacity': s.fillOpacity ?? 0.3 },
       });
     }
     styleLayers.push({
@@ -95,7 +106,7 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
       metadata: meta,
       layout: { 'line-join': 'round' },
       paint: {
-        'line-color': byMineral ? MINERAL_COLOURS : (s.line ?? s.fill ?? '#333333'),
+        'line-color': colourOf(l, s, s.line ?? s.fill ?? '#333333'),
         'line-width': s.lineWidth ?? 1,
         ...(s.lineDash ? { 'line-dasharray': s.lineDash } : {}),
       },

@@ -56,6 +56,9 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(r.statusCode, r.body).toBe(201);
     const doc = (await fx.app.inject('/styles/default.json')).json();
     expect(doc.layers.find((l: { id: string }) => l.id === 'styled-line').paint).toMatchObject({ 'line-width': 1.5, 'line-dasharray': [4, 2] });
+    // the stored table draws (found by a review: blocks and rights always got a built-in one, others none)
+    expect(doc.layers.find((l: { id: string }) => l.id === 'styled-line').paint['line-color']).toEqual(['match', ['get', 'code'], 'A', '#00a0e9', '#990000']);
+    expect(doc.layers.find((l: { id: string }) => l.id === 'styled-fill').paint['fill-color']).toEqual(['match', ['get', 'code'], 'A', '#00a0e9', '#d7301f']);
     expect(validateStyleMin(doc)).toEqual([]);
   });
 
