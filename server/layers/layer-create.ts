@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { BadRequestError, ConflictError } from '../errors.js';
 import { getLayer, insertLayer, type LayerDefinition, type LayerDetail } from './layer-registry.js';
+import { RESERVED_TILE_PROPERTIES } from '../tiles/tile-source.js';
 
 export const LAYER_KINDS = ['admin', 'zone', 'block', 'right', 'constraint', 'other'] as const;
 export const GEOMETRY_TYPES = ['Polygon', 'MultiPolygon', 'Point', 'MultiPoint', 'LineString', 'MultiLineString'] as const;
@@ -76,6 +77,10 @@ function checkDefinition(def: LayerDefinition): void {
   const names = new Set<string>();
   const labels = new Set<string>();
   for (const a of def.attributes ?? []) {
+    // a tile's own properties: an attribute of that name would never reach a tile, nor label one
+    if (RESERVED_TILE_PROPERTIES.has(a.name)) {
+      throw new BadRequestError(`属性名“${a.name}”为保留字 (attribute name "${a.name}" is reserved: ${[...RESERVED_TILE_PROPERTIES].join(', ')})`, { parameter: 'attributes' });
+    }
     if (names.has(a.name)) throw new BadRequestError(`属性名“${a.name}”重复 (duplicate attribute name)`, { parameter: 'attributes' });
     if (labels.has(a.label)) throw new BadRequestError(`属性标签“${a.label}”重复 (duplicate attribute label)`, { parameter: 'attributes' });
     names.add(a.name);

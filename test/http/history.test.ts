@@ -39,6 +39,12 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(bad.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'id' } });
     const english = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'other', title: 'Blocks' } });
     expect(english.json()).toMatchObject({ error: 'bad_request', details: { parameter: 'title' } });
+    // a tile's own property names (found by a review: such an attribute never reached a tile, nor labelled one)
+    for (const name of ['merged', 'geom', 'mvt_id']) {
+      const reserved = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'reserved', attributes: [{ name, label: '保留', type: 'string' }] } });
+      expect({ name, status: reserved.statusCode }).toEqual({ name, status: 400 });
+      expect(reserved.json().details).toMatchObject({ parameter: 'attributes' });
+    }
   });
 
   // found by a review: any object was accepted, and one bad value made /styles/default.json invalid for every viewer
