@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import vtpbf from 'vt-pbf';
 import type { Schema } from '../db/schema.js';
-import { cellRunRing, drawnCellRuns, generalises, merges, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, rectRing, ringArea2, snapLines, snapPolygonRings, snaps } from './generalisation.js';
+import { cellRunRing, drawnCellRuns, generalises, merges, MERGED_PROPERTY, pixelCell, pixelMetres, pixelSquare, PIXEL_UNITS, rectRing, ringArea2, snapLines, snapPolygonRings, snaps } from './generalisation.js';
 import { MAX_ZOOM, type TileCoord } from './tile-math.js';
 import { labelLayerName, MVT_BUFFER, MVT_EXTENT, type RenderedTile, type TileEngine, type TileLayerSource, type TileProperty } from './tile-source.js';
 
@@ -30,7 +30,7 @@ interface CutFeature {
 }
 
 /** per feature id: EPSG:3857 area and bbox centre (as the PostGIS engine computes them) */
-type Measures = Map<number, { a: number; cx: number; cy: number }>;
+type Measures = Map<number, { a: number; cx: number; cy: number; p: number }>;
 interface LayerIndex {
   vt: Index;
   measures: Measures;
@@ -113,6 +113,12 @@ function generaliseLayer(features: CutFeature[], measures: Measures, source: Til
       else if (snapping || areaPx < 1) {
         const square = pixelSquare(m.cx, m.cy, tile);
         if (inBuffer(square)) out.push({ ...f, geometry: [clipRect(square)] });
+      } else if (2 * m.a < pixelMetres(tile.z) * m.p && (f.geometry as Ring[])[0]?.length) {
+        // narrower than a pixel on average (as in SQL): the pixel at a point of its cut part, on it
+        const [u, v] = (f.geometry as Ring[])[0][0];
+        const c = Math.floor(u / PIXEL_UNITS) * PIXEL_UNITS;
+        const r = Math.floor(v / PIXEL_UNITS) * PIXEL_UNITS;
+        out.push({ ...f, geometry: [clipRect(rectRing(c, r, c + PIXEL_UNITS, r + PIXEL_UNITS))] });
       }
     }
   }
@@ -194,13 +200,13 @@ export class GeojsonVtTileEngine implements TileEngine {
     const rows = await sql<{ fc: string | null }>`
       select json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
         'type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, 9)::json, 'properties', ${tagsSql(source.properties)},
-        'm', json_build_array(ST_Area(f.geom_3857), (ST_XMin(f.geom_3857) + ST_XMax(f.geom_3857)) / 2, (ST_YMin(f.geom_3857) + ST_YMax(f.geom_3857)) / 2))), '[]'::json))::text as fc
+        'm', json_build_array(ST_Area(f.geom_3857), (ST_XMin(f.geom_3857) + ST_XMax(f.geom_3857)) / 2, (ST_YMin(f.geom_3857) + ST_YMax(f.geom_3857)) / 2, ST_Perimeter(f.geom_3857)))), '[]'::json))::text as fc
       from features f where f.layer_id = ${source.layerId} and ${visible}`.execute(this.db);
     const text = rows.rows[0]?.fc ?? '{"type":"FeatureCollection","features":[]}';
     const data = JSON.parse(text) as { features: { id: number; m?: number[] }[] };
     const measures: Measures = new Map();
     for (const f of data.features) {
-      measures.set(f.id, { a: f.m![0], cx: f.m![1], cy: f.m![2] });
+      measures.set(f.id, { a: f.m![0], cx: f.m![1], cy: f.m![2], p: f.m![3] });
       delete f.m;
     }
     // tolerance 0: no per-feature simplification (generaliseLayer does it, coherently); maxZoom =

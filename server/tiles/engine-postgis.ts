@@ -36,10 +36,25 @@ function pixelSquareOf(z: number): RawBuilder<unknown> {
   const o = MERCATOR_ORIGIN;
   const cell = (lo: string, hi: string) =>
     sql`floor(((${sql.raw(lo)}(f.geom_3857) + ${sql.raw(hi)}(f.geom_3857)) / 2 + ${o}::float8) / ${px}::float8)`;
-  const cx = cell('ST_XMin', 'ST_XMax');
-  const cy = cell('ST_YMin', 'ST_YMax');
+  return cellSquare(px, cell('ST_XMin', 'ST_XMax'), cell('ST_YMin', 'ST_YMax'));
+}
+
+function cellSquare(px: number, cx: RawBuilder<unknown>, cy: RawBuilder<unknown>): RawBuilder<unknown> {
+  const o = MERCATOR_ORIGIN;
   return sql`ST_MakeEnvelope(${cx} * ${px}::float8 - ${o}::float8, ${cy} * ${px}::float8 - ${o}::float8,
     (${cx} + 1) * ${px}::float8 - ${o}::float8, (${cy} + 1) * ${px}::float8 - ${o}::float8, 3857)`;
+}
+
+/**
+ * The pixel square at a point of f inside the buffered tile `env`: for a feature narrower than a
+ * pixel (a strip of red line), whose part in the tile vanishes in the 4096 grid though its area is
+ * more than a pixel². Placed ON the feature, unlike the bbox-centre pixel of a tiny one.
+ */
+function pixelSquareOnFeature(z: number, env: RawBuilder<unknown>): RawBuilder<unknown> {
+  const px = pixelMetres(z);
+  const o = MERCATOR_ORIGIN;
+  const p = sql`ST_PointOnSurface(ST_Intersection(f.geom_3857, ${env}))`;
+  return cellSquare(px, sql`floor((ST_X(${p}) + ${o}::float8) / ${px}::float8)`, sql`floor((ST_Y(${p}) + ${o}::float8) / ${px}::float8)`);
 }
 
 /**
@@ -123,13 +138,17 @@ function featureQuery(source: TileLayerSource, tile: TileCoord, rules: number): 
   if (!merges(source.generalisation, rules)) {
     // exact; snapped (low zooms); or (z12–13) exact, with the pixel for a polygon of under a pixel²
     // that vanishes in the 4096 grid — not for a large one whose part in this tile is a sliver:
-    // the pixel under its bbox centre could be where it is not
+    // the pixel under its bbox centre could be where it is not — and, for a polygon narrower than a
+    // pixel on average (2·area/perimeter), a pixel ON it where its part vanishes (found by a review:
+    // a 0.5 m strip of red line 4 km long vanished at z12–13)
     const geom = !generalises(source.generalisation, rules)
       ? mvtGeom(sql`f.geom_3857`)
       : snaps(source.generalisation, rules)
         ? mvtGeom(keptGeometry(z))
-        : sql`coalesce(${mvtGeom(sql`f.geom_3857`)}, case when ST_Dimension(f.geom_3857) = 2
-            and ST_Area(f.geom_3857) < ${pixelMetres(z) ** 2}::float8 then ${mvtGeom(pixelSquareOf(z))} end)`;
+        : sql`coalesce(${mvtGeom(sql`f.geom_3857`)}, case when ST_Dimension(f.geom_3857) <> 2 then null
+            when ST_Area(f.geom_3857) < ${pixelMetres(z) ** 2}::float8 then ${mvtGeom(pixelSquareOf(z))}
+            when 2 * ST_Area(f.geom_3857) < ${pixelMetres(z)}::float8 * ST_Perimeter(f.geom_3857)
+              then ${mvtGeom(pixelSquareOnFeature(z, sql`ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${MVT_BUFFER / MVT_EXTENT}::float8)`))} end)`;
     return sql<{ mvt: Buffer; merged: number }>`
       select ST_AsMVT(q, ${layerName}, ${MVT_EXTENT}::int, 'geom', 'mvt_id') as mvt, 0 as merged from (
         select f.id as mvt_id, f.fid ${sql.join(props, sql``)}, ${geom} as geom

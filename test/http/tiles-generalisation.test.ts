@@ -9,7 +9,7 @@ import { insertLayer } from '../../server/layers/layer-registry.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { GeojsonVtTileEngine } from '../../server/tiles/engine-geojsonvt.js';
 import { PostgisTileEngine, PREPARED_MIN_ZOOM } from '../../server/tiles/engine-postgis.js';
-import { MERGE_BELOW_ZOOM, ringArea2, SNAP_BELOW_ZOOM } from '../../server/tiles/generalisation.js';
+import { MERGE_BELOW_ZOOM, pixelMetres, ringArea2, SNAP_BELOW_ZOOM } from '../../server/tiles/generalisation.js';
 import { tileAt, tileBoundsLonLat, type TileCoord } from '../../server/tiles/tile-math.js';
 import { TileService } from '../../server/tiles/tile-service.js';
 import type { TileEngine, TileLayerSource } from '../../server/tiles/tile-source.js';
@@ -184,6 +184,26 @@ describe(`low-zoom tile generalisation (${usingPostgres() ? 'PostgreSQL' : 'PGli
     const bodies = [{ label: 'http', body: (await fx.app.inject(url(id, t))).rawPayload }];
     for (const engine of engines()) bodies.push({ label: engine.name, body: (await engine.render(await service.sources([id]), t)).body });
     for (const { label, body } of bodies) expect(decodeTile(body)[id]?.features ?? [], label).toEqual([]);
+  });
+
+  // found by a review: a strip narrower than a grid unit but of more than a pixel² vanished at z12–13
+  it.each([12, 13])('at z%i a keep-all strip 5 cm wide and 20 km long is drawn, as a pixel on it, by both engines', async (z) => {
+    const id = `test-strip-${z}`;
+    const [x0, y0] = [125.62, 44.52];
+    const dLat = 0.05 / 111_000; // 5 cm: far under a grid unit (2.4 m at z12), so it cannot straddle one by chance
+    const strip: Ring = [[x0, y0], [x0 + 0.25, y0], [x0 + 0.25, y0 + dLat], [x0, y0 + dLat], [x0, y0]]; // ~20 km east–west
+    await insertLayer(fx.db.kysely, { id, title: '测试狭长红线', kind: 'constraint', geometryType: 'Polygon', attributes: [{ name: 'name', label: '名称', type: 'string' }] });
+    await writeLayerVersion(fx.db.kysely, { layerId: id, mode: 'replace', features: [{ id: 'S-1', properties: { name: '狭长' }, geometry: { type: 'Polygon', coordinates: [strip] } }], author: 'test' });
+    const m = await sql<{ a: number }>`select ST_Area(geom_3857) as a from features where layer_id = ${id} and valid_to is null`.execute(fx.db.kysely);
+    expect(m.rows[0].a).toBeGreaterThan(pixelMetres(z) ** 2); // more than a pixel²: the tiny-feature pixel does not apply
+    const t = tileAt(x0 + 0.001, y0, z);
+    const bodies = [{ label: 'http', body: (await fx.app.inject(url(id, t))).rawPayload }];
+    for (const engine of engines()) bodies.push({ label: engine.name, body: (await engine.render(await service.sources([id]), t)).body });
+    for (const { label, body } of bodies) {
+      const [f] = decodeTile(body)[id]?.features ?? [];
+      expect(f?.properties.fid, label).toBe('S-1');
+      expect(Math.abs(area(f)), label).toBe(64); // one pixel: 8 × 8 units
+    }
   });
 
   it.each([10, 12, 13])('at z%i a keep-all feature too small for the 4096 grid is still drawn, as its pixel, by both engines', async (z) => {
