@@ -13,9 +13,12 @@ export const corsPlugin = fp(async (app: FastifyInstance) => {
   await app.register(cors, {
     origin: origins.includes('*') ? '*' : [...origins],
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Crs', 'If-None-Match'],
-    // Clients read these to place features (Content-Crs), find created items and revalidate tiles.
-    exposedHeaders: ['Content-Crs', 'Location', 'ETag', 'X-Tile-Engine', 'X-Tile-Cache'],
+    // If-Match: optimistic locking of PUT/PATCH/DELETE (a preflight without it refuses those edits)
+    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Crs', 'If-None-Match', 'If-Match'],
+    // Clients read these to place features (Content-Crs), find created items, revalidate tiles and
+    // lock edits (ETag), page versions (Link), wait out a rate limit (Retry-After) and see what a
+    // generalised tile left out (X-Tile-Generalised, X-Tile-Merged).
+    exposedHeaders: ['Content-Crs', 'Location', 'ETag', 'Link', 'Retry-After', 'X-Tile-Engine', 'X-Tile-Cache', 'X-Tile-Generalised', 'X-Tile-Merged'],
     maxAge: 600,
   });
 }, { name: 'ogc-cors' });

@@ -116,8 +116,12 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
     const pre = await on.inject({ method: 'OPTIONS', url: '/ogc', headers: { origin: 'https://yzt.dehui.gov.cn', 'access-control-request-method': 'PUT' } });
     expect(pre.headers['access-control-allow-origin']).toBe('https://yzt.dehui.gov.cn');
     expect(String(pre.headers['access-control-allow-methods'])).toContain('PATCH');
+    // found by a review: a locked edit (If-Match) failed its preflight, and Link / Retry-After / X-Tile-* were unreadable
+    const locked = await on.inject({ method: 'OPTIONS', url: '/ogc', headers: { origin: 'https://yzt.dehui.gov.cn', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'if-match,content-type' } });
+    expect(String(locked.headers['access-control-allow-headers'])).toMatch(/If-Match/);
     const got = await on.inject({ url: '/ogc', headers: { origin: 'https://yzt.dehui.gov.cn' } });
     expect(String(got.headers['access-control-expose-headers'])).toMatch(/Content-Crs.*Location/);
+    for (const h of ['ETag', 'Link', 'Retry-After', 'X-Tile-Generalised', 'X-Tile-Merged']) expect(String(got.headers['access-control-expose-headers'])).toContain(h);
     const other = await on.inject({ url: '/ogc', headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     const off = await make([]);
