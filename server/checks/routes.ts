@@ -45,6 +45,22 @@ async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' 
   return { body, file };
 }
 
+/** POST /api/checks as the OpenAPI document shows it (documentation only; see the route) */
+const CHECK_BODY_DOC = {
+  type: 'object',
+  required: ['activity', 'mineral'],
+  properties: {
+    geometry: { type: 'object', description: 'GeoJSON Polygon/MultiPolygon or Feature (this or coordinates or file)' },
+    coordinates: { type: 'string', description: '界址点坐标 TXT (domain.md §4)' },
+    file: { type: 'string', format: 'binary', description: 'multipart: a TXT or a zipped shapefile' },
+    activity: { type: 'string', enum: ['exploration', 'mining'] },
+    mineral: { type: 'string', description: '矿种, e.g. 地热, 矿泉水, 建筑用砂, 砖瓦用粘土' },
+    scale: { type: 'object', properties: { value: { type: 'number' }, unit: { type: 'string', description: 'e.g. 万吨/年' } } },
+    name: { type: 'string' },
+    crs: { type: 'string', description: 'EPSG:4490 (default), 4326, 3857 or a CGCS2000 3° GK zone 4513–4554' },
+  },
+} as const;
+
 export async function checkRoutes(app: FastifyInstance): Promise<void> {
   const { db, config } = app;
   if (!app.hasContentTypeParser('multipart/form-data')) await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes } });
@@ -58,6 +74,9 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
     '/api/checks',
     {
       onRequest: requireRole('planner'),
+      // the body is read and checked by parseCheckRequest (JSON or multipart, 4xx naming the field);
+      // this schema only documents it in the OpenAPI document
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, consumes: ['application/json', 'multipart/form-data'], body: CHECK_BODY_DOC }, url }) },
       schema: {
         summary: '合规性检查：拟设区块 vs 规划与控制线 (conflict check of a proposed block; JSON, or multipart with a TXT or a zipped shapefile)',
         tags: ['checks'],

@@ -40,6 +40,9 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
   app.get<{ Params: { layers: string; z: string; x: string; y: string }; Querystring: { v?: string; version?: string } }>(
     '/tiles/:layers/:z/:x/:y',
     {
+      // the route takes "{y}.pbf" as :y (find-my-way has no suffix after a parameter); the OpenAPI
+      // document names the URL a client must call
+      config: { swaggerTransform: ({ schema, url }) => ({ schema, url: `${url}.pbf` }) },
       schema: {
         summary: 'Mapbox Vector Tile (MVT 2.1, extent 4096); MVT layer name = layer id; comma-separated layers give one tile',
         tags: ['tiles'],
@@ -62,7 +65,10 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
 
   app.get<{ Params: { layers: string } }>(
     '/tiles/:layers',
-    { schema: { summary: 'TileJSON 3.0.0 (GET /tiles/{layers}.json); tile URLs carry the layer versions', tags: ['tiles'] } },
+    {
+      config: { swaggerTransform: ({ schema, url }) => ({ schema, url: `${url}.json` }) },
+      schema: { summary: 'TileJSON 3.0.0 (GET /tiles/{layers}.json); tile URLs carry the layer versions', tags: ['tiles'] },
+    },
     async (request, reply) => {
       const raw = request.params.layers;
       if (!raw.endsWith('.json')) throw new NotFoundError(`没有此路径 (no route GET /tiles/${raw})`);

@@ -97,6 +97,15 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
         '/ogc/tileMatrixSets/{tileMatrixSetId}',
       ]),
     );
+    // found by a review: the tile routes were listed without .pbf / .json, and check and upload bodies were not described
+    expect(Object.keys(api.paths)).toEqual(expect.arrayContaining(['/tiles/{layers}/{z}/{x}/{y}.pbf', '/tiles/{layers}.json', '/styles/default.json']));
+    expect(Object.keys(api.paths)).not.toContain('/tiles/{layers}/{z}/{x}/{y}');
+    const check = api.paths['/api/checks'].post.requestBody.content;
+    expect(Object.keys(check).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(Object.keys(check['application/json'].schema.properties)).toEqual(expect.arrayContaining(['geometry', 'coordinates', 'activity', 'mineral', 'scale', 'crs']));
+    const upload = api.paths['/api/layers/{id}/uploads'].post.requestBody.content['multipart/form-data'].schema;
+    expect(upload.properties.file).toMatchObject({ type: 'string', format: 'binary' });
+    expect(upload.properties.mode.enum).toEqual(['replace', 'append']);
     const item = api.paths['/ogc/collections/{collectionId}/items/{featureId}'];
     expect(Object.keys(item)).toEqual(expect.arrayContaining(['get', 'put', 'patch', 'delete']));
     expect(api.paths['/ogc/collections/{collectionId}/items'].post.tags).toEqual(['OGC API']);
