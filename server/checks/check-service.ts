@@ -47,12 +47,17 @@ export const DEFAULT_TOP_N = 50;
 
 export type LayerState = LayerInfo & { disjoint: boolean | null };
 
-/** Current version and title of the layers the rules look at, and whether that version is verified disjoint (null: not verified), as one jsonb array. */
+/**
+ * Current version and title of the layers the rules look at, and whether that version is verified
+ * disjoint (null: not verified), as one jsonb array. A layer without current features (created and
+ * never uploaded, or restored to version 0) is left out: its rules are then skipped as unverified,
+ * never passed for an empty layer (found by a review).
+ */
 function layerStateSql(rules: readonly Rule[]): RawBuilder<LayerState[] | string | null> {
   const ids = [...new Set(rules.map(ruleLayer).filter((l): l is string => l !== null)), ''];
   return sql`(select jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title, 'version', l.version, 'disjoint', c.disjoint))
     from layers l left join check_layer_coverage c on c.layer_id = l.id and c.version = l.version
-    where l.id in (${sql.join(ids)}))`;
+    where l.id in (${sql.join(ids)}) and exists (select 1 from features f where f.layer_id = l.id and f.valid_to is null))`;
 }
 
 function layerMap(v: LayerState[] | string | null): Map<string, LayerState> {

@@ -62,7 +62,7 @@ export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportC
           .map((x) => `<tr><td>${esc(x.id)}</td><td>${esc(x.name)}</td><td class="n">${x.area.m2.toFixed(2)}</td><td class="n">${x.sharePercent.toFixed(2)}</td></tr>`)
           .join('')}</tbody></table>${f.featureCount > f.featuresShown ? `<p class="meta">共 ${f.featureCount} 个要素，仅列出面积最大的 ${f.featuresShown} 个。</p>` : ''}` : ''}
       </section>`).join('')
-    : r.skippedRules.some((s) => s.unverified)
+    : r.verdict !== 'pass' && r.skippedRules.some((s) => s.unverified)
       ? '<p class="v-r">已检查的规则未发现冲突，但有规则未能检查（见“未执行的规则”），结论为需论证，请人工复核。</p>'
       : '<p class="v-ok">未发现与规划及控制线的冲突。</p>';
   const warnings = r.warnings.length ? `<h2>输入提示</h2><ul>${r.warnings.map((w) => `<li>${w.line ? `第${w.line}行：` : ''}${esc(w.message)}</li>`).join('')}</ul>` : '';

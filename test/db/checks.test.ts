@@ -17,6 +17,7 @@ import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { runPlanAudit } from '../../server/checks/plan-audit.js';
 import { renderReportHtml } from '../../server/checks/report-html.js';
 import { RULES, type Rule } from '../../server/checks/rules.js';
+import { insertLayer } from '../../server/layers/layer-registry.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { E0, N0, gkRect } from '../fixtures/checks/make.js';
 import { ROOT } from '../helpers/templates.js';
@@ -94,6 +95,14 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(missing.findings).toEqual([]);
     expect(missing.verdict).toBe('review');
     expect(missing.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-2', unverified: true }));
+    // a layer that exists but holds no features (created and never uploaded, or restored to version 0) is not checked either
+    await insertLayer(db.kysely, { id: 'empty-redline', title: '空红线', kind: 'constraint', geometryType: 'MultiPolygon', attributes: [] });
+    const empty = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
+      ...OPTS,
+      rules: [...RULES, { ...redline, id: 'redline-mining-3', layer: 'empty-redline' } as Rule],
+    });
+    expect(empty.verdict).toBe('review');
+    expect(empty.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-3', unverified: true }));
     const html = renderReportHtml(missing, await reportGeometry(db.kysely, missing, []), { zone: 42, epsg: 4530 });
     expect(html).toContain('有规则未能检查');
     expect(html).not.toContain('未发现与规划及控制线的冲突');

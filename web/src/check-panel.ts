@@ -73,9 +73,11 @@ export function renderFindings(report: CheckReport): HTMLElement {
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '结论'), h('th', { scope: 'col' }, '内容'), h('th', { scope: 'col' }, '面积（亩）'), h('th', { scope: 'col' }, '公顷'), h('th', { scope: 'col' }, '占比%'))),
           h('tbody', {}, rows),
         )
-      : h('p', { class: 'ok' }, '未发现冲突。'),
+      : report.verdict !== 'pass' && report.skippedRules?.some((s) => s.unverified)
+        ? h('p', { class: 'review' }, '已检查的规则未发现冲突，但有规则未能检查（见下），结论为需论证，请人工复核。')
+        : h('p', { class: 'ok' }, '未发现冲突。'),
     report.warnings?.length ? h('ul', { class: 'warnings' }, report.warnings.map((w) => h('li', {}, `${w.line ? `第${w.line}行：` : ''}${w.message}`))) : null,
-    report.skippedRules?.length ? h('details', {}, h('summary', {}, `未评估的规则（${report.skippedRules.length}）`), h('ul', {}, report.skippedRules.map((s) => h('li', {}, `${s.ruleId}：${s.reason}${s.unverified ? '（未检查，需人工复核）' : ''}`)))) : null,
+    report.skippedRules?.length ? h('details', { open: report.skippedRules.some((s) => s.unverified) && report.verdict !== 'pass' }, h('summary', {}, `未评估的规则（${report.skippedRules.length}）`), h('ul', {}, report.skippedRules.map((s) => h('li', {}, `${s.ruleId}：${s.reason}${s.unverified ? '（未检查，需人工复核）' : ''}`)))) : null,
     h(
       'p',
       { class: 'actions' },
