@@ -102,6 +102,19 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(repaired.json().details.problems[0].message).toMatch(/MULTIPOLYGON.*2/);
   });
 
+  // found by a review: ST_MakeValid of the whole feature cut out the area where two of its parts overlap
+  it('repairs a feature whose parts overlap into their union: the shared area is kept, once', async () => {
+    const [a, b] = [square(125.73, 44.5, 0.002), square(125.731, 44.501, 0.002)];
+    const multi = { type: 'MultiPolygon', coordinates: [a.coordinates, b.coordinates] };
+    const r = await upload({ name: 'overlap.geojson', data: JSON.stringify(collection([feature('OV1', { code: 'OV1' }, multi)])) }, { mode: 'append', repair: 'true' });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().warnings).toContainEqual(expect.objectContaining({ feature: 0, message: expect.stringMatching(/ST_MakeValid/) }));
+    const areas = await sql<{ stored: number; union: number }>`select ST_Area(f.geom::geography) as stored,
+        ST_Area(ST_Union(ST_GeomFromGeoJSON(${JSON.stringify(a)}), ST_GeomFromGeoJSON(${JSON.stringify(b)}))::geography) as union
+      from features f where f.layer_id = ${LAYER} and f.fid = 'OV1' and f.valid_to is null`.execute(fx.db.kysely);
+    expect(areas.rows[0].stored).toBeCloseTo(areas.rows[0].union, 0);
+  });
+
   it('converts a single-part MultiPolygon into a Polygon layer with a warning; refuses a Point', async () => {
     const multi = { type: 'MultiPolygon', coordinates: [square(125.72, 44.5).coordinates] };
     const ok = await upload({ name: 'm.geojson', data: JSON.stringify(collection([feature('M1', { code: 'M1' }, multi)])) }, { mode: 'append' });
