@@ -25,6 +25,7 @@ async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' 
   if (!request.isMultipart()) return { body: (request.body ?? {}) as CheckRequestBody };
   const body: Record<string, unknown> = {};
   let file: { bytes: Uint8Array; fileName?: string } | undefined;
+  let fieldBytes = 0;
   // a pasted TXT comes as a field: fields are bounded like the file (the app's default, 1 MB, cut them silently)
   for await (const part of request.parts({ limits: { fileSize: maxBytes.max, fieldSize: maxBytes.max, files: 1 } })) {
     if (part.type === 'file') {
@@ -36,7 +37,9 @@ async function readBody(request: FastifyRequest, maxBytes: { limit: 'bodyBytes' 
         throw new PayloadTooLargeError(`文件超过 ${maxBytes.limit} = ${maxBytes.max} 字节 (file larger than ${maxBytes.limit} = ${maxBytes.max} bytes)`, { ...maxBytes, parameter: 'file' });
       }
     } else {
-      if (part.valueTruncated) {
+      // all fields together within the bound too: 20 fields of the bound each would hold 20× it
+      fieldBytes += typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0;
+      if (part.valueTruncated || fieldBytes > maxBytes.max) {
         throw new PayloadTooLargeError(`字段“${part.fieldname}”超过 ${maxBytes.limit} = ${maxBytes.max} 字节 (field larger than ${maxBytes.limit} = ${maxBytes.max} bytes)`, { ...maxBytes, parameter: part.fieldname });
       }
       body[part.fieldname] = part.value;

@@ -145,6 +145,15 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     const long = await send(`${head}${'\n'.repeat(1_500_000)}[地块坐标]\n${body}`);
     expect(long.statusCode, long.body.slice(0, 300)).toBe(413);
     expect(long.json().details).toMatchObject({ limit: 'uploadBytes', max: 1 << 20, parameter: 'coordinates' });
+    // fields together are bounded too (each under the bound, together over it)
+    const many = Buffer.from(
+      [['activity', 'mining'], ['mineral', '建筑用砂'], ['name', 'x'.repeat(600_000)], ['coordinates', `${TXT}${' '.repeat(600_000)}`]]
+        .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+        .join('') + `--${boundary}--\r\n`,
+    );
+    const both = await app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: many });
+    expect(both.statusCode).toBe(413);
+    expect(both.json().details).toMatchObject({ limit: 'uploadBytes', parameter: 'coordinates' });
     // under the bound, the same padding is read whole
     const padded = await send(`${head}${'\n'.repeat(900_000)}[地块坐标]\n${body}`);
     expect(padded.statusCode, padded.body.slice(0, 300)).toBe(201);
