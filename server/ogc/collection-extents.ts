@@ -3,6 +3,7 @@
  * queryables link and the temporal extent) and the temporal extent itself, from the current
  * rows' date attributes (see datetime.ts for which attributes carry time).
  */
+import { storedDate } from './stored-date.js';
 import { sql, type Kysely } from 'kysely';
 import type { AttributeDef, Schema } from '../db/schema.js';
 import { temporalAttributes } from './datetime.js';
@@ -20,7 +21,8 @@ export async function collectionExtras(db: Kysely<Schema>, layerIds: string[]): 
     const attrs = temporalAttributes(row.attributes);
     let temporal: CollectionExtras['temporal'] = null;
     if (attrs) {
-      const date = (name: string) => sql`(case when f.properties->>${name} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(f.properties->>${name}, 10) end)`;
+      // calendar dates only: a stored 2024-02-30 would publish an extent that is no RFC 3339 time
+      const date = (name: string) => sql`to_char(${storedDate(sql`f.properties->>${name}`)}, 'YYYY-MM-DD')`;
       const r = await sql<{ lo: string | null; hi: string | null }>`
         select min(${date(attrs[0])}) as lo, max(${date(attrs[1])}) as hi
         from features f where f.layer_id = ${row.id} and f.valid_to is null`.execute(db);

@@ -51,9 +51,11 @@ export function datetimePredicate(raw: string, attributes: AttributeDef[], layer
   }
   const asDate = (name: string) => storedDate(sql`f.properties->>${name}`);
   const [startAttr, endAttr] = attrs;
-  // A feature's missing start/end is an open end; a feature with neither date never matches.
+  // A feature's MISSING start/end is an open end; one that is there but no date (2024-02-30) never
+  // matches, as in a CQL2 comparison; a feature with neither date never matches.
+  const bound2 = (name: string, cmp: RawBuilder<unknown>) => sql`(case when f.properties->>${name} is null then true else coalesce(${cmp}, false) end)`;
   const parts2: RawBuilder<unknown>[] = [sql`(${asDate(startAttr)} is not null or ${asDate(endAttr)} is not null)`];
-  if (to) parts2.push(sql`coalesce(${asDate(startAttr)} <= ${to}::date, true)`);
-  if (from) parts2.push(sql`coalesce(${asDate(endAttr)} >= ${from}::date, true)`);
+  if (to) parts2.push(bound2(startAttr, sql`${asDate(startAttr)} <= ${to}::date`));
+  if (from) parts2.push(bound2(endAttr, sql`${asDate(endAttr)} >= ${from}::date`));
   return sql`(${sql.join(parts2, sql` and `)})` as RawBuilder<boolean>;
 }

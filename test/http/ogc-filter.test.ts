@@ -205,7 +205,9 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
       layerId: 'mining-rights',
       mode: 'append',
       features: [
-        { id: 'MR-BAD', properties: { name: '日期有误', mineral: '陶粒页岩', valid_from: '2024-02-30', valid_to: '2023-02-29' }, geometry: { type: 'Polygon', coordinates: [[[125.8, 44.5], [125.81, 44.5], [125.81, 44.51], [125.8, 44.51], [125.8, 44.5]]] } },
+        { id: 'MR-BAD', properties: { name: '日期有误', mineral: '陶粒页岩', valid_from: '2024-02-30', valid_to: '2099-02-30' }, geometry: { type: 'Polygon', coordinates: [[[125.8, 44.5], [125.81, 44.5], [125.81, 44.51], [125.8, 44.51], [125.8, 44.5]]] } },
+        // one impossible end, one real one: the impossible one is no open end
+        { id: 'MR-HALF', properties: { name: '起始日期有误', mineral: '陶粒页岩', valid_from: '2024-02-30', valid_to: '2026-12-31' }, geometry: { type: 'Polygon', coordinates: [[[125.82, 44.5], [125.83, 44.5], [125.83, 44.51], [125.82, 44.51], [125.82, 44.5]]] } },
       ],
       author: 'test',
     });
@@ -215,7 +217,11 @@ describe(`OGC API Features Part 3: filter, queryables, datetime (${usingPostgres
       return r.json.features.map((f: { id: string }) => f.id).sort();
     };
     expect(await ids({ datetime: '2023-01-01' })).toEqual(['MR-1', 'MR-2']);
+    expect(await ids({ datetime: '1990-01-01' })).toEqual([]);
     expect(await ids({ filter: "valid_from > DATE('2000-01-01')" })).not.toContain('MR-BAD');
+    // the collection's temporal extent is still RFC 3339 (from the real dates only)
+    const interval = (await get('/ogc/collections/mining-rights')).json.extent.temporal.interval[0] as string[];
+    for (const t of interval) expect(t).not.toMatch(/-02-30/);
     expect(await ids({ filter: '{"op":"<","args":[{"property":"valid_to"},{"date":"2030-01-01"}]}', 'filter-lang': 'cql2-json' })).not.toContain('MR-BAD');
     // the feature is still there, its text unchanged
     expect((await get('/ogc/collections/mining-rights/items/MR-BAD')).json.properties.valid_from).toBe('2024-02-30');
