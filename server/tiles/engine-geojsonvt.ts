@@ -38,12 +38,34 @@ interface LayerIndex {
   labels: Index | null;
   /** estimated heap of the index when built (tiles geojson-vt cuts later add to it) */
   bytes: number;
+  /** the cut tiles counted so far (positions in tileCoords of vt and labels) and their points */
+  cut: { vt: number; labels: number; points: number };
 }
 
-/** tiles one index may cut and keep (see the constructor); tens of MB for a dense layer */
-const MAX_CUT_TILES = 20_000;
-/** tiles geojson-vt has cut and keeps (`total`: public in geojson-vt 3/4) */
-const cutTiles = (vt: Index): number => (vt as unknown as { total: number }).total;
+/**
+ * The heap the tiles one index has cut may take before the index is dropped and built afresh: as
+ * much as the index itself (so a rebuild, which costs in proportion to the layer, comes at most
+ * once per index-size of cutting), and at least CUT_BYTES_MIN (small layers rebuild in moments).
+ */
+const CUT_BYTES_MIN = 64 * 1024 * 1024;
+/** heap per point of a cut tile's geometry (two numbers in JS arrays, with their share of the feature objects) */
+const CUT_BYTES_PER_POINT = 40;
+
+/** geojson-vt's public tile store (`tiles`, `tileCoords`: "part of the public API" in its source) */
+interface TileStore {
+  tiles: Record<number, { numPoints: number }>;
+  tileCoords: { z: number; x: number; y: number }[];
+}
+/** points of the tiles `vt` has cut since `from` (an index into tileCoords), and where to go on from */
+function newCutPoints(vt: Index, from: number): { points: number; next: number } {
+  const store = vt as unknown as TileStore;
+  let points = 0;
+  for (let i = from; i < store.tileCoords.length; i++) {
+    const { z, x, y } = store.tileCoords[i];
+    points += store.tiles[((1 << z) * y + x) * 32 + z]?.numPoints ?? 0; // geojson-vt's toID
+  }
+  return { points, next: store.tileCoords.length };
+}
 
 /** heap per byte of the layer's GeoJSON text, measured: bench:tiles' 199k parcels, 80 MB of text, +720 MB of heap */
 const INDEX_BYTES_PER_TEXT_BYTE = 9;
@@ -141,24 +163,25 @@ export class GeojsonVtTileEngine implements TileEngine {
   /** builds run one at a time: N requests for N versions do not hold N indexes half-built at once */
   private building: Promise<unknown> = Promise.resolve();
 
-  /** indexes dropped (to be rebuilt) because their cut tiles reached maxCutTiles */
+  /** indexes dropped (to be rebuilt) because their cut tiles reached their bound */
   private dropped = 0;
 
   /**
    * @param maxIndexBytes the indexes' estimated heap at most (default 1 GiB)
-   * @param maxCutTiles tiles one index may cut and keep (geojson-vt keeps every tile it cuts while
-   *   drilling down to a requested one, so a client walking z18 tiles over a layer grew an index
-   *   without bound); at the bound the index is dropped, and the next request builds it afresh
+   * @param maxCutBytes the estimated heap of the tiles one index may cut and keep (geojson-vt
+   *   keeps every tile it cuts while drilling down to a requested one, so a client walking deep
+   *   tiles grew an index without bound); default: the index's own size, at least 64 MB. At the
+   *   bound the index is dropped, and the next request builds it afresh
    */
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly maxIndexBytes = 1024 * 1024 * 1024,
-    private readonly maxCutTiles = MAX_CUT_TILES,
+    private readonly maxCutBytes?: number,
   ) {
     this.indexes = new LRUCache({ maxSize: maxIndexBytes, sizeCalculation: () => 1 });
   }
 
-  /** indexes dropped at maxCutTiles so far (for tests and metrics) */
+  /** indexes dropped at their cut-tile bound so far (for tests and metrics) */
   get droppedIndexes(): number {
     return this.dropped;
   }
@@ -213,7 +236,7 @@ export class GeojsonVtTileEngine implements TileEngine {
     // the grid's last zoom, so every zoom is cut from exact geometry; indexMaxZoom 0 pre-cuts only
     // z0 and cuts deeper tiles on demand.
     const vt = new GeoJSONVT(data as never, { maxZoom: MAX_ZOOM, indexMaxZoom: 0, tolerance: 0, extent: MVT_EXTENT, buffer: MVT_BUFFER });
-    return { vt, measures, labels: source.label ? await this.buildLabels(source) : null, bytes: text.length * INDEX_BYTES_PER_TEXT_BYTE };
+    return { vt, measures, labels: source.label ? await this.buildLabels(source) : null, bytes: text.length * INDEX_BYTES_PER_TEXT_BYTE, cut: { vt: 0, labels: 0, points: 0 } };
   }
 
   /**
@@ -247,7 +270,10 @@ export class GeojsonVtTileEngine implements TileEngine {
         if (features.length) layers[source.layerId] = { features };
       }
       const labels = index.labels && (index.labels.getTile(tile.z, tile.x, tile.y) as { features: CutFeature[] } | null);
-      if (cutTiles(index.vt) + (index.labels ? cutTiles(index.labels) : 0) > this.maxCutTiles) {
+      const a = newCutPoints(index.vt, index.cut.vt);
+      const b = index.labels ? newCutPoints(index.labels, index.cut.labels) : { points: 0, next: 0 };
+      index.cut = { vt: a.next, labels: b.next, points: index.cut.points + a.points + b.points };
+      if (index.cut.points * CUT_BYTES_PER_POINT > (this.maxCutBytes ?? Math.max(index.bytes, CUT_BYTES_MIN))) {
         const key = this.key(source);
         const held = this.indexes.peek(key);
         // only this very index (a newer build of the key is left alone); this render still uses it
