@@ -86,6 +86,11 @@ function checkDefinition(def: LayerDefinition): void {
     names.add(a.name);
     labels.add(a.label);
   }
+  // the style's match expression compares the attribute's text: a number attribute would never match
+  const byValue = (def.style as { lineByValue?: { field: string } } | undefined)?.lineByValue;
+  if (byValue && !(def.attributes ?? []).some((a) => a.name === byValue.field && a.type === 'string')) {
+    throw new BadRequestError(`style.lineByValue.field 须为文本属性名 (style.lineByValue.field must name a string attribute)`, { parameter: 'style.lineByValue.field' });
+  }
   if (def.labelField && !names.has(def.labelField)) throw new BadRequestError('labelField 须为已定义的属性名 (labelField must name an attribute)', { parameter: 'labelField' });
 }
 

@@ -1,5 +1,6 @@
 /** /api/layers: the layer list, one layer with its attribute schema, its version history. */
 import type { FastifyInstance } from 'fastify';
+import { baseUrl } from '../http/links.js';
 import { getLayer, listLayers } from './layer-registry.js';
 import { versionPage, VERSIONS_LIMIT_DEFAULT, VERSIONS_LIMIT_MAX } from './versions.js';
 
@@ -47,7 +48,8 @@ export async function layerRoutes(app: FastifyInstance): Promise<void> {
       const { versions, more } = await versionPage(db.kysely, id, request.query);
       if (more) {
         const next = new URLSearchParams({ ...(request.query.limit ? { limit: String(request.query.limit) } : {}), before: String(versions[versions.length - 1].version) });
-        reply.header('link', `<${request.url.split('?')[0]}?${next}>; rel="next"`);
+        // absolute, from PUBLIC_URL when set: behind a proxy with a path prefix a bare path would lose it
+        reply.header('link', `<${baseUrl(request, app.config.publicUrl)}/api/layers/${encodeURIComponent(id)}/versions?${next}>; rel="next"`);
       }
       return versions;
     },

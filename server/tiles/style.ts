@@ -31,7 +31,7 @@ interface LayerStyle {
   line?: string;
   lineWidth?: number;
   lineDash?: number[];
-  /** colours by an attribute's value (layer-create.ts checks it) */
+  /** colours by an attribute's value (layer-create.ts checks its colours and that the field is a string attribute) */
   lineByValue?: { field: string; colors: Record<string, string> };
 }
 
@@ -41,8 +41,10 @@ interface LayerStyle {
  */
 function colourOf(l: LayerDetail, s: LayerStyle, fallback: string): unknown {
   const byValue = s.lineByValue && Object.keys(s.lineByValue.colors).length ? s.lineByValue : null;
-  if (byValue) return ['match', ['get', byValue.field], ...Object.entries(byValue.colors).flat(), fallback];
-  return l.kind === 'block' || l.kind === 'right' ? MINERAL_COLOURS : fallback;
+  const byMineral = l.kind === 'block' || l.kind === 'right';
+  // a mineral the layer's own table leaves out still gets the common mineral colour
+  if (byValue) return ['match', ['get', byValue.field], ...Object.entries(byValue.colors).flat(), byMineral && byValue.field === 'mineral' ? MINERAL_COLOURS : fallback];
+  return byMineral ? MINERAL_COLOURS : fallback;
 }
 
 /** Draw order, bottom first: broad constraint areas, then admin lines, zones, blocks, rights. */
@@ -64,7 +66,8 @@ const DRAW_ORDER = [
 const rank = (id: string) => (DRAW_ORDER.includes(id) ? DRAW_ORDER.indexOf(id) : DRAW_ORDER.length - 1);
 
 /** blocks and rights are outlined by mineral; colours after common mineral-planning maps */
-const MINERAL_COLOURS = ['match', ['get', 'mineral'], '地热', '#d7301f', '矿泉水', '#2b8cbe', '建筑用砂', '#b8860b', '陶粒页岩', '#7b4173', '砖瓦用粘土', '#a0522d', '#555555'];
+/** blocks and rights by mineral: the palette of the seeded layers' lineByValue (data/geojson/layers.json), and clay */
+const MINERAL_COLOURS = ['match', ['get', 'mineral'], '地热', '#d9480f', '矿泉水', '#0070c0', '建筑用砂', '#b8860b', '陶粒页岩', '#595959', '砖瓦用粘土', '#a0522d', '#555555'];
 
 export function buildStyle(base: string, layers: LayerDetail[]) {
   const ordered = [...layers].sort((a, b) => rank(a.id) - rank(b.id));

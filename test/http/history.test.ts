@@ -51,7 +51,7 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('a layer style is checked value by value (400 naming the field, nothing created); a good one keeps the style valid by the spec', async () => {
     const layers = async () => (await fx.app.inject('/api/layers')).json().length as number;
     const before = await layers();
-    for (const style of [{ fill: 'x' }, { fillOpacity: 1.5 }, { lineWidth: 'wide' }, { lineDash: ['a'] }, { line: 'red; }' }, { nosuch: 1 }, { lineByValue: { field: 'mineral', colors: { 地热: 'hot' } } }]) {
+    for (const style of [{ fill: 'x' }, { fillOpacity: 1.5 }, { lineWidth: 'wide' }, { lineDash: ['a'] }, { line: 'red; }' }, { nosuch: 1 }, { lineByValue: { field: 'mineral', colors: { 地热: 'hot' } } }, { lineByValue: { field: 'area_km2', colors: { '1': '#ff0000' } } }, { lineByValue: { field: 'nosuch', colors: { A: '#ff0000' } } }]) {
       const r = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { ...DEF, id: 'styled', style } });
       expect({ style, status: r.statusCode }).toEqual({ style, status: 400 });
       expect(r.json().details.parameter).toMatch(/style/);
@@ -129,6 +129,7 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(page.length).toBeLessThanOrEqual(2);
       seen.push(...page.map((v) => v.version));
       const link = r.headers.link as string | undefined;
+      if (link) expect(link).toMatch(/^<http:\/\/[^>]+\/api\/layers\/test-blocks\/versions\?/); // absolute (PUBLIC_URL when set)
       url = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : null;
     }
     expect(seen).toEqual(all);
