@@ -4,13 +4,15 @@
  * layer "<layer id>_label" (server/tiles/README.md, "Labels").
  */
 import type { LayerDetail } from '../layers/layer-registry.js';
+import { MERGED_PROPERTY } from './generalisation.js';
 import { hasLabelPoints, labelLayerName } from './tile-source.js';
 
 export const TILE_MAXZOOM = 15;
 
 const TYPE_LABEL: Record<string, string> = { string: '文本', number: '数值', integer: '整数', boolean: '是/否', date: '日期' };
 
-export function tileJson(base: string, layers: LayerDetail[]) {
+/** `bulk`: the layers whose low-zoom tiles merge sub-pixel parcels into cells marked `merged` (generalisation.ts) */
+export function tileJson(base: string, layers: LayerDetail[], bulk: ReadonlySet<string> = new Set()) {
   const ids = layers.map((l) => l.id).join(',');
   const versions = layers.map((l) => l.version).join('.');
   const boxes = layers.map((l) => l.bbox).filter((b): b is [number, number, number, number] => b !== null);
@@ -36,7 +38,11 @@ export function tileJson(base: string, layers: LayerDetail[]) {
         description: l.title,
         minzoom: l.minzoom,
         maxzoom: TILE_MAXZOOM,
-        fields: Object.fromEntries([['fid', '要素编号 (文本)'], ...l.attributes.filter((a) => a.name !== 'fid').map(field)]),
+        fields: Object.fromEntries([
+          ['fid', '要素编号 (文本)'],
+          ...l.attributes.filter((a) => a.name !== 'fid').map(field),
+          ...(bulk.has(l.id) ? [[MERGED_PROPERTY, `低缩放级别合并的亚像素图斑，无编号与属性 (是/否)`]] : []),
+        ]),
       };
       if (!hasLabelPoints(l)) return [own];
       const labelAttr = l.attributes.filter((a) => a.name === l.labelField && a.name !== 'fid');

@@ -118,6 +118,9 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     expect(tj.bounds[0]).toBeCloseTo(125.602, 5);
     expect(tj.vector_layers[0]).toMatchObject({ id: 'permanent-farmland', description: '永久基本农田' });
     expect(tj.vector_layers[0].fields).toMatchObject({ fid: expect.any(String), code: '图斑编号 (文本)', township: '所在乡镇 (文本)' });
+    // a bulk layer's low-zoom tiles carry merged cells (found by a review: the field was not declared)
+    expect(tj.vector_layers[0].fields.merged).toMatch(/合并/);
+    expect((await fx.app.inject('/tiles/admin-county.json')).json().vector_layers[0].fields.merged).toBeUndefined();
   });
 
   it('versioned tiles are immutable; unversioned ones revalidate with an ETag (304)', async () => {
