@@ -40,7 +40,8 @@ function featuresOf(doc: unknown): RawFeature[] {
   }
   if (d.type === 'Feature') return [d as RawFeature];
   if (d.type === 'GeometryCollection') throw fileProblem('不支持 GeometryCollection (GeometryCollection is not supported)', 'type');
-  return [{ id: null, properties: {}, geometry: d as Geometry }];
+  // a bare geometry is one feature without attributes (it was wrapped without `type` and refused)
+  return [{ type: 'Feature', id: null, properties: {}, geometry: d as Geometry } as RawFeature];
 }
 
 function crsMember(doc: unknown): number | null | undefined {

@@ -130,6 +130,13 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(r.json().warnings[0]).toMatchObject({ feature: 0, message: expect.stringMatching(/outside the county/) });
   });
 
+  // found by a review: a bare geometry was wrapped without `type: "Feature"` and refused as "not a Feature"
+  it('a bare GeoJSON geometry is uploaded as one feature', async () => {
+    const r = await upload({ name: 'bare.geojson', data: JSON.stringify(square(125.74, 44.5)) }, { mode: 'append', dryRun: 'true' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ dryRun: true, added: 1 });
+  });
+
   it('a GeoJSON in EPSG:4530 (crs member) is transformed to EPSG:4490', async () => {
     const fc = collection([feature('G1', { code: 'G1' }, { type: 'Polygon', coordinates: [[[42540000, 4930000], [42540100, 4930000], [42540100, 4930100], [42540000, 4930100], [42540000, 4930000]]] })], {
       crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::4530' } },
