@@ -82,7 +82,16 @@ function chooseEncoding(dbf: Buffer, cpg: string | null, declared: string | unde
   const headerLength = dbf.readUInt16LE(8);
   const recordLength = Math.max(1, dbf.readUInt16LE(10));
   const wholeRecords = Math.floor(Math.min(dbf.length - headerLength, ENCODING_SAMPLE_BYTES) / recordLength);
-  const sample = Buffer.concat([dbf.subarray(32, headerLength), dbf.subarray(headerLength, headerLength + wholeRecords * recordLength)]);
+  // the field NAMES (bytes 0–10 of each 32-byte descriptor) and the records: not the descriptors'
+  // binary bytes — a text field's length byte of 128 or more (ArcGIS's default is 254) is no UTF-8,
+  // and read as text it made every such UTF-8 table GBK, even with a .cpg saying UTF-8 (found by a review)
+  const names: Buffer[] = [];
+  for (let n = 32; n + 32 <= headerLength && dbf[n] !== 0x0d; n += 32) {
+    let j = 0;
+    while (j < 11 && dbf[n + j] !== 0) j++;
+    names.push(dbf.subarray(n, n + j), Buffer.from(' '));
+  }
+  const sample = Buffer.concat([...names, dbf.subarray(headerLength, headerLength + wholeRecords * recordLength)]);
   const detected: DbfEncoding = detectEncoding(sample).encoding === 'utf-8' ? 'utf-8' : 'gbk';
   for (const [text, from] of [[declared, 'parameter'], [cpg, 'cpg']] as const) {
     if (!text || !text.trim()) continue;

@@ -32,8 +32,8 @@ const readDate = (s: string): string | null => (/^\d{8}$/.test(s) ? `${s.slice(0
 
 export interface DbfReader {
   fields: string[];
-  /** the next record's attributes; null after the last record */
-  next(): Promise<Record<string, unknown> | null>;
+  /** the next record's attributes, and whether it is marked deleted ('*'); null after the last record */
+  next(): Promise<{ properties: Record<string, unknown>; deleted: boolean } | null>;
   close(): Promise<void>;
 }
 
@@ -98,7 +98,8 @@ export async function openDbf(file: string, encoding: string): Promise<DbfReader
         read++;
         const out: Record<string, unknown> = {};
         for (const f of fields) out[f.name] = value(rec, f);
-        return out;
+        // '*': deleted in the desktop GIS, still in the file until it is packed (GDAL and ArcGIS hide it)
+        return { properties: out, deleted: buf[rec * recordLength] === 0x2a };
       },
       close: () => fh.close(),
     };

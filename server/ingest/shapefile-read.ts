@@ -48,7 +48,7 @@ export async function openShapefileZip(zipPath: string, dir: string, opts: Uploa
     encoding: facts.encoding,
     layerName: set.name,
     expectedCount: facts.dbfRecords,
-    features: () => readRecords(set.shp, set.dbf, facts.encoding, facts.dbfRecords),
+    features: () => readRecords(set.shp, set.dbf, facts.encoding, facts.dbfRecords, problems),
   };
 }
 
@@ -56,7 +56,7 @@ function mismatch(shp: number, dbf: number) {
   return fileProblem(`.shp 有 ${shp} 条以上记录，.dbf 有 ${dbf} 条，记录数不一致 (record count mismatch between .shp and .dbf)`, 'dbf', { shp, dbf });
 }
 
-async function* readRecords(shp: string, dbf: string, encoding: string, dbfRecords: number): AsyncGenerator<SourceFeature> {
+async function* readRecords(shp: string, dbf: string, encoding: string, dbfRecords: number, problems: ProblemList): AsyncGenerator<SourceFeature> {
   // Geometry from the `shapefile` package's .shp reader; attributes from our own .dbf reader
   // (native TextDecoder: the package's polyfill decoder was the slowest step of an upload).
   const source = await shapefile.openShp(shp);
@@ -71,9 +71,11 @@ async function* readRecords(shp: string, dbf: string, encoding: string, dbfRecor
         throw fileProblem(`.shp 第 ${index} 条记录无法读取：文件损坏或被截断 (damaged or truncated .shp at record ${index}: ${(e as Error).message})`, 'shp', { feature: index });
       }
       if (r.done) break;
-      const properties = index < dbfRecords ? await table.next() : null;
-      if (properties === null) throw mismatch(index + 1, dbfRecords);
-      yield { index, id: null, properties, geometry: r.value as Geometry | null };
+      const row = index < dbfRecords ? await table.next() : null;
+      if (row === null) throw mismatch(index + 1, dbfRecords);
+      // a record deleted in the desktop GIS (not yet packed) is not a feature; its index stays its place in the file
+      if (row.deleted) problems.warn({ feature: index, field: 'file', message: `第 ${index + 1} 条记录在 .dbf 中标记为已删除，已跳过 (record marked deleted in the .dbf; skipped)` });
+      else yield { index, id: null, properties: row.properties, geometry: r.value as Geometry | null };
       index++;
     }
   } finally {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { listVersions } from '../../server/layers/versions.js';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
-import { bowtie, collection, feature, hasOgr, multipart, parcelTxt, parcels, shapefileZip, square } from '../fixtures/uploads/upload-files.js';
+import { dbfBytes, polygonContent, polygonShp, squareRing } from '../fixtures/uploads/shp-bytes.js';
+import { bowtie, collection, feature, hasOgr, multipart, parcelTxt, parcels, shapefileZip, square, zipEntries } from '../fixtures/uploads/upload-files.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const LAYER = 'permanent-farmland';
@@ -186,6 +187,24 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
       select properties, ST_XMin(geom) as x from features where layer_id = ${LAYER} and fid = 'T-200' and valid_to is null`.execute(fx.db.kysely);
     expect(row.rows[0].properties).toMatchObject({ code: 'T-200', township: '米沙子镇', 备注: '第200块' });
     expect(row.rows[0].x).toBeCloseTo(125.61, 6);
+  });
+
+  // found by a review of the readers: a deleted .dbf record came back as a feature, and a UTF-8 table
+  // with a text field of 128+ bytes (ArcGIS's default is 254) was read as GBK, even with a .cpg saying UTF-8
+  it('a record flagged deleted in the .dbf is skipped with a warning; a UTF-8 table with a 254-wide text field reads as UTF-8, with or without .cpg', async () => {
+    const shp = polygonShp([0, 1, 2].map((i) => polygonContent([squareRing(42540000 + i * 200, 4931000, 100)])), [42540000, 4931000, 42540500, 4931100]);
+    const dbf = dbfBytes([{ name: 'code', length: 20 }, { name: 'township', length: 254 }], [['DEL-1', '米沙子镇'], ['DEL-2', '米沙子镇'], ['DEL-3', '大房身镇']], { deleted: [1] });
+    for (const [name, parts] of [['with-cpg', { shp, dbf, cpg: Buffer.from('UTF-8') }], ['no-cpg', { shp, dbf }]] as const) {
+      const r = await upload({ name: `${name}.zip`, data: zipEntries(parts, name) }, { mode: 'append', crs: '4530', dryRun: 'true' });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ added: 2, source: { encoding: 'utf-8' } });
+      expect(r.json().warnings).toContainEqual(expect.objectContaining({ feature: 1, message: expect.stringMatching(/deleted/) }));
+    }
+    const r = await upload({ name: 'kept.zip', data: zipEntries({ shp, dbf, cpg: Buffer.from('UTF-8') }, 'kept') }, { mode: 'append', crs: '4530' });
+    expect(r.statusCode, r.body).toBe(201);
+    const rows = await sql<{ fid: string; township: string }>`select fid, properties->>'township' as township from features
+      where layer_id = ${LAYER} and fid like 'DEL-%' and valid_to is null order by fid`.execute(fx.db.kysely);
+    expect(rows.rows).toEqual([{ fid: 'DEL-1', township: '米沙子镇' }, { fid: 'DEL-3', township: '大房身镇' }]);
   });
 
   it.skipIf(!hasOgr)('a shapefile without .cpg is detected as GBK; without .prj its CRS is detected with a warning', async () => {
