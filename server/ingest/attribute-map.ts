@@ -68,7 +68,9 @@ export class AttributeMapper {
       free.find((a) => a.name === key) ??
       free.find((a) => norm(a.name) === k) ??
       free.find((a) => norm(a.label) === k) ??
-      (k.length >= 2 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined);
+      // a label's prefix only for a name cut at the .dbf's 10 bytes: a whole short name such as
+      // 面积 is not 面积（平方公里） — its unit is unknown (found by a review: m² stored as km²)
+      (k.length >= 2 && gbkBytes(key) >= 9 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined);
     const target = hit?.name ?? key;
     this.fields.set(key, target);
     return target;
@@ -84,8 +86,10 @@ export class AttributeMapper {
       if (this.idField && (key === this.idField || this.fields.get(key) === this.idField)) {
         if (value !== null && value !== undefined && value !== '') id = String(value);
       }
-      if (id === null && /^(id|fid)$/i.test(key) && !this.byName.has(key) && value !== null && value !== '') {
-        id = String(value); // an exported id column: the feature id, not an attribute
+      if (/^(id|fid)$/i.test(key) && !this.byName.has(key)) {
+        // an exported id column: the feature id, not an attribute — but 0 is ArcMap's default Id of
+        // every new shape, no id (it made every row a duplicate of the first; found by a review)
+        if (id === null && value !== null && value !== '' && value !== 0 && value !== '0') id = String(value);
         continue;
       }
       const name = this.resolve(key, taken);
@@ -117,6 +121,13 @@ export class AttributeMapper {
   renamed(): Record<string, string> {
     return Object.fromEntries([...this.fields].filter(([k, v]) => k !== v));
   }
+}
+
+/** bytes of a field name in a GBK .dbf (the 10-byte limit cuts names there) */
+function gbkBytes(s: string): number {
+  let n = 0;
+  for (const ch of s) n += ch.charCodeAt(0) < 0x80 ? 1 : 2;
+  return n;
 }
 
 function uniq<T>(xs: T[]): T | undefined {

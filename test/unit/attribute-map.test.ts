@@ -1,0 +1,33 @@
+/** Upload attributes → a layer's schema (server/ingest/attribute-map.ts): names, Chinese labels, cut .dbf names, id columns. */
+import { describe, expect, it } from 'vitest';
+import type { AttributeDef } from '../../server/db/schema.js';
+import { AttributeMapper } from '../../server/ingest/attribute-map.js';
+import { ProblemList } from '../../server/ingest/problem-list.js';
+
+const ATTRS: AttributeDef[] = [
+  { name: 'code', label: '区块编号', type: 'string', required: true },
+  { name: 'area_km2', label: '面积（平方公里）', type: 'number' },
+  { name: 'mineral', label: '开采矿种', type: 'string' },
+];
+const mapper = () => new AttributeMapper(ATTRS, new ProblemList());
+
+describe('AttributeMapper', () => {
+  it('matches by name, then by whole Chinese label', () => {
+    expect(mapper().map(0, null, { code: 'A', 开采矿种: '地热' })).toEqual({ id: null, properties: { code: 'A', mineral: '地热' } });
+  });
+
+  // found by a review: the label-prefix rule (for .dbf names cut at 10 bytes) took any short key, so 面积 in m² was stored as area_km2
+  it('takes a label prefix only for a name cut at the .dbf limit; a short whole name of unknown unit is kept as it is', () => {
+    expect(mapper().map(0, null, { 区块编号: 'A', 面积: 56789.12 }).properties).toEqual({ code: 'A', 面积: 56789.12 });
+    // 面积（平方 is 10 GBK bytes: a name cut by the .dbf
+    expect(mapper().map(0, null, { 区块编号: 'A', '面积（平方': 1.5 }).properties).toEqual({ code: 'A', area_km2: 1.5 });
+  });
+
+  // found by a review: ArcMap gives every new shape Id 0, and that made every row a duplicate id of the first
+  it('an id column is the feature id, but 0 (ArcMap’s default Id) is no id', () => {
+    expect(mapper().map(0, null, { Id: 0, 区块编号: 'KC-01' })).toEqual({ id: null, properties: { code: 'KC-01' } });
+    expect(mapper().map(0, null, { Id: '0', 区块编号: 'KC-01' }).id).toBeNull();
+    expect(mapper().map(0, null, { Id: 7, 区块编号: 'KC-01' }).id).toBe('7');
+    expect(mapper().map(0, null, { FID: 'F-1', 区块编号: 'KC-01' }).id).toBe('F-1');
+  });
+});
