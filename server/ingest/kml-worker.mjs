@@ -24,6 +24,10 @@ function parse(text) {
   if (errors.length) return { error: { kind: 'malformed', message: errors[0].message.slice(0, 200), line: errors[0].line } };
   const root = doc.documentElement;
   if (!root || root.localName !== 'kml') return { error: { kind: 'root', message: String(root?.nodeName ?? '') } };
+  // SimpleField types dropped: togeojson converts bool with Boolean() ("0" → true) and float with
+  // Number() ("" → 0), silently; as text, values meet the layer's own types in attribute-map.ts,
+  // which reads 0/false/否 as false and an empty value as null (found by a review)
+  for (const field of Array.from(doc.getElementsByTagName('SimpleField'))) field.removeAttribute('type');
   try {
     return { features: kml(doc).features };
   } catch (e) {

@@ -36,6 +36,20 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
         from features where layer_id = ${LAYER} and fid = ${fid} and valid_to is null`.execute(fx.db.kysely)
     ).rows[0];
 
+  // found by a review: togeojson read a typed bool "0" as true and an empty float as 0
+  it('typed KML values are read as text and meet the layer’s types: no "0" → true, no empty → 0', async () => {
+    const doc = `<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+      <Schema name="s" id="s"><SimpleField name="code" type="string"/><SimpleField name="active" type="bool"/><SimpleField name="depth" type="float"/></Schema>
+      <Placemark><ExtendedData><SchemaData schemaUrl="#s"><SimpleData name="code">KML-T1</SimpleData><SimpleData name="active">0</SimpleData><SimpleData name="depth"></SimpleData></SchemaData></ExtendedData>
+      <Polygon><outerBoundaryIs><LinearRing><coordinates>125.75,44.5 125.751,44.5 125.751,44.501 125.75,44.501 125.75,44.5</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+    </Document></kml>`;
+    const r = await upload({ name: 'typed.kml', data: doc }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    const { properties } = await row('KML-T1');
+    expect(properties.active).not.toBe(true);
+    expect(properties.depth).not.toBe(0);
+  });
+
   it('a GeoPackage in EPSG:4530 lands in EPSG:4490 at the right place with Chinese attributes', async () => {
     const gpkg = geopackage({ 永久基本农田: collection(parcels(5, 400)) });
     const r = await upload({ name: '永久基本农田.gpkg', data: gpkg }, { mode: 'append' });
