@@ -8,7 +8,7 @@ import { PayloadTooLargeError } from '../errors.js';
 import type { IngestLimits } from './ingest-limits.js';
 import { fileProblem } from './problem-list.js';
 import { scanShpRecords } from './shp-records-scan.js';
-import { detectEncoding, normalizeEncodingName } from './text-encoding.js';
+import { detectEncoding, normalizeEncodingName, isValidUtf8 } from './text-encoding.js';
 
 /** how many .dbf bytes feed the encoding guess (whole records only) */
 const ENCODING_SAMPLE_BYTES = 256 * 1024;
@@ -93,11 +93,13 @@ function chooseEncoding(dbf: Buffer, cpg: string | null, declared: string | unde
   }
   const sample = Buffer.concat([...names, dbf.subarray(headerLength, headerLength + wholeRecords * recordLength)]);
   const detected: DbfEncoding = detectEncoding(sample).encoding === 'utf-8' ? 'utf-8' : 'gbk';
+  // a declaration of UTF-8 holds whenever the bytes are UTF-8 (the disguise guess is for undeclared tables)
+  const validUtf8 = isValidUtf8(sample);
   for (const [text, from] of [[declared, 'parameter'], [cpg, 'cpg']] as const) {
     if (!text || !text.trim()) continue;
     const named = normalizeEncodingName(text);
     if (named === 'utf-8' || named === 'gbk' || named === 'gb18030') {
-      if (named === 'utf-8' && detected !== 'utf-8') {
+      if (named === 'utf-8' && !validUtf8) {
         warnings.push(`声明的编码为 UTF-8（${from}），但 .dbf 内容不是有效的 UTF-8，按 GBK 读取 (declared UTF-8 but the .dbf is not valid UTF-8; read as GBK)`);
         return { encoding: 'gbk' as const, encodingFrom: 'detected' as const };
       }

@@ -18,6 +18,18 @@ describe('detectEncoding', () => {
     expect(detectEncoding(utf8(SAMPLE)).encoding).toBe('utf-8');
   });
 
+  // found by a review: these GBK names are valid UTF-8 byte pairs, read as Greek, IPA and Cyrillic
+  it('tells short GBK text that happens to be valid UTF-8 by what it reads as', () => {
+    const names = 'KC-01 同太 砂石 小';
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(gbk(names))).not.toBe(names); // valid UTF-8 indeed
+    expect(detectEncoding(gbk(names)).encoding).toBe('gbk');
+    expect(detectEncoding(utf8(names)).encoding).toBe('utf-8');
+    // pinyin with tone marks and Latin accents stay UTF-8
+    expect(detectEncoding(utf8('Dé Huì Mǐshāzi Café')).encoding).toBe('utf-8');
+    // a declared UTF-8 is taken when the bytes are UTF-8, whatever they read as
+    expect(decodeText(utf8('Мишацзы'), 'UTF-8').text).toBe('Мишацзы');
+  });
+
   it('sees UTF-8 and UTF-16 byte-order marks', () => {
     expect(detectEncoding(Uint8Array.from([0xef, 0xbb, 0xbf, 0x41]))).toEqual({ encoding: 'utf-8', bom: true });
     expect(detectEncoding(Uint8Array.from([0xff, 0xfe, 0x41, 0]))).toEqual({ encoding: 'utf-16le', bom: true });
