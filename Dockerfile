@@ -14,6 +14,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 COPY --from=build /app/web/dist ./web/dist
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# The embedded database (no DATABASE_URL) lives in a volume the unprivileged user owns: /app is root's.
+RUN mkdir -p /data && chown node:node /data
+ENV DATA_DIR=/data
+VOLUME /data
 EXPOSE 3000
 USER node
 # Readiness = the database answers (GET /readyz); node's own fetch, as the image has no curl.

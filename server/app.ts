@@ -47,8 +47,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
     // Query strings are validated by the routes, which name the bad parameter.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
-    // A hop count is valid at run time (proxy-addr) though Fastify's types omit it.
-    trustProxy: config.trustProxy as boolean | string | string[],
+    trustProxy: config.trustProxy,
     // A tile may combine up to 16 layer ids of up to 64 characters (`a,b,…`).
     routerOptions: { maxParamLength: 1100 },
     forceCloseConnections: 'idle',

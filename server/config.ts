@@ -31,7 +31,7 @@ export interface Config {
    * Fastify trustProxy: whose X-Forwarded-For to believe for the client address (audit `ip`,
    * rate-limit key). false = the socket peer; a hop count; or proxy addresses/CIDRs.
    */
-  readonly trustProxy: boolean | number | string[];
+  readonly trustProxy: boolean | string[];
   /** requests per key (token, else client IP) per window; 0 = no rate limit */
   readonly rateLimit: Readonly<{ max: number; windowMs: number }>;
   readonly limits: Readonly<{
@@ -72,16 +72,26 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-function trustProxyVar(env: Env): boolean | number | string[] {
+/** proxy-addr's named ranges: 127.0.0.1/8 and ::1; 169.254/16 and fe80::/10; 10/8, 172.16/12, 192.168/16 and fc00::/7 */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxyVar(env: Env): boolean | string[] {
   const raw = env.TRUST_PROXY?.trim() ?? '';
   if (raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
-  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  // Fastify 5 trusts nothing for a hop count (it cannot check the immediate peer): refused, not
+  // silently ineffective (found by a review: TRUST_PROXY=1 behind nginx gave every client nginx's address)
+  if (/^\d+$/.test(raw)) {
+    throw new ConfigError('TRUST_PROXY', `a hop count ("${raw}") is not supported: give the proxy's addresses/CIDRs (e.g. 10.0.0.0/8 or uniquelocal), or true`);
+  }
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
   for (const item of list) {
+    if (NAMED_RANGES.has(item)) continue;
     const [address, bits, extra] = item.split('/');
-    if (extra !== undefined || net.isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/CIDRs separated by commas, got "${item}"`);
+    const family = net.isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (extra !== undefined || family === 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, or proxy addresses/CIDRs (or loopback, linklocal, uniquelocal) separated by commas, got "${item}"`);
     }
   }
   Object.freeze(list);

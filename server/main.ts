@@ -29,7 +29,6 @@ async function main(): Promise<void> {
   const applied = await migrate(db);
   const seed = config.seed === 'dehui' ? await seedDataset(db.kysely) : null;
   await ensureFeatureStatistics(db.kysely);
-  const bootstrapToken = !config.adminToken && db.kind === 'pglite' ? await bootstrapAdminToken(db.kysely) : null;
   const app = await buildApp(config, db);
   app.log.info(
     {
@@ -78,6 +77,9 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ startupMs: Math.round(performance.now() - started) }, `listening on ${address}`);
   console.log(`德惠市矿产资源规划服务 listening on ${address}`);
+  // Made only now that the service listens: a start that failed earlier (port taken, a bad setting)
+  // would have left an admin token nobody saw, and later starts print none (found by a review).
+  const bootstrapToken = !config.adminToken && db.kind === 'pglite' ? await bootstrapAdminToken(db.kysely) : null;
   if (bootstrapToken) {
     // Printed once, to the terminal only (not the structured log): it is not stored anywhere in clear.
     console.log(`初始管理员令牌 (bootstrap admin token, shown once — keep it): ${bootstrapToken}`);

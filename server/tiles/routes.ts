@@ -125,7 +125,10 @@ function sendTile(request: FastifyRequest, reply: FastifyReply, t: Awaited<Retur
   if (t.generalised) reply.header('x-tile-generalised', t.generalised);
   if (t.merged) reply.header('x-tile-merged', t.merged);
   reply.header('cache-control', t.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=30, must-revalidate');
-  reply.header('vary', 'accept-encoding');
+  // appended: CORS has set `Vary: Origin`, and a cache that lost it would hand one origin's
+  // response (without Access-Control-Allow-Origin) to another (found by a review)
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${String(vary)}, accept-encoding` : 'accept-encoding');
   // Either representation's ETag revalidates: both are the same tile.
   const gzip = t.gzip && acceptsGzip(request) ? t.gzip : null;
   const inm = request.headers['if-none-match'];

@@ -54,3 +54,18 @@ describe(`tokens and roles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(r.json().details.parameter).toBe(parameter);
   });
 });
+
+// found by a review: TRUST_PROXY=1 (a hop count) made Fastify 5 trust nothing, so behind nginx every
+// client had nginx's address in the audit trail and one shared rate-limit budget
+describe(`behind a trusted proxy (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const fx = useTestApp('empty', { trustProxy: ['127.0.0.1'] });
+
+  it('the client address comes from X-Forwarded-For (audit ip), and only from a trusted peer', async () => {
+    const r = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: { 'x-forwarded-for': '203.0.113.7' }, payload: { name: 'x', role: 'viewer' } });
+    expect(r.statusCode).toBe(401);
+    const refused = await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: { 'x-forwarded-for': '198.51.100.9' }, payload: { name: 'y', role: 'viewer' }, remoteAddress: '192.0.2.1' });
+    expect(refused.statusCode).toBe(401);
+    const ips = (await fx.db.kysely.selectFrom('audit').select('ip').where('action', '=', 'http.write').orderBy('id').execute()).map((a) => a.ip);
+    expect(ips).toEqual(['203.0.113.7', '192.0.2.1']);
+  });
+});

@@ -319,3 +319,16 @@ describe(`vector tiles, TileJSON and style (${usingPostgres() ? 'PostgreSQL' : '
     }
   });
 });
+
+// found by a review: the tile route replaced CORS's `Vary: Origin` with `Vary: accept-encoding`, so a
+// cache could hand a same-origin tile (no Access-Control-Allow-Origin) to the 一张图 origin
+describe(`tiles with CORS on (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const fx = useFixtureApp('mini', { corsOrigins: ['https://yzt.dehui.gov.cn'] });
+  it('a tile varies by Origin and by Accept-Encoding', async () => {
+    const r = await fx.app.inject({ url: `/tiles/permanent-farmland/10/${tileAt(125.65, 44.45, 10).x}/${tileAt(125.65, 44.45, 10).y}.pbf`, headers: { origin: 'https://yzt.dehui.gov.cn' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['access-control-allow-origin']).toBe('https://yzt.dehui.gov.cn');
+    expect(String(r.headers.vary).toLowerCase()).toMatch(/origin/);
+    expect(String(r.headers.vary).toLowerCase()).toMatch(/accept-encoding/);
+  });
+});
