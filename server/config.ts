@@ -17,6 +17,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** statement_timeout for API queries, ms */
   readonly statementTimeoutMs: number;
+  /** SIGTERM/SIGINT: how long in-flight requests (a long upload) may take to finish before the process exits */
+  readonly shutdownGraceMs: number;
   /** allowed CORS origins ('*' or a comma-separated list); empty = CORS off */
   readonly corsOrigins: readonly string[];
   /** public base URL used in links (OGC, TileJSON); derived from the request when unset */
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     adminToken,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     statementTimeoutMs: intVar(env, 'STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    shutdownGraceMs: intVar(env, 'SHUTDOWN_GRACE_MS', 15_000, 1_000, 3_600_000),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl,
     tileCacheBytes: intVar(env, 'TILE_CACHE_BYTES', 256 * 1024 * 1024, 0, 2 ** 36),

@@ -11,7 +11,6 @@ import { ensureFeatureStatistics } from './db/statistics.js';
 import { seedDataset } from './layers/seed.js';
 
 /** how long in-flight requests may take to finish after SIGTERM before the process gives up (exit 1) */
-const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -49,9 +48,9 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down: draining in-flight requests');
     const timer = setTimeout(() => {
-      app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
+      app.log.error(`shutdown took longer than ${config.shutdownGraceMs / 1000} s (SHUTDOWN_GRACE_MS); exiting`);
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, config.shutdownGraceMs);
     timer.unref();
     let code = 0;
     try {

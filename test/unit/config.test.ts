@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeNull();
     expect(c.dataDir.endsWith('.data')).toBe(true);
     expect(c.seed).toBe('dehui');
+    expect(c.shutdownGraceMs).toBe(15_000);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -38,7 +39,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_WINDOW_MS: '10' })).toThrow(/^RATE_LIMIT_WINDOW_MS: must be between/);
   });
 
-  it('TRUST_PROXY: off by default; true, a hop count, or proxy addresses/CIDRs', () => {
+  it('SHUTDOWN_GRACE_MS: how long a drain may take (an upload in flight), bounded', () => {
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '120000' }).shutdownGraceMs).toBe(120_000);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '10' })).toThrow(/^SHUTDOWN_GRACE_MS:/);
+  });
+
+  it('TRUST_PROXY: off by default; true, or proxy addresses/CIDRs; a hop count is refused', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
