@@ -222,10 +222,16 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(finding(await gk([27, 11, 28, 12], 'mining', '建筑用砂'), 'clay-on-cultivated-land')).toBeUndefined();
   });
 
-  it('the reference parcel TXT (zone 40) computes 57 088.89 m² and reports its declared area', async () => {
+  it('the reference parcel TXT (zone 40) computes its ellipsoidal area (~57 089 m²) and reports its declared area', async () => {
     const txt = fs.readFileSync(path.join(FIXTURE, 'pengbu-zone40.txt'), 'utf8');
     const report = await check({ coordinates: txt, activity: 'mining', mineral: '建筑用砂' });
-    expect(report.block.area.m2).toBeCloseTo(57_088.89, 2);
+    // independently: the J points (X north, Y zone-prefixed east) as an EPSG:4528 ring, on the ellipsoid
+    const ring = [...txt.matchAll(/^J\d+,1,([\d.]+),([\d.]+)\s*$/gm)].map((m) => [Number(m[2]), Number(m[1])]);
+    ring.push(ring[0]);
+    const wkt = `POLYGON((${ring.map(([e, n]) => `${e} ${n}`).join(',')}))`;
+    const expected = (await sql<{ a: number }>`select ${geoArea(sql`ST_Transform(ST_GeomFromText(${wkt}, 4528), 4490)`)} as a`.execute(db.kysely)).rows[0].a;
+    expect(Math.abs(report.block.area.m2 - expected)).toBeLessThan(M2);
+    expect(report.block.area.m2 / 10_000).toBeCloseTo(5.7089, 3); // the file's declared 公顷
     expect(report.input.declaredArea!.ha).toBe(5.7089);
     expect(report.input.format).toBe('txt');
     expect(report.warnings.some((w) => /吉林省以外/.test(w.message))).toBe(true);

@@ -40,7 +40,6 @@ describe.skipIf(!chromiumAvailable)('the public viewer', () => {
       `first meaningful paint (map idle, warm server, fresh page, 1280×800, SwiftShader WebGL): median of 3 ${Math.round(median)} ms after navigation start ` +
         `(all: ${paints.map((p) => Math.round(p.idleAt)).join(', ')} ms; median page: DOMContentLoaded ${Math.round(t.dcl)} ms, style loaded ${Math.round(t.styleLoaded)} ms and idle ${Math.round(t.idle)} ms after the map was created)`,
     );
-    expect(median).toBeGreaterThan(0);
     const px = await countMapPixels(v.page, artifact('01-viewer-1280x800-map.png'));
     await v.page.screenshot({ path: artifact('01-viewer-1280x800.png') });
     // the county outline, townships, red line, zones and labels cover a good part of the canvas

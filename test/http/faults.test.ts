@@ -5,6 +5,7 @@
  * fail fast with 503 (a query in flight included, without crashing the process); when it is back
  * the same app recovers by itself, and nothing written before is lost.
  */
+import { sql } from 'kysely';
 import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -126,11 +127,14 @@ describe.skipIf(!usingPostgres())('database outage and recovery (PostgreSQL)', (
   it('with the database gone: /readyz and API requests are 503 with a clear message, a query in flight fails, the process lives', async () => {
     const before = await count();
     // a long query holds a pooled connection when the cut happens
-    const inFlight = db.session((s) => s.query('select pg_sleep(5)')).then(
+    const inFlight = db.session((s) => s.query('select pg_sleep(5) /* faults-in-flight */')).then(
       () => null,
       (err: unknown) => err,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // cut only once the query runs on the server (seen through a direct connection), not after a guessed delay
+    await expect
+      .poll(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where query like '%faults-in-flight%' and state = 'active' and pid <> pg_backend_pid()`.execute(base.kysely)).rows[0].n, { timeout: 30_000, interval: 20 })
+      .toBeGreaterThan(0);
     await proxy.cut();
     const err = await inFlight;
     expect(err).not.toBeNull();

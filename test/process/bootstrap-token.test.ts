@@ -37,7 +37,7 @@ describe('the bootstrap admin token (embedded database)', () => {
     const server = await startChildServer({ env, readyTimeoutMs: 120_000 });
     try {
       // the token line follows the "listening" line
-      for (let i = 0; i < 500 && !/初始管理员令牌/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 20));
+      await expect.poll(() => server.output(), { timeout: 60_000, interval: 20 }).toMatch(/初始管理员令牌/);
       const token = /初始管理员令牌[^:]*: (\S+)/.exec(server.output())?.[1];
       expect(token, server.output()).toBeDefined();
       const r = await fetch(`${server.base}/api/tokens`, { headers: { authorization: `Bearer ${token}` } });
