@@ -101,7 +101,12 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { id } = request.params;
       const v = Number(request.params.v);
-      const note = typeof request.body?.note === 'string' ? request.body.note.slice(0, 500) : null;
+      // as an upload's note: text of at most 500 characters, or a 400 naming it (it was cut or dropped silently)
+      const raw = (request.body as { note?: unknown } | undefined)?.note;
+      if (raw !== undefined && raw !== null && (typeof raw !== 'string' || raw.length > 500)) {
+        throw new BadRequestError('参数 note 应为不超过 500 字的文本 (note must be text of at most 500 characters)', { parameter: 'note' });
+      }
+      const note = typeof raw === 'string' ? raw : null;
       const result = await audited(app, request, 'layer.restore', id, { restoredFrom: v }, () => restoreVersion(db.kysely, id, v, request.principal.name, note), (r) => ({ version: r.version }));
       reply.status(201);
       return { layer: id, version: result.version, added: result.added, removed: result.removed, changed: result.changed, featureCount: result.featureCount, restoredFrom: v };
