@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { multipart } from '../fixtures/uploads/upload-files.js';
@@ -252,7 +253,20 @@ describe(`OGC API Features Part 4: create, replace, update, delete (${usingPostg
     if (r.statusCode !== 201) {
       expect(r.statusCode, r.body).toBe(422);
       expect(await snapshot()).toBe(before);
+      return;
     }
+    // stored where PostGIS puts the first position (found by a review: a 201 was taken on trust)
+    const fid = decodeURIComponent(String(r.headers.location).split('/').pop()!);
+    const [a, b] = geometry.coordinates[0][0];
+    const srid = Number(crs.split(':')[1]);
+    const [px, py] = srid === 3857 ? [a, b] : [b, a]; // the GK CRSs are northing-first (EPSG axis order)
+    const got = (
+      await sql<{ dx: number; dy: number }>`select abs(ST_X(ST_PointN(ST_ExteriorRing(f.geom), 1)) - ST_X(e.p)) as dx, abs(ST_Y(ST_PointN(ST_ExteriorRing(f.geom), 1)) - ST_Y(e.p)) as dy
+        from features f, (select ST_Transform(ST_SetSRID(ST_MakePoint(${px}::float8, ${py}::float8), ${srid}::int), 4490) as p) e
+        where f.layer_id = 'permanent-farmland' and f.fid = ${fid} and f.valid_to is null`.execute(fx.db.kysely)
+    ).rows[0];
+    expect(got.dx).toBeLessThan(1e-6);
+    expect(got.dy).toBeLessThan(1e-6);
   });
 
   it('a refused write is audited as refused', async () => {
