@@ -78,7 +78,10 @@ class JsonReader {
 
   expr(node: unknown, pos: number): Expr {
     if (typeof node === 'string') return { kind: 'string', value: node, pos };
-    if (typeof node === 'number') return { kind: 'number', value: node, pos };
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) throw filterError('a number out of range', pos);
+      return { kind: 'number', value: node, pos };
+    }
     if (typeof node === 'boolean') return { kind: 'boolean', value: node, pos };
     if (isObj(node)) {
       if (typeof node.property === 'string') return { kind: 'property', name: node.property, pos };

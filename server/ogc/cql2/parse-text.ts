@@ -152,7 +152,10 @@ export class TextParser {
     if (t.type === 'string') return this.next(), { kind: 'string', value: t.text, pos: t.pos };
     if (t.type === 'number') {
       this.next();
-      return { kind: 'number', value: Number(t.text), pos: t.pos };
+      const value = Number(t.text);
+      // 1e999 is Infinity: no attribute holds it (a query parameter of it is a 400 as well)
+      if (!Number.isFinite(value)) throw filterError(`the number ${t.text} is out of range`, t.pos);
+      return { kind: 'number', value, pos: t.pos };
     }
     if (t.type === 'quotedIdent') return this.next(), { kind: 'property', name: t.text, pos: t.pos };
     if (t.type === 'ident') {
