@@ -2,7 +2,7 @@
  * The proposed block in PostGIS: source CRS → EPSG:4490 MultiPolygon, validity repaired, area.
  *
  * Decision (documented in README.md): an invalid ring (self-intersection, bow-tie) is REPAIRED
- * with ST_MakeValid in the source CRS, part by part, overlapping parts merged (`repaired`), and the check goes on, with a warning that names where
+ * with ST_MakeValid in the source CRS, part by part, overlapping parts merged (db/make-valid.ts), and the check goes on, with a warning that names where
  * (ST_IsValidDetail's location, and for a TXT the nearest 界址点 and its line) — a planner
  * pasting a surveyor's file wants the report, and the warning tells them to fix the file.
  * A block that still has no area after repair is refused (422).
@@ -13,6 +13,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { type InputProblem, PayloadTooLargeError, UnprocessableError } from '../errors.js';
 import { JILIN_BOUNDS } from '../ingest/gauss-kruger.js';
+import { validAreal } from '../db/make-valid.js';
 import { areaSql } from './areas.js';
 import type { SourceGeometry } from './input-geometry.js';
 
@@ -45,15 +46,6 @@ function toCgcs2000(src: SourceGeometry, g: RawBuilder<unknown>): RawBuilder<unk
 export const MAX_PERIMETER_DEG = 100;
 
 /**
- * An invalid block made valid PART BY PART, then the parts unioned. ST_MakeValid of the whole
- * (its default 'linework' method) keeps what is covered an odd number of times: where two parts
- * of a block overlap (TXT parcels, a shapefile's polygons, a drawn MultiPolygon) it cut the shared
- * area out, understating the block and never checking that area against the constraints.
- */
-const repaired = (g: RawBuilder<unknown>): RawBuilder<unknown> =>
-  sql`(select ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_MakeValid(p.geom), 3))) from ST_Dump(${g}) p)`;
-
-/**
  * `also`: an expression the caller wants from the same round trip (runCheck: the layers' state
  * and the transaction's settings), returned as `also`.
  */
@@ -69,7 +61,7 @@ export async function buildBlock<T = unknown>(db: Kysely<Schema>, src: SourceGeo
            ST_XMin(t.b) as xmin, ST_YMin(t.b) as ymin, ST_XMax(t.b) as xmax, ST_YMax(t.b) as ymax
     from (select ${sourceExpr(src)} as g) s
     cross join lateral (select (ST_IsValidDetail(s.g)).*) d
-    cross join lateral (select b, ST_Perimeter(b) as perimeter from (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ${repaired(sql`s.g`)} end)`)}) as b) m) t`.execute(db);
+    cross join lateral (select b, ST_Perimeter(b) as perimeter from (select ST_Multi(${toCgcs2000(src, sql`(case when d.valid then s.g else ${validAreal(sql`s.g`)} end)`)}) as b) m) t`.execute(db);
   const row = result.rows[0];
   if (row.perimeter !== null && row.perimeter > MAX_PERIMETER_DEG) {
     throw new PayloadTooLargeError(

@@ -7,6 +7,7 @@
  * warning) and, for TXT parcels, declared vs. computed ellipsoidal area (warning).
  */
 import { sql, type Transaction } from 'kysely';
+import { validAreal } from '../db/make-valid.js';
 import type { Schema } from '../db/schema.js';
 import type { ProblemList } from './problem-list.js';
 
@@ -54,17 +55,10 @@ async function removeRows(trx: Transaction<Schema>, idxs: number[]): Promise<voi
   if (idxs.length) await sql`delete from upload_staging where idx = any(${idxs}::int[])`.execute(trx);
 }
 
-/**
- * The repaired geometry. Areal layers: part by part, then the parts unioned — ST_MakeValid of a whole
- * MultiPolygon (its 'linework' method) keeps what is covered an odd number of times, so where two
- * parts overlap it cut the shared area out, and the stored red line or farmland had a hole there
- * (found by a review; the check's block had the same fault, checks/block-geometry.ts).
- */
+/** The repaired geometry: areal layers part by part, overlapping parts merged (db/make-valid.ts). */
 function repairSql(geometryType: string) {
   const dim = dimension(geometryType);
-  return dim === 3
-    ? sql`(select ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_MakeValid(p.geom), 3))) from ST_Dump(geom) p)`
-    : sql`ST_CollectionExtract(ST_MakeValid(geom), ${dim}::int)`;
+  return dim === 3 ? validAreal(sql`geom`) : sql`ST_CollectionExtract(ST_MakeValid(geom), ${dim}::int)`;
 }
 
 async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {

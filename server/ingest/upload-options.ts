@@ -4,7 +4,8 @@ import type { UploadOptions } from './ingest-types.js';
 import { parseCrsCode } from './source-crs.js';
 import { normalizeEncodingName } from './text-encoding.js';
 
-const MAX_NOTE_CHARS = 500;
+/** a version's note, from an upload or a restore */
+export const MAX_NOTE_CHARS = 500;
 
 function flag(v: string | undefined, name: string): boolean {
   if (v === undefined || v === '') return false;

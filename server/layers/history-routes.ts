@@ -10,6 +10,7 @@ import { BadRequestError, toAppError } from '../errors.js';
 import { diffVersions } from './diff.js';
 import { createLayer, createLayerBody } from './layer-create.js';
 import type { LayerDefinition } from './layer-registry.js';
+import { MAX_NOTE_CHARS } from '../ingest/upload-options.js';
 import { restoreVersion } from './restore.js';
 
 const DIFF_LIMIT_DEFAULT = 1000; // features listed per kind; counts are always complete
@@ -103,8 +104,8 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
       const v = Number(request.params.v);
       // as an upload's note: text of at most 500 characters, or a 400 naming it (it was cut or dropped silently)
       const raw = (request.body as { note?: unknown } | undefined)?.note;
-      if (raw !== undefined && raw !== null && (typeof raw !== 'string' || raw.length > 500)) {
-        throw new BadRequestError('参数 note 应为不超过 500 字的文本 (note must be text of at most 500 characters)', { parameter: 'note' });
+      if (raw !== undefined && raw !== null && (typeof raw !== 'string' || raw.length > MAX_NOTE_CHARS)) {
+        throw new BadRequestError(`参数 note 应为不超过 ${MAX_NOTE_CHARS} 字的文本 (note must be text of at most ${MAX_NOTE_CHARS} characters)`, { parameter: 'note' });
       }
       const note = typeof raw === 'string' ? raw : null;
       const result = await audited(app, request, 'layer.restore', id, { restoredFrom: v }, () => restoreVersion(db.kysely, id, v, request.principal.name, note), (r) => ({ version: r.version }));
