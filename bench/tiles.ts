@@ -27,7 +27,7 @@ import { TileService } from '../server/tiles/tile-service.js';
 import { tileAt, type TileCoord } from '../server/tiles/tile-math.js';
 import type { TileEngine } from '../server/tiles/tile-source.js';
 import { httpLoad, type LoadResult } from './http-load.js';
-import { benchDatabase, percentile, tileList, time } from './lib.js';
+import { benchDatabase, LeanHttpClient, percentile, tileList, time } from './lib.js';
 
 const PARCELS = Number(process.env.BENCH_PARCELS ?? 200_000);
 const LAYER = 'farmland-scaled';
@@ -78,20 +78,24 @@ const tiles = tileList(bbox);
 
 // 1. raw: the canonical query (docs/performance.md), and 3. the HTTP service with its cache off,
 // one after the other for each tile, so both see the same machine load (other work shares it).
-// A keep-alive http.Agent as the client: lean, so the service figure is the server's time.
+// Two clients, each tile right after its raw query: LeanHttpClient (bench/lib.ts: one socket, no
+// more than HTTP/1.1 needs), whose figure is the server's time — the ratio's numerator — and Node's
+// keep-alive http client, printed beside it: ~0.3 ms of its own per request, measured here.
 const config = loadConfig({ LOG_LEVEL: 'silent', SEED: 'none', ...(process.env.POSTGIS_MIN_ZOOM ? { POSTGIS_MIN_ZOOM: process.env.POSTGIS_MIN_ZOOM } : {}) });
 const uncachedApp = await buildApp({ ...config, tileCacheBytes: 0 }, db);
 const uncachedBase = await uncachedApp.listen({ port: 0, host: '127.0.0.1' });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const get = (url: string) =>
+const nodeGet = (url: string) =>
   new Promise<number>((resolve, reject) =>
     http.get(url, { agent }, (res) => {
       let n = 0;
       res.on('data', (c: Buffer) => (n += c.length)).on('end', () => resolve(n)).on('error', reject);
     }).on('error', reject),
   );
+const lean = new LeanHttpClient(uncachedBase);
 const raw = new Map<number, { ms: number[]; bytes: number[] }>();
-const service = new Map<number, number[]>();
+/** per zoom, per tile in list order: the lean client's time and status, Node's client's time */
+const service = new Map<number, { ms: number[]; status: number[]; nodeMs: number[] }>();
 /** the canonical query of one tile (docs/performance.md): the issue's "raw PostGIS query" */
 const rawTile = (t: TileCoord) =>
   sql<{ mvt: Buffer }>`select ST_AsMVT(q, ${LAYER}, 4096, 'geom', 'mvt_id') as mvt from (
@@ -104,9 +108,17 @@ for (const t of tiles) {
   e.ms.push(ms);
   e.bytes.push(r.rows[0]?.mvt?.length ?? 0);
   raw.set(t.z, e);
-  const [, svcMs] = await time(() => get(`${uncachedBase}/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`));
-  service.set(t.z, [...(service.get(t.z) ?? []), svcMs]);
+  const path = `/tiles/${LAYER}/${t.z}/${t.x}/${t.y}.pbf`;
+  const [answer, svcMs] = await time(() => lean.get(path));
+  if (answer.status !== 200 && answer.status !== 204) throw new Error(`${path}: ${answer.status}`);
+  const [, nodeMs] = await time(() => nodeGet(uncachedBase + path));
+  const s = service.get(t.z) ?? { ms: [], status: [], nodeMs: [] };
+  s.ms.push(svcMs);
+  s.status.push(answer.status);
+  s.nodeMs.push(nodeMs);
+  service.set(t.z, s);
 }
+lean.close();
 // 1b. uncached under load, per zoom: the service (cache off) driven by wrk with UNCACHED_CONNECTIONS
 // connections, against the raw query run by as many concurrent workers — tiles/s each, so the
 // fixed cost of an HTTP request is weighed as a throughput, not a single client's wait.
@@ -224,11 +236,12 @@ const p50 = (v: number[] | undefined) => (v && v.length ? percentile(v, 50) : Na
 const p95 = (v: number[] | undefined) => (v && v.length ? percentile(v, 95) : NaN);
 console.log(`\nTiles: ${LAYER} (${PARCELS} parcels, policy bulk), ${tiles.length} tiles; PostgreSQL; POSTGIS_MIN_ZOOM=${config.postgisMinZoom}`);
 console.log(`pool settings (raw and service alike): jit=${settings.rows[0].jit}, max_parallel_workers_per_gather=${settings.rows[0].par}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-console.log('raw = canonical ST_AsMVT, exact; postgis / geojson-vt = each engine, generalised, called directly; svc = HTTP, uncached');
-console.log('zoom tiles  raw p50  raw p95  postgis p50  p95  gvt p50   p95   svc p50  svc p95  svc/raw  svc/postgis  raw KB p50/max  served KB p50/max');
+console.log('raw = canonical ST_AsMVT, exact; postgis / geojson-vt = each engine, generalised, called directly; svc = HTTP, uncached (lean client; node = Node\'s http client)');
+console.log('zoom tiles  raw p50  raw p95  postgis p50  p95  gvt p50   p95   svc p50  svc p95  svc/raw  svc/postgis  node p50 node/raw  raw KB p50/max  served KB p50/max');
 for (const z of [8, 10, 12, 14]) {
   const r = raw.get(z)!;
-  const s = service.get(z)!;
+  const s = service.get(z)!.ms;
+  const node = service.get(z)!.nodeMs;
   const pg = engineMs.get('postgis')?.get(z);
   const gv = engineMs.get('geojson-vt')?.get(z);
   const eb = engineBytes.get(z)!;
@@ -246,10 +259,24 @@ for (const z of [8, 10, 12, 14]) {
       f1(p95(s)).padStart(8),
       (p50(s) / p50(r.ms)).toFixed(2).padStart(8),
       (p50(s) / p50(pg)).toFixed(2).padStart(12),
+      f1(p50(node)).padStart(9),
+      (p50(node) / p50(r.ms)).toFixed(2).padStart(8),
       `${f1(p50(r.bytes) / 1024)}/${f1(Math.max(...r.bytes) / 1024)}`.padStart(15),
       `${f1(p50(eb) / 1024)}/${f1(Math.max(...eb) / 1024)}`.padStart(18),
     ].join(' '),
   );
+}
+// The ratio over the tiles with something in them alone, and over the empty ones (204), per zoom.
+for (const z of [12, 14]) {
+  const r = raw.get(z)!;
+  const s = service.get(z)!;
+  for (const [label, keep] of [['with features', 200], ['empty (204)', 204]] as const) {
+    const idx = s.status.flatMap((st, i) => (st === keep ? [i] : []));
+    if (!idx.length) continue;
+    const rs = idx.map((i) => r.ms[i]);
+    const ss = idx.map((i) => s.ms[i]);
+    console.log(`  z${z} ${label}: ${idx.length} tiles, raw p50 ${p50(rs).toFixed(2)} ms, svc p50 ${p50(ss).toFixed(2)} ms → ${(p50(ss) / p50(rs)).toFixed(2)}×`);
+  }
 }
 console.log(`geojson-vt index of ${LAYER}: built in ${f1(indexMs)} ms, heap +${f1(indexHeapMb)} MB (+${f1(indexHeapAfterMb)} MB after cutting the list)`);
 // The engine per zoom: geojson-vt serves the zooms below POSTGIS_MIN_ZOOM, so it can only take a low
