@@ -82,12 +82,28 @@ interface TablePlan {
   bounds: Bounds | null;
 }
 
+/**
+ * Plain tables only, for every table read here: sql.js runs on the event loop, and a view can hide
+ * a query that never ends (a recursive CTE), a virtual table runs a module's code, and a generated
+ * column computes each value as it is read (zeroblob: a GB per row). SQLite looks names up
+ * without regard to (ASCII) case, so the lookup does too: a view "EvilView" answers for "evilview"
+ * (found by a review: an exact-case lookup found nothing, and nothing passed the check).
+ */
+function assertPlainTable(db: Database, name: string, missing: () => Error): void {
+  const found = rows(db, 'select type, sql from sqlite_master where lower(name) = lower(?)', [name]);
+  if (found.length === 0) throw missing();
+  const { type, sql } = found[0];
+  if (type !== 'table') throw notGpkg(`“${name}”不是表而是 ${String(type)}：只读取表 (${name} is a ${String(type)}, not a table; only tables are read)`);
+  if (/^\s*create\s+virtual\b/i.test(String(sql ?? ''))) throw notGpkg(`“${name}”是虚拟表：只读取表 (${name} is a virtual table; only tables are read)`);
+  const generated = rows(db, `pragma table_xinfo(${q(name)})`).filter((c) => Number(c.hidden) === 2 || Number(c.hidden) === 3);
+  if (generated.length) {
+    throw notGpkg(`表“${name}”有生成列 ${generated.map((c) => String(c.name)).join('、')}：只读取存储的值 (${name} has generated columns; only stored values are read)`);
+  }
+}
+
 function featureTables(db: Database): { name: string; bounds: Bounds | null }[] {
-  // Real tables only, here and for every table read below: sql.js runs on the event loop, and a view
-  // can hide a query that never ends (a recursive CTE) or allocates without bound (zeroblob).
   for (const t of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
-    const kind = rows(db, 'select type from sqlite_master where name = ?', [t])[0]?.type;
-    if (kind !== 'table') throw notGpkg(kind ? `${t} 不是表（${String(kind)}） (${t} is not a table)` : `没有 ${t} 表 (no ${t} table)`);
+    assertPlainTable(db, t, () => notGpkg(`没有 ${t} 表 (no ${t} table)`));
   }
   return rows(db, "select table_name, min_x, min_y, max_x, max_y from gpkg_contents where lower(data_type) = 'features' order by rowid").map((r) => {
     const b = [r.min_x, r.min_y, r.max_x, r.max_y];
@@ -113,8 +129,7 @@ function planTable(db: Database, t: { name: string; bounds: Bounds | null }): Ta
   const geom = rows(db, 'select column_name, srs_id from gpkg_geometry_columns where table_name = ?', [t.name]);
   if (geom.length === 0) throw notGpkg(`gpkg_geometry_columns 中没有表“${t.name}”的几何列 (no geometry column for "${t.name}")`);
   const geomColumn = String(geom[0].column_name);
-  const kind = rows(db, 'select type from sqlite_master where name = ?', [t.name])[0]?.type;
-  if (kind !== undefined && kind !== 'table') throw notGpkg(`图层“${t.name}”不是表而是 ${String(kind)}：只读取表 (feature "table" ${t.name} is a ${String(kind)}; only tables are read)`);
+  assertPlainTable(db, t.name, () => notGpkg(`表“${t.name}”不存在 (table "${t.name}" does not exist)`));
   const info = rows(db, `pragma table_info(${q(t.name)})`);
   if (info.length === 0) throw notGpkg(`表“${t.name}”不存在 (table "${t.name}" does not exist)`);
   const pks = info.filter((c) => Number(c.pk) > 0);

@@ -135,7 +135,7 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
     expect(await version()).toBe(before);
   });
 
-  it('views are never read: a feature "table" or gpkg_contents that is a view (here an endless recursive query) → 422 at once', async () => {
+  it('only plain tables are read: a feature "table" or gpkg_contents that is a view (an endless recursive query; a name in other case), or a table with generated columns → 422 at once', async () => {
     const gpkg = geopackage({ 农田: collection(parcels(2, 910)) });
     const { default: initSqlJs } = await import('sql.js');
     const SQL = await initSqlJs({ locateFile: () => path.resolve('node_modules/sql.js/dist/sql-wasm.wasm') });
@@ -155,11 +155,43 @@ describe.skipIf(!hasOgr)(`GeoPackage and KML uploads (${usingPostgres() ? 'Postg
     b.run('create table gpkg_spatial_ref_sys (srs_name text, srs_id integer, organization text, organization_coordsys_id integer, definition text)');
     const contentsView = Buffer.from(b.export());
     b.close();
-    for (const [name, data, why] of [['view.gpkg', asView, /只读取表|only tables/], ['contents.gpkg', contentsView, /gpkg_contents 不是表|gpkg_contents is not a table/]] as const) {
+    // found by a review: SQLite finds "EvilView" for "evilview", and an exact-case lookup found nothing
+    // (a finite view here: the endless one would hang this test's worker without the check)
+    const c = new SQL.Database(gpkg);
+    c.run(`create view "EvilView" as select 1 as fid, null as geom`);
+    c.run(`insert into gpkg_contents (table_name, data_type, identifier, srs_id) select 'evilview', 'features', 'evilview', srs_id from gpkg_contents limit 1`);
+    c.run(`insert into gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) select 'evilview', 'geom', 'POLYGON', srs_id, 0, 0 from gpkg_geometry_columns limit 1`);
+    const caseView = Buffer.from(c.export());
+    c.close();
+    // a table whose column is computed as it is read (zeroblob could make it a GB per row)
+    const d = new SQL.Database(gpkg);
+    d.run(`create table "生成" (fid integer primary key, geom blob, name text generated always as (hex(zeroblob(64))) virtual)`);
+    d.run(`insert into gpkg_contents (table_name, data_type, identifier, srs_id) select '生成', 'features', '生成', srs_id from gpkg_contents limit 1`);
+    d.run(`insert into gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) select '生成', 'geom', 'POLYGON', srs_id, 0, 0 from gpkg_geometry_columns limit 1`);
+    const generated = Buffer.from(d.export());
+    d.close();
+    // a virtual table: its module's code runs for every read (sql.js has FTS4)
+    const e = new SQL.Database();
+    e.run('create table gpkg_contents (table_name text, data_type text, identifier text, min_x real, min_y real, max_x real, max_y real, srs_id integer)');
+    e.run('create table gpkg_geometry_columns (table_name text, column_name text, geometry_type_name text, srs_id integer, z integer, m integer)');
+    e.run('create table gpkg_spatial_ref_sys (srs_name text, srs_id integer, organization text, organization_coordsys_id integer, definition text)');
+    e.run(`create virtual table "全文" using fts4(fid, geom)`);
+    e.run(`insert into gpkg_contents (table_name, data_type, identifier, srs_id) values ('全文', 'features', '全文', 4490)`);
+    e.run(`insert into gpkg_geometry_columns values ('全文', 'geom', 'POLYGON', 4490, 0, 0)`);
+    const virtual = Buffer.from(e.export());
+    e.close();
+    const cases: [string, Buffer, RegExp, string][] = [
+      ['virtual.gpkg', virtual, /虚拟表|virtual table/, '全文'],
+      ['view.gpkg', asView, /只读取表|only tables/, '无尽'],
+      ['contents.gpkg', contentsView, /gpkg_contents.*不是表|gpkg_contents is a view/, '无尽'],
+      ['case-view.gpkg', caseView, /不是表而是 view|only tables/, 'evilview'],
+      ['generated.gpkg', generated, /生成列|generated columns/, '生成'],
+    ];
+    for (const [name, data, why, layer] of cases) {
       // a hang would never come back: the test's own timeout says so, not a timed assertion
-      const r = await upload({ name, data }, { mode: 'append', layer: '无尽' });
-      expect(r.statusCode, r.body).toBe(422);
-      expect(r.json().message).toMatch(why);
+      const r = await upload({ name, data }, { mode: 'append', layer });
+      expect(r.statusCode, `${name}: ${r.body}`).toBe(422);
+      expect(r.json().message, name).toMatch(why);
     }
     expect(await version()).toBe(before);
   });
