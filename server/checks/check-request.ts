@@ -2,7 +2,7 @@
  * The fields of POST /api/checks (JSON or multipart), validated before any geometry work.
  * A wrong field is a 400 naming it (details.parameter); geometry problems are input-geometry's.
  */
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, valueName } from '../errors.js';
 import { gaussKrugerFromEpsg } from '../ingest/gauss-kruger.js';
 import { ACTIVITIES, MINERALS, type Activity } from './rules.js';
 
@@ -91,10 +91,10 @@ function parseScale(raw: unknown): CheckInput['scale'] {
  */
 export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8Array; fileName?: string }): CheckInput {
   if (typeof body.activity !== 'string' || !(ACTIVITIES as readonly string[]).includes(body.activity)) {
-    throw new BadRequestError(`activity 应为 exploration（勘查）或 mining（开采），而不是“${String(body.activity ?? '')}” (activity must be exploration or mining)`, { parameter: 'activity' });
+    throw new BadRequestError(`activity 应为 exploration（勘查）或 mining（开采），而不是“${valueName(body.activity ?? '')}” (activity must be exploration or mining)`, { parameter: 'activity' });
   }
   if (typeof body.mineral !== 'string' || !(MINERALS as readonly string[]).includes(body.mineral)) {
-    throw new BadRequestError(`mineral 应为 ${MINERALS.join('、')} 之一，而不是“${String(body.mineral ?? '')}” (unknown mineral)`, { parameter: 'mineral' });
+    throw new BadRequestError(`mineral 应为 ${MINERALS.join('、')} 之一，而不是“${valueName(body.mineral ?? '')}” (unknown mineral)`, { parameter: 'mineral' });
   }
   if (body.name !== undefined && body.name !== null && (typeof body.name !== 'string' || body.name.length > 200)) {
     throw new BadRequestError('name 应为不超过200字的文字 (name must be a string of at most 200 characters)', { parameter: 'name' });

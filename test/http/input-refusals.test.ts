@@ -37,6 +37,22 @@ describe(`refusals leave the store unchanged (${usingPostgres() ? 'PostgreSQL' :
     expect(await snapshot()).toBe(before);
   });
 
+  // found by a security review: the message quoted the value with String(), whose Array#toString
+  // recursion overflowed the stack on a deeply nested array → 500
+  it('POST /api/checks: an activity or mineral nested deeply in arrays → 400 naming it', async () => {
+    const before = await snapshot();
+    const nested = (depth: number) => `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
+    const block = JSON.stringify({ type: 'Polygon', coordinates: [[[125.6, 44.4], [125.61, 44.4], [125.61, 44.41], [125.6, 44.41], [125.6, 44.4]]] });
+    for (const [field, body] of [
+      ['activity', `{"geometry":${block},"activity":${nested(60_000)},"mineral":"地热"}`],
+      ['mineral', `{"geometry":${block},"activity":"exploration","mineral":${nested(60_000)}}`],
+    ] as const) {
+      const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, 'content-type': 'application/json' }, payload: body });
+      await expectRefused(r, 400, field);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
   it('POST /api/layers: a title over 200 characters, 201 attributes, a description over 4,000 characters', async () => {
     const before = await snapshot();
     const def = { id: 'refused', title: '拒绝', kind: 'other', geometryType: 'Polygon', attributes: [] as unknown[] };
