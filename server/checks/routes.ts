@@ -9,10 +9,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../auth/audit.js';
 import { requireRole } from '../auth/roles.js';
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+import { shapefileLimits } from './shapefile-block.js';
 import { parseCheckRequest, type CheckRequestBody } from './check-request.js';
 import { runCheck } from './check-service.js';
 import { stopBackgroundCoverage } from './coverage.js';
-import { ingestLimits } from '../ingest/ingest-limits.js';
 import { getCheckReport, overlapsGeoJson } from './check-store.js';
 import { runPlanAudit } from './plan-audit.js';
 import { renderCheckHtml } from './report-html.js';
@@ -69,7 +69,12 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
   if (!app.hasContentTypeParser('multipart/form-data')) await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes } });
   // a coverage verification started by a check stops at its next slice before the database closes
   app.addHook('onClose', async () => stopBackgroundCoverage(db.kysely));
-  const zipLimits = ingestLimits(config.limits);
+  // A block's file is read into memory: bounded like a request body, not like a layer upload
+  // (streamed to disk); and its zip like that file — ten times it inflated, 10,000 features —
+  // not like a 200 MiB layer upload (found by a security review: 2 GiB of temp disk per check).
+  const { bodyBytes, uploadBytes } = config.limits;
+  const fileBound = bodyBytes <= uploadBytes ? ({ limit: 'bodyBytes', max: bodyBytes } as const) : ({ limit: 'uploadBytes', max: uploadBytes } as const);
+  const zipLimits = shapefileLimits(fileBound.max, config.limits.maxVertices);
 
   app.get('/api/rules', { schema: { summary: '冲突检查规则（数据） Conflict rules as data', tags: ['checks'] } }, async () => RULES_DOCUMENT);
 
@@ -86,9 +91,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      // a block's file is read into memory: bounded like a request body, not like a layer upload (streamed to disk)
-      const { bodyBytes, uploadBytes } = config.limits;
-      const { body, file } = await readBody(request, bodyBytes <= uploadBytes ? { limit: 'bodyBytes', max: bodyBytes } : { limit: 'uploadBytes', max: uploadBytes });
+      const { body, file } = await readBody(request, fileBound);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('请求体应为 JSON 对象 (body must be a JSON object)', { parameter: 'body' });
       const input = parseCheckRequest(body, file);
       const report = await runCheck(db.kysely, input, {

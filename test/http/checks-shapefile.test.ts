@@ -126,6 +126,19 @@ describe(`a check's file is bounded like a request body (${usingPostgres() ? 'Po
     expect(await countChecks(fx.db.kysely)).toBe(before);
   });
 
+  // found by a security review: the zip was bounded by the upload limit (10 × 200 MiB inflated)
+  it.skipIf(!hasOgr)('a zip that inflates past ten times bodyBytes (and well under ten times uploadBytes) → 413 zipUncompressedBytes', async () => {
+    const before = await countChecks(fx.db.kysely);
+    const zeros = Buffer.alloc(2 * 1024 * 1024); // 4 MiB inflated: over 10 × 64 KiB, under 10 × 1 MiB
+    const zip = writeZip([{ name: 'b.shp', data: zeros }, { name: 'b.dbf', data: zeros }]);
+    expect(zip.length).toBeLessThan(BODY_BYTES);
+    const body = await multipart({ name: 'bomb.zip', data: zip }, { activity: 'mining', mineral: '建筑用砂' });
+    const r = await fx.app.inject({ method: 'POST', url: '/api/checks', headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().details).toMatchObject({ limit: 'zipUncompressedBytes', max: BODY_BYTES * 10 });
+    expect(await countChecks(fx.db.kysely)).toBe(before);
+  });
+
   it('a JSON body over bodyBytes → 413 naming the limit and its size, nothing stored', async () => {
     const before = await countChecks(fx.db.kysely);
     const payload = JSON.stringify({ activity: 'mining', mineral: '建筑用砂', name: 'x'.repeat(BODY_BYTES), geometry: lonLat(RED_LINE_BLOCK) });
