@@ -1,8 +1,8 @@
 /**
  * Maps a file's attribute names to the layer's schema (AttributeDef: name, Chinese label,
  * type, required). A source field matches a schema attribute by name, then by label
- * (区块编号 → code), then by a unique label prefix, because .dbf field names are cut at
- * 10 bytes (5 GBK characters). Unknown fields are kept as they are. Values are coerced to
+ * (区块编号 → code), then by a unique label or name prefix, because .dbf field names are cut at
+ * 10 bytes (5 GBK characters; mining_method → mining_met). Unknown fields are kept as they are. Values are coerced to
  * the schema type where that is lossless; otherwise the row gets an error.
  */
 import type { AttributeDef } from '../db/schema.js';
@@ -70,7 +70,10 @@ export class AttributeMapper {
       free.find((a) => norm(a.label) === k) ??
       // a label's prefix only for a name cut at the .dbf's 10 bytes: a whole short name such as
       // 面积 is not 面积（平方公里） — its unit is unknown (found by a review: m² stored as km²)
-      (k.length >= 2 && gbkBytes(key) >= 9 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined);
+      (k.length >= 2 && gbkBytes(key) >= 9 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined) ??
+      // and a name's prefix for the same reason: GDAL writes mining_method as mining_met (found
+      // by a walkthrough: a layer exported with ogr2ogr could not be uploaded back)
+      (gbkBytes(key) >= 9 ? uniq(free.filter((a) => a.name.toLowerCase().startsWith(key.toLowerCase()) && a.name.length > key.length)) : undefined);
     const target = hit?.name ?? key;
     this.fields.set(key, target);
     return target;

@@ -189,6 +189,21 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(row.rows[0].x).toBeCloseTo(125.61, 6);
   });
 
+  // found by a walkthrough: GDAL cuts names to 10 bytes (mining_method → mining_met), and the
+  // layer's required attributes were then "missing": a layer exported with ogr2ogr could not come back
+  it.skipIf(!hasOgr)('a shapefile whose long attribute names GDAL cut at 10 bytes uploads into them', async () => {
+    const created = await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: { id: 'long-names', title: '长字段名', kind: 'other', geometryType: 'Polygon', attributes: [
+      { name: 'mining_method', label: '开采方式', type: 'string', required: true },
+      { name: 'official_area_km2', label: '批准面积', type: 'number', required: true },
+    ] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const fc = collection([feature('L-1', { mining_method: '露天开采', official_area_km2: 0.42 }, square(125.61, 44.41))]);
+    const r = await upload({ name: 'long.zip', data: shapefileZip(fc) }, { mode: 'replace', idField: 'fid' }, 'long-names');
+    expect(r.statusCode, r.body).toBe(201);
+    const row = await sql<{ properties: Record<string, unknown> }>`select properties from features where layer_id = 'long-names' and valid_to is null`.execute(fx.db.kysely);
+    expect(row.rows.map((x) => x.properties)).toEqual([{ mining_method: '露天开采', official_area_km2: 0.42 }]);
+  });
+
   // found by a review of the readers: a deleted .dbf record came back as a feature, and a UTF-8 table
   // with a text field of 128+ bytes (ArcGIS's default is 254) was read as GBK, even with a .cpg saying UTF-8
   it('a record flagged deleted in the .dbf is skipped with a warning; a UTF-8 table with a 254-wide text field reads as UTF-8, with or without .cpg', async () => {

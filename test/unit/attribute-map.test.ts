@@ -23,6 +23,21 @@ describe('AttributeMapper', () => {
     expect(mapper().map(0, null, { 区块编号: 'A', '面积（平方': 1.5 }).properties).toEqual({ code: 'A', area_km2: 1.5 });
   });
 
+  // found by a walkthrough: GDAL cuts mining_method to mining_met in a .dbf, and such a file could not be uploaded back
+  it('takes a name prefix for a name cut at the .dbf limit, when it is unique; a shorter key is kept as it is', () => {
+    const attrs: AttributeDef[] = [
+      { name: 'mining_method', label: '开采方式', type: 'string', required: true },
+      { name: 'design_capacity', label: '设计规模', type: 'number' },
+      { name: 'design_capital', label: '设计投资', type: 'number' },
+    ];
+    const m = () => new AttributeMapper(attrs, new ProblemList());
+    expect(m().map(0, null, { mining_met: '露天' }).properties).toEqual({ mining_method: '露天' });
+    expect(m().map(0, null, { MINING_MET: '露天' }).properties).toEqual({ mining_method: '露天' });
+    // design_cap could be either: kept under its own name
+    expect(m().map(0, null, { mining_met: '露天', design_cap: 5 }).properties).toEqual({ mining_method: '露天', design_cap: 5 });
+    expect(m().map(0, null, { mining: '露天' }).properties).toEqual({ mining: '露天' });
+  });
+
   // found by a review: ArcMap gives every new shape Id 0, and that made every row a duplicate id of the first
   it('an id column is the feature id, but 0 (ArcMap’s default Id) is no id', () => {
     expect(mapper().map(0, null, { Id: 0, 区块编号: 'KC-01' })).toEqual({ id: null, properties: { code: 'KC-01' } });
