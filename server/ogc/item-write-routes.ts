@@ -15,10 +15,13 @@ import type { FeatureInput } from '../layers/layer-writes.js';
 import { parseIfMatch } from './item-etag.js';
 import { createItems, currentFeature, deleteItem, replaceItem, toStorageCrs, updateItem, type WriteContext } from './item-writes.js';
 
+// one schema per path: a path parameter the path does not have makes the OpenAPI document invalid
+// (POST …/items declared featureId; found by an OGC review)
+const collectionParams = { type: 'object', properties: { collectionId: { type: 'string', maxLength: 64 } }, required: ['collectionId'] } as const;
 const params = {
   type: 'object',
   properties: { collectionId: { type: 'string', maxLength: 64 }, featureId: { type: 'string', maxLength: 200 } },
-  required: ['collectionId'],
+  required: ['collectionId', 'featureId'],
 } as const;
 const crsHeader = { type: 'object', properties: { 'content-crs': { type: 'string', description: 'CRS of the body geometry, e.g. <http://www.opengis.net/def/crs/EPSG/0/4490> (default CRS84)' } } } as const;
 
@@ -47,7 +50,7 @@ export async function itemWriteRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId/items',
-    { onRequest: editor, schema: { summary: 'Create features (a Feature or FeatureCollection); 201 + Location (editor)', tags: ['OGC API'], params, headers: crsHeader } },
+    { onRequest: editor, schema: { summary: 'Create features (a Feature or FeatureCollection); 201 + Location (editor)', tags: ['OGC API'], params: collectionParams, headers: crsHeader } },
     async (request, reply) => {
       const crs = contentCrs(request);
       const ctx = await context(request);

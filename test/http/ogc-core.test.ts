@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
@@ -156,6 +157,25 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
   it('health and readiness', async () => {
     expect((await get('/healthz')).json).toEqual({ status: 'ok' });
     expect((await get('/readyz')).json).toMatchObject({ status: 'ok', database: usingPostgres() ? 'postgres' : 'pglite' });
+  });
+
+  // found by an OGC review: POST …/items declared a featureId path parameter its path does not have
+  it('both OpenAPI documents are valid OpenAPI 3.0, and every path parameter is in its path and the other way round', async () => {
+    for (const url of ['/ogc/openapi.json', '/ogc/api']) {
+      const { json } = await get(url);
+      const validator = new Validator();
+      const result = await validator.validate(json);
+      expect({ url, errors: result.errors ?? null }).toEqual({ url, errors: null });
+      for (const [path, item] of Object.entries(json.paths as Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>>)) {
+        const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+        for (const [method, op] of Object.entries(item)) {
+          if (!op || typeof op !== 'object' || !('responses' in op)) continue;
+          const declared = (op.parameters ?? []).filter((p) => p.in === 'path');
+          expect({ url, path, method, params: declared.map((p) => p.name).sort() }).toEqual({ url, path, method, params: inPath });
+          for (const p of declared) expect({ path, method, name: p.name, required: p.required }).toEqual({ path, method, name: p.name, required: true });
+        }
+      }
+    }
   });
 
   it('/ogc/api is an OpenAPI 3 document generated from the routes', async () => {
