@@ -104,21 +104,29 @@ export interface PageLinksInput {
   offset: number;
   numberMatched: number;
   numberReturned: number;
+  /** the layer version this page was read at: next and prev read the same one */
+  layerVersion: number;
 }
 
+/**
+ * self as asked; next and prev pinned to the version this page was read at (`version=`), so that
+ * a write between two pages neither repeats nor skips a feature (found by an OGC review: offsets
+ * over a changed layer did both).
+ */
 export function pageLinks(p: PageLinksInput) {
-  const href = (offset: number) => {
+  const href = (offset: number, pin: boolean) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(p.query)) if (k !== 'offset' && v !== undefined) params.set(k, String(v));
+    if (pin) params.set('version', String(p.layerVersion));
     params.set('limit', String(p.limit));
     params.set('offset', String(offset));
     return `${p.base}/ogc/collections/${encodeURIComponent(p.layerId)}/items?${params}`;
   };
   const links = [
-    { href: href(p.offset), rel: 'self', type: GEOJSON },
+    { href: href(p.offset, false), rel: 'self', type: GEOJSON },
     { href: `${p.base}/ogc/collections/${encodeURIComponent(p.layerId)}`, rel: 'collection', type: JSON_TYPE },
   ];
-  if (p.offset + p.numberReturned < p.numberMatched) links.push({ href: href(p.offset + p.limit), rel: 'next', type: GEOJSON });
-  if (p.offset > 0) links.push({ href: href(Math.max(0, p.offset - p.limit)), rel: 'prev', type: GEOJSON });
+  if (p.offset + p.numberReturned < p.numberMatched) links.push({ href: href(p.offset + p.limit, true), rel: 'next', type: GEOJSON });
+  if (p.offset > 0) links.push({ href: href(Math.max(0, p.offset - p.limit), true), rel: 'prev', type: GEOJSON });
   return links;
 }

@@ -106,6 +106,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
         offset,
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
+        layerVersion: query.version ?? page.layerVersion,
       });
       const head = JSON.stringify({
         type: 'FeatureCollection',

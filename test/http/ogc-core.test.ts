@@ -1,5 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
+import { insertLayer } from '../../server/layers/layer-registry.js';
+import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
 
@@ -63,7 +65,8 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     const { status, json } = await get('/ogc/collections/permanent-farmland/items?limit=5000');
     expect(status).toBe(200);
     expect(json.numberReturned).toBe(50);
-    expect(json.links.find((l: { rel: string }) => l.rel === 'next').href).toContain('limit=50&offset=50');
+    const next = new URL(json.links.find((l: { rel: string }) => l.rel === 'next').href).searchParams;
+    expect([next.get('limit'), next.get('offset'), next.get('version')]).toEqual(['50', '50', String(json.layerVersion)]);
   });
 
   it('bbox selects only intersecting features', async () => {
@@ -183,5 +186,47 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(status).toBe(200);
     expect(json.openapi).toMatch(/^3\./);
     expect(Object.keys(json.paths)).toEqual(expect.arrayContaining(['/ogc/collections/{collectionId}/items', '/api/layers']));
+  });
+});
+
+describe(`OGC API Features paging over a layer written meanwhile (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const fx = useFixtureApp('mini');
+  const get = async (url: string) => {
+    const r = await fx.app.inject({ url, headers: { host: 'gis.test' } });
+    return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : null };
+  };
+
+  // found by an OGC review: a write between two pages shifted the offsets — one feature twice, another never
+  it('next and prev stay on the version of the first page while the layer is written meanwhile', async () => {
+    const sq = (i: number) => ({ type: 'Polygon' as const, coordinates: [[[125.6 + i * 0.01, 44.4], [125.605 + i * 0.01, 44.4], [125.605 + i * 0.01, 44.405], [125.6 + i * 0.01, 44.405], [125.6 + i * 0.01, 44.4]]] });
+    await insertLayer(fx.db.kysely, { id: 'paging', title: '分页', kind: 'other', geometryType: 'Polygon', attributes: [] });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'paging', mode: 'replace', features: Array.from({ length: 10 }, (_, i) => ({ id: `P-${String(i).padStart(2, '0')}`, geometry: sq(i), properties: {} })), author: 'test' });
+    const first = await get('/ogc/collections/paging/items?limit=3');
+    const version = first.json.layerVersion as number;
+    const seen = new Set<string>(first.json.features.map((f: { id: string }) => f.id));
+    // a feature that sorts first, and the first page's first feature deleted: both shift every offset
+    await writeLayerVersion(fx.db.kysely, { layerId: 'paging', mode: 'upsert', features: [{ id: 'A-00', geometry: sq(20), properties: {} }], author: 'test' });
+    await writeLayerVersion(fx.db.kysely, { layerId: 'paging', mode: 'delete', deleteIds: [first.json.features[0].id], author: 'test' });
+    let next = first.json.links.find((l: { rel: string }) => l.rel === 'next')?.href as string | undefined;
+    let pages = 1;
+    while (next) {
+      expect(new URL(next).searchParams.get('version')).toBe(String(version));
+      const page = await get(next.replace('http://gis.test', ''));
+      expect(page.json.layerVersion).toBe(version);
+      for (const f of page.json.features) {
+        expect(seen.has(f.id), f.id).toBe(false);
+        seen.add(f.id);
+      }
+      const prev = page.json.links.find((l: { rel: string }) => l.rel === 'prev')?.href as string;
+      expect(new URL(prev).searchParams.get('version')).toBe(String(version));
+      next = page.json.links.find((l: { rel: string }) => l.rel === 'next')?.href;
+      pages++;
+    }
+    expect(pages).toBe(4);
+    expect(seen.size).toBe(10);
+    // the current layer is another version, with the new feature first and without the deleted one
+    const now = await get('/ogc/collections/paging/items?limit=1');
+    expect(now.json.layerVersion).toBe(version + 2);
+    expect(now.json.features[0].id).toBe('A-00');
   });
 });
