@@ -28,7 +28,7 @@ export async function collectionExtras(db: Kysely<Schema>, layerIds: string[]): 
         from features f where f.layer_id = ${row.id} and f.valid_to is null`.execute(db);
       const { lo, hi } = r.rows[0];
       // An empty layer still has a temporal dimension: an open interval says so.
-      temporal = [lo ? `${lo}T00:00:00Z` : null, hi ? `${hi}T23:59:59Z` : null];
+      temporal = [lo ? `${lo}T00:00:00+08:00` : null, hi ? `${hi}T23:59:59+08:00` : null]; // the dates are Beijing dates (datetime.ts)
     }
     out.set(row.id, { attributes: row.attributes, temporal });
   }

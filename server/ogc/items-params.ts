@@ -119,7 +119,7 @@ export function parseItemsParams(q: Record<string, unknown>, layer: LayerDetail,
     throw new BadRequestError(`参数 ${parameter} 需要与 filter 一起使用 (${parameter} given without filter)`, { parameter });
   }
   const datetime = single(q.datetime, 'datetime');
-  if (datetime !== undefined) where.push(datetimePredicate(datetime, layer.attributes, layer.id));
+  if (datetime !== undefined) where.push(datetimePredicate(datetime, layer.attributes));
   if (where.length) query.where = sql.join(where, sql` and `) as RawBuilder<boolean>;
   return { query, crs, limit, offset };
 }

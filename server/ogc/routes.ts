@@ -85,7 +85,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
             'bbox-crs': { type: 'string' },
             crs: { type: 'string', description: 'output CRS URI (default CRS84)' },
             version: { type: 'string', description: 'read the layer as it was at this version' },
-            datetime: { type: 'string', description: 'RFC 3339 date/time or interval a/b (".." open); layers with date attributes only' },
+            datetime: { type: 'string', description: 'RFC 3339 date/time or interval a/b (".." open); an instant is its Beijing date; on a layer without date attributes nothing matches' },
             filter: { type: 'string', description: 'CQL2 filter on the queryables (/queryables)' },
             'filter-lang': { type: 'string', enum: [...FILTER_LANGS, 'cql-text'], description: 'default cql2-text' },
             'filter-crs': { type: 'string', description: 'CRS of geometry literals in filter (default CRS84)' },
