@@ -3,8 +3,10 @@
  * collection's vector tileset metadata and list. Tiles themselves are the /tiles MVTs.
  */
 import type { LayerDetail } from '../layers/layer-registry.js';
-import { MAX_ZOOM, tileAt } from '../tiles/tile-math.js';
-import { hasLabelPoints, labelLayerName } from '../tiles/tile-source.js';
+import { MERGED_PROPERTY } from '../tiles/generalisation.js';
+import { MAX_ZOOM } from '../tiles/tile-math.js';
+import { TILE_MAXZOOM } from '../tiles/tilejson.js';
+import { hasLabelPoints, labelLayerName, RESERVED_TILE_PROPERTIES } from '../tiles/tile-source.js';
 import { CRS84 } from './crs.js';
 
 export const WEB_MERCATOR_QUAD = 'WebMercatorQuad';
@@ -64,7 +66,7 @@ export function tilesetList(base: string, layer: LayerDetail) {
   };
 }
 
-export function tilesetMetadata(base: string, layer: LayerDetail) {
+export function tilesetMetadata(base: string, layer: LayerDetail, bulk: boolean) {
   const collection = `${base}/ogc/collections/${encodeURIComponent(layer.id)}`;
   const [x1, y1, x2, y2] = layer.bbox ?? [125.23, 44.03, 126.4, 44.89];
   const geometryType = layer.geometryType.replace(/^Multi/, '').toLowerCase();
@@ -74,13 +76,14 @@ export function tilesetMetadata(base: string, layer: LayerDetail) {
     crs: EPSG3857,
     tileMatrixSetURI: TMS_URI,
     boundingBox: { lowerLeft: [x1, y1], upperRight: [x2, y2], crs: CRS84 },
-    // Tiles outside the layer's extent are empty (204): the limits say where data can be.
-    tileMatrixSetLimits: Array.from({ length: MAX_ZOOM + 1 - layer.minzoom }, (_, i) => {
-      const z = layer.minzoom + i;
-      const a = tileAt(x1, y2, z);
-      const b = tileAt(x2, y1, z);
-      return { tileMatrix: String(z), minTileRow: a.y, maxTileRow: b.y, minTileCol: a.x, maxTileCol: b.x };
-    }),
+    // The tiles this collection answers, and only those (Tiles /req/core/tc-error: a tile outside
+    // the limits is a 404, an empty one inside them 204): every zoom from 0 — the layer is drawn,
+    // generalised, at every zoom; minTileMatrix below is where it is shown (as TileJSON's minzoom)
+    // — up to TileJSON's maxzoom, beyond which clients overzoom (exact geometry from z14); the
+    // whole grid at each, since a tile outside the layer's extent is a well-formed empty tile.
+    // (Found by an OGC review: limits from the layer's minzoom and bbox up to z22, while tiles
+    // outside them were served.)
+    tileMatrixSetLimits: Array.from({ length: TILE_MAXZOOM + 1 }, (_, z) => ({ tileMatrix: String(z), minTileRow: 0, maxTileRow: 2 ** z - 1, minTileCol: 0, maxTileCol: 2 ** z - 1 })),
     layers: [
       {
         id: layer.id,
@@ -88,10 +91,16 @@ export function tilesetMetadata(base: string, layer: LayerDetail) {
         dataType: 'vector',
         geometryType: { polygon: 'polygons', linestring: 'lines', point: 'points' }[geometryType] ?? 'polygons',
         minTileMatrix: String(layer.minzoom),
-        maxTileMatrix: String(MAX_ZOOM),
+        maxTileMatrix: String(TILE_MAXZOOM),
+        // as the tiles carry them (and TileJSON's vector_layers): fid, the attributes, and on a bulk
+        // layer the merged flag of sub-pixel parcels merged into cells at low zooms
         propertiesSchema: {
           type: 'object',
-          properties: Object.fromEntries(layer.attributes.map((a) => [a.name, { title: a.label, type: a.type === 'date' ? 'string' : a.type }])),
+          properties: {
+            fid: { title: '要素编号', type: 'string' },
+            ...Object.fromEntries(layer.attributes.filter((a) => !RESERVED_TILE_PROPERTIES.has(a.name)).map((a) => [a.name, { title: a.label, type: a.type === 'date' ? 'string' : a.type }])),
+            ...(bulk ? { [MERGED_PROPERTY]: { title: '低缩放级别合并的亚像素图斑，无编号与属性', type: 'boolean' } } : {}),
+          },
         },
       },
       // A labelled polygon layer's tiles also carry one label point per feature (server/tiles/README.md).
@@ -103,7 +112,7 @@ export function tilesetMetadata(base: string, layer: LayerDetail) {
               dataType: 'vector',
               geometryType: 'points',
               minTileMatrix: String(layer.minzoom),
-              maxTileMatrix: String(MAX_ZOOM),
+              maxTileMatrix: String(TILE_MAXZOOM),
               propertiesSchema: {
                 type: 'object',
                 properties: {

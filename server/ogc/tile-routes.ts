@@ -5,11 +5,14 @@
  * construction. (It was forwarded with app.inject, which made every client 127.0.0.1 to the rate
  * limit and counted a token twice: found by a review.)
  */
+import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
 import { getLayer } from '../layers/layer-registry.js';
 import { serveTile } from '../tiles/routes.js';
+import { parseTile } from '../tiles/tile-math.js';
+import { TILE_MAXZOOM } from '../tiles/tilejson.js';
 import type { TileService } from '../tiles/tile-service.js';
 import { tileMatrixSet, tileMatrixSetList, tilesetList, tilesetMetadata, WEB_MERCATOR_QUAD } from './tile-matrix-sets.js';
 
@@ -51,7 +54,9 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
     },
     async (request) => {
       checkTms(request.params.tileMatrixSetId);
-      return tilesetMetadata(base(request), await getLayer(db.kysely, request.params.collectionId));
+      const layer = await getLayer(db.kysely, request.params.collectionId);
+      const bulk = await sql<{ n: number }>`select count(*)::int as n from tile_generalisation where layer_id = ${layer.id} and policy = 'bulk'`.execute(db.kysely);
+      return tilesetMetadata(base(request), layer, bulk.rows[0].n > 0);
     },
   );
 
@@ -86,6 +91,12 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
       const { collectionId, tileMatrixSetId, z, y, x } = request.params;
       checkTms(tileMatrixSetId);
       if (!/^[a-z][a-z0-9-]{1,62}$/.test(collectionId)) throw new BadRequestError(`图层编号格式错误 (malformed collection id "${collectionId}")`, { parameter: 'collectionId' });
+      // beyond the tileset's limits (tileMatrix 0–TILE_MAXZOOM): a 404 (Tiles /req/core/tc-error);
+      // clients overzoom the last level, as TileJSON's maxzoom tells /tiles clients to
+      // (a tile outside the WebMercatorQuad grid itself stays a 400 naming the coordinate, parseTile)
+      if (parseTile(z, x, y).z > TILE_MAXZOOM) {
+        throw new NotFoundError(`瓦片矩阵 ${z} 超出瓦片集范围 0–${TILE_MAXZOOM}，请放大显示第 ${TILE_MAXZOOM} 级瓦片 (tileMatrix ${z} is outside this tileset's limits 0–${TILE_MAXZOOM}; overzoom ${TILE_MAXZOOM})`, { tileMatrix: z });
+      }
       return serveTile(opts.tiles, request, reply, [collectionId], { z, x, y }, request.query);
     },
   );

@@ -44,6 +44,28 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(coll.links.find((l: { rel: string }) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector').href).toBe('http://gis.test/ogc/collections/permanent-farmland/tiles');
   });
 
+  // found by an OGC review: the limits began at the layer's minzoom and ended at z22, while tiles below
+  // were served and TileJSON said maxzoom 15; fid (the promoteId) and merged were not described
+  it('the tileset limits are the tiles it answers (z0–15, the whole grid; beyond them a 404) and its properties are what the tiles carry, as TileJSON says', async () => {
+    const meta = (await get('/ogc/collections/permanent-farmland/tiles/WebMercatorQuad')).json();
+    const tilejson = (await get('/tiles/permanent-farmland.json')).json();
+    expect(meta.tileMatrixSetLimits.map((l: { tileMatrix: string }) => Number(l.tileMatrix))).toEqual(Array.from({ length: tilejson.maxzoom + 1 }, (_, i) => i));
+    for (const l of meta.tileMatrixSetLimits) expect(l).toEqual({ tileMatrix: l.tileMatrix, minTileRow: 0, maxTileRow: 2 ** Number(l.tileMatrix) - 1, minTileCol: 0, maxTileCol: 2 ** Number(l.tileMatrix) - 1 });
+    expect(meta.layers[0].maxTileMatrix).toBe(String(tilejson.maxzoom));
+    const vl = tilejson.vector_layers.find((l: { id: string }) => l.id === 'permanent-farmland');
+    expect(Object.keys(meta.layers[0].propertiesSchema.properties).sort()).toEqual(Object.keys(vl.fields).sort());
+    // in the limits: a tile with features (200), at z0 too, and an empty one (204); beyond: 404; off the grid: 400
+    const tile = (t: { z: number; x: number; y: number }) => get(`/ogc/collections/permanent-farmland/tiles/WebMercatorQuad/${t.z}/${t.y}/${t.x}`);
+    const [lon, lat] = (await get('/ogc/collections/permanent-farmland/items?limit=1')).json().features[0].geometry.coordinates[0][0] as [number, number];
+    expect((await tile(tileAt(lon, lat, 10))).statusCode).toBe(200);
+    expect((await tile(tileAt(lon, lat, 15))).statusCode).toBe(200);
+    expect((await tile({ z: 14, x: 0, y: 0 })).statusCode).toBe(204);
+    const beyond = await tile(tileAt(lon, lat, 16));
+    expect(beyond.statusCode).toBe(404);
+    expect(beyond.json().details).toMatchObject({ tileMatrix: '16' });
+    expect((await tile({ z: 23, x: 0, y: 0 })).statusCode).toBe(400);
+  });
+
   it('tiles are addressed z/y/x (row before column) and are the same bytes as /tiles/{layer}/{z}/{x}/{y}.pbf', async () => {
     const ogc = await get(`/ogc/collections/permanent-farmland/tiles/WebMercatorQuad/${z}/${y}/${x}`);
     const plain = await get(`/tiles/permanent-farmland/${z}/${x}/${y}.pbf`);
