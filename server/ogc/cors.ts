@@ -20,5 +20,8 @@ export const corsPlugin = fp(async (app: FastifyInstance) => {
     // generalised tile left out (X-Tile-Generalised, X-Tile-Merged).
     exposedHeaders: ['Content-Crs', 'Location', 'ETag', 'Link', 'Retry-After', 'X-Tile-Engine', 'X-Tile-Cache', 'X-Tile-Generalised', 'X-Tile-Merged'],
     maxAge: 600,
+    // a plain OPTIONS (no Origin, no Access-Control-Request-Method) is answered 204, not a bare
+    // text/plain 400 "Invalid Preflight Request" (found by an OGC review)
+    strictPreflight: false,
   });
 }, { name: 'ogc-cors' });

@@ -153,6 +153,9 @@ describe(`OGC API Tiles, OpenAPI and CORS (${usingPostgres() ? 'PostgreSQL' : 'P
     const got = await on.inject({ url: '/ogc', headers: { origin: 'https://yzt.dehui.gov.cn' } });
     expect(String(got.headers['access-control-expose-headers'])).toMatch(/Content-Crs.*Location/);
     for (const h of ['ETag', 'Link', 'Retry-After', 'X-Tile-Generalised', 'X-Tile-Merged']) expect(String(got.headers['access-control-expose-headers'])).toContain(h);
+    // found by an OGC review: OPTIONS without preflight headers was a text/plain 400
+    const plain = await on.inject({ method: 'OPTIONS', url: '/ogc' });
+    expect(plain.statusCode).toBe(204);
     const other = await on.inject({ url: '/ogc', headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     const off = await make([]);
