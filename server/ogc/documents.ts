@@ -130,3 +130,14 @@ export function pageLinks(p: PageLinksInput) {
   if (p.offset > 0) links.push({ href: href(Math.max(0, p.offset - p.limit), true), rel: 'prev', type: GEOJSON });
   return links;
 }
+
+/**
+ * The query of a document route: f=json at most (the only representation); anything else is a 400
+ * naming it, as on /items (OGC API Features /req/core/query-param-unknown; found by an OGC review:
+ * /ogc?f=xml and /ogc/collections?foo=1 answered 200).
+ */
+export const JSON_ONLY_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { f: { type: 'string', enum: ['json'], description: 'json (the only representation)' } },
+} as const;

@@ -8,7 +8,7 @@ import { baseUrl } from '../http/links.js';
 import { readItem, readItems } from '../layers/feature-reads.js';
 import { getLayer, listLayers } from '../layers/layer-registry.js';
 import { CRS84, resolveCrs } from './crs.js';
-import { CONFORMANCE, collectionDocument, landingPage, pageLinks } from './documents.js';
+import { CONFORMANCE, collectionDocument, JSON_ONLY_QUERY, landingPage, pageLinks } from './documents.js';
 import { intParam, parseItemsParams } from './items-params.js';
 import { collectionExtras } from './collection-extents.js';
 import { FILTER_LANGS } from './cql2/index.js';
@@ -31,13 +31,13 @@ const ITEM_PARAMETERS = new Set(['crs', 'version', 'f']);
 export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService }): Promise<void> {
   const { db, config } = app;
 
-  app.get('/ogc', { schema: { summary: 'OGC API landing page', tags: ['OGC API'] } }, async (request) =>
+  app.get('/ogc', { schema: { summary: 'OGC API landing page', tags: ['OGC API'], querystring: JSON_ONLY_QUERY } }, async (request) =>
     landingPage(baseUrl(request, config.publicUrl)),
   );
 
-  app.get('/ogc/conformance', { schema: { summary: 'Conformance classes', tags: ['OGC API'] } }, async () => ({ conformsTo: CONFORMANCE }));
+  app.get('/ogc/conformance', { schema: { summary: 'Conformance classes', tags: ['OGC API'], querystring: JSON_ONLY_QUERY } }, async () => ({ conformsTo: CONFORMANCE }));
 
-  app.get('/ogc/collections', { schema: { summary: 'Collections (= layers)', tags: ['OGC API'] } }, async (request) => {
+  app.get('/ogc/collections', { schema: { summary: 'Collections (= layers)', tags: ['OGC API'], querystring: JSON_ONLY_QUERY } }, async (request) => {
     const base = baseUrl(request, config.publicUrl);
     const layers = await listLayers(db.kysely);
     const extras = await collectionExtras(db.kysely, layers.map((l) => l.id));
@@ -49,7 +49,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
 
   app.get<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId',
-    { schema: { summary: 'One collection', tags: ['OGC API'], params: idParams } },
+    { schema: { summary: 'One collection', tags: ['OGC API'], params: idParams, querystring: JSON_ONLY_QUERY } },
     async (request) => {
       const layer = await getLayer(db.kysely, request.params.collectionId);
       const extras = await collectionExtras(db.kysely, [layer.id]);
@@ -59,7 +59,7 @@ export async function ogcRoutes(app: FastifyInstance, opts: { tiles: TileService
 
   app.get<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId/queryables',
-    { schema: { summary: 'Queryables of a collection (JSON Schema): its attributes and geometry', tags: ['OGC API'], params: idParams } },
+    { schema: { summary: 'Queryables of a collection (JSON Schema): its attributes and geometry', tags: ['OGC API'], params: idParams, querystring: JSON_ONLY_QUERY } },
     async (request, reply) => {
       const layer = await getLayer(db.kysely, request.params.collectionId);
       // GDAL ≤ 3.6 asks with Accept: application/geo+json, application/json and refuses schema+json

@@ -14,6 +14,7 @@ import { serveTile } from '../tiles/routes.js';
 import { parseTile } from '../tiles/tile-math.js';
 import { TILE_MAXZOOM } from '../tiles/tilejson.js';
 import type { TileService } from '../tiles/tile-service.js';
+import { JSON_ONLY_QUERY } from './documents.js';
 import { tileMatrixSet, tileMatrixSetList, tilesetList, tilesetMetadata, WEB_MERCATOR_QUAD } from './tile-matrix-sets.js';
 
 const idParams = { type: 'object', properties: { collectionId: { type: 'string', maxLength: 64 } }, required: ['collectionId'] } as const;
@@ -26,11 +27,11 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
   const { db, config } = app;
   const base = (request: Parameters<typeof baseUrl>[0]) => baseUrl(request, config.publicUrl);
 
-  app.get('/ogc/tileMatrixSets', { schema: { summary: 'Tile matrix sets (WebMercatorQuad)', tags: ['OGC API'] } }, async (request) => tileMatrixSetList(base(request)));
+  app.get('/ogc/tileMatrixSets', { schema: { summary: 'Tile matrix sets (WebMercatorQuad)', tags: ['OGC API'], querystring: JSON_ONLY_QUERY } }, async (request) => tileMatrixSetList(base(request)));
 
   app.get<{ Params: { tileMatrixSetId: string } }>(
     '/ogc/tileMatrixSets/:tileMatrixSetId',
-    { schema: { summary: 'A tile matrix set definition (OGC 2D TMS 2.0 JSON)', tags: ['OGC API'], params: { type: 'object', properties: { tileMatrixSetId: { type: 'string', maxLength: 64 } } } } },
+    { schema: { summary: 'A tile matrix set definition (OGC 2D TMS 2.0 JSON)', tags: ['OGC API'], params: { type: 'object', properties: { tileMatrixSetId: { type: 'string', maxLength: 64 } } }, querystring: JSON_ONLY_QUERY } },
     async (request) => {
       checkTms(request.params.tileMatrixSetId);
       return tileMatrixSet(base(request));
@@ -39,7 +40,7 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
 
   app.get<{ Params: { collectionId: string } }>(
     '/ogc/collections/:collectionId/tiles',
-    { schema: { summary: 'Vector tilesets of a collection', tags: ['OGC API'], params: idParams } },
+    { schema: { summary: 'Vector tilesets of a collection', tags: ['OGC API'], params: idParams, querystring: JSON_ONLY_QUERY } },
     async (request) => tilesetList(base(request), await getLayer(db.kysely, request.params.collectionId)),
   );
 
@@ -50,6 +51,7 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
         summary: 'Vector tileset metadata of a collection',
         tags: ['OGC API'],
         params: { type: 'object', properties: { collectionId: { type: 'string', maxLength: 64 }, tileMatrixSetId: { type: 'string', maxLength: 64 } } },
+        querystring: JSON_ONLY_QUERY,
       },
     },
     async (request) => {

@@ -137,6 +137,18 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(json.details.parameter).toBe(parameter);
   });
 
+  // found by an OGC review: only /items and tiles refused unknown parameters
+  it('every OGC document refuses an unknown parameter or a format other than json with a 400 naming it', async () => {
+    for (const path of ['/ogc', '/ogc/conformance', '/ogc/collections', '/ogc/collections/permanent-farmland', '/ogc/collections/permanent-farmland/queryables', '/ogc/collections/permanent-farmland/tiles', '/ogc/collections/permanent-farmland/tiles/WebMercatorQuad', '/ogc/tileMatrixSets', '/ogc/tileMatrixSets/WebMercatorQuad']) {
+      expect({ path, status: (await get(`${path}?f=json`)).status }).toEqual({ path, status: 200 });
+      for (const [q, name] of [['foo=1', 'foo'], ['f=xml', 'f']]) {
+        const r = await get(`${path}?${q}`);
+        expect({ path, q, status: r.status }).toEqual({ path, q, status: 400 });
+        expect(JSON.stringify(r.json)).toContain(name);
+      }
+    }
+  });
+
   it('unknown collections and routes are JSON 404s', async () => {
     expect((await get('/ogc/collections/nope')).status).toBe(404);
     expect((await get('/ogc/collections/nope/items')).json.error).toBe('not_found');
