@@ -49,15 +49,19 @@ export type LayerState = LayerInfo & { disjoint: boolean | null };
 
 /**
  * Current version and title of the layers the rules look at, and whether that version is verified
- * disjoint (null: not verified), as one jsonb array. A layer without current features (created and
- * never uploaded, or restored to version 0) is left out: its rules are then skipped as unverified,
- * never passed for an empty layer (found by a review).
+ * disjoint (null: not verified), as one jsonb array. A layer never written (version 0: created,
+ * never uploaded) or restored to its version 0 is left out: its rules are then skipped as
+ * unverified, never passed for a layer nobody loaded (found by a review). A layer whose current
+ * version was written and holds no features is the data saying "none" — the plan lists no
+ * exploration right — and its rules are checked (found by a walkthrough: every exploration check
+ * came out 需论证 for want of exploration rights that do not exist).
  */
 function layerStateSql(rules: readonly Rule[]): RawBuilder<LayerState[] | string | null> {
   const ids = [...new Set(rules.map(ruleLayer).filter((l): l is string => l !== null)), ''];
   return sql`(select jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title, 'version', l.version, 'disjoint', c.disjoint))
     from layers l left join check_layer_coverage c on c.layer_id = l.id and c.version = l.version
-    where l.id in (${sql.join(ids)}) and exists (select 1 from features f where f.layer_id = l.id and f.valid_to is null))`;
+    where l.id in (${sql.join(ids)}) and (exists (select 1 from features f where f.layer_id = l.id and f.valid_to is null)
+      or exists (select 1 from layer_versions v where v.layer_id = l.id and v.version = l.version and l.version > 0 and v.restored_from is distinct from 0)))`;
 }
 
 function layerMap(v: LayerState[] | string | null): Map<string, LayerState> {

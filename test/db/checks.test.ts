@@ -14,6 +14,7 @@ import { overlapsGeoJson, reportGeometry } from '../../server/checks/check-store
 import { backgroundCoverageSettled, storedCoverage, verifyCoverage, verifyDeclaredCoverage } from '../../server/checks/coverage.js';
 import { gaussKrugerToLonLat } from '../../server/ingest/gauss-kruger.js';
 import { writeLayerVersion } from '../../server/layers/layer-writes.js';
+import { restoreVersion } from '../../server/layers/restore.js';
 import { runPlanAudit } from '../../server/checks/plan-audit.js';
 import { renderReportHtml } from '../../server/checks/report-html.js';
 import { RULES, type Rule } from '../../server/checks/rules.js';
@@ -103,6 +104,21 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     });
     expect(empty.verdict).toBe('review');
     expect(empty.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-3', unverified: true }));
+    // found by a walkthrough: a layer WRITTEN empty (the plan lists none) is data — its rules are checked;
+    // restored to version 0 it is as never loaded again
+    await writeLayerVersion(db.kysely, { layerId: 'empty-redline', mode: 'replace', features: [], author: 'test' });
+    const written = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
+      ...OPTS,
+      rules: [...RULES, { ...redline, id: 'redline-mining-3', layer: 'empty-redline' } as Rule],
+    });
+    expect(written.skippedRules.map((x) => x.ruleId)).not.toContain('redline-mining-3');
+    expect(written.verdict).toBe('pass');
+    await restoreVersion(db.kysely, 'empty-redline', 0, 'test');
+    const restored = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
+      ...OPTS,
+      rules: [...RULES, { ...redline, id: 'redline-mining-3', layer: 'empty-redline' } as Rule],
+    });
+    expect(restored.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'redline-mining-3', unverified: true }));
     const html = renderReportHtml(missing, await reportGeometry(db.kysely, missing, []), { zone: 42, epsg: 4530 });
     expect(html).toContain('有规则未能检查');
     expect(html).not.toContain('未发现与规划及控制线的冲突');
