@@ -35,6 +35,10 @@ export interface Hit {
   top: FeatureHit[];
   values?: Record<string, string | number>;
   details?: Record<string, unknown>;
+  /** the finding's verdict when it is not the rule's (a threshold the plan does not publish) */
+  verdict?: Exclude<Verdict, 'pass'>;
+  /** said after the rule's message */
+  note?: string;
 }
 
 export interface FindingFeature { id: string; name: string; area: AreaFigures; sharePercent: number }
@@ -105,11 +109,21 @@ const attribute: Handler<AttributeRule> = async (rule, ctx) => {
   }
   const minimum = min[rule.level];
   if (scale.value >= minimum) return null;
+  // The plan prints its minimums as "**" (专栏10): an illustrative figure cannot prohibit — below it
+  // the block needs the authority's figure, so 需论证, and the message says so (found by a
+  // walkthrough: a 禁止 rested on a number the plan never published, said only in details)
+  const illustrative = min.illustrative === true;
   return {
     hit: {
       measure: 'attribute', areaM2: null, count: 0, top: [],
       values: { value: scale.value, minimum, unit: min.unit },
-      details: { value: scale.value, minimum, unit: min.unit, level: rule.level, illustrative: min.illustrative === true, source: min.source ?? '专栏10' },
+      details: { value: scale.value, minimum, unit: min.unit, level: rule.level, illustrative, source: min.source ?? '专栏10' },
+      ...(illustrative
+        ? {
+            verdict: rule.verdict === 'prohibited' ? ('review' as const) : rule.verdict,
+            note: `此最低开采规模为示意值：规划专栏10以“**”隐去具体数值，须按主管部门核定的标准论证。`,
+          }
+        : {}),
     },
   };
 };
@@ -185,8 +199,8 @@ export function toFinding(rule: Rule, hit: Hit, subject: Pick<Subject, 'mineral'
     layer: layer?.id ?? null,
     layerTitle: layer?.title ?? null,
     layerVersion: layer?.version ?? null,
-    verdict: rule.verdict,
-    verdictLabel: VERDICT_LABELS[rule.verdict],
+    verdict: hit.verdict ?? rule.verdict,
+    verdictLabel: VERDICT_LABELS[hit.verdict ?? rule.verdict],
     title: rule.title,
     measure: hit.measure,
     area,
@@ -195,7 +209,7 @@ export function toFinding(rule: Rule, hit: Hit, subject: Pick<Subject, 'mineral'
     features: hit.top.map((f) => ({ id: f.fid, name: f.name, area: areaFigures(f.areaM2), sharePercent: sharePercent(f.areaM2, subject.areaM2) })),
     featuresShown: hit.top.length,
     citation: rule.citation,
-    message: fillTemplate(rule.message, values),
+    message: fillTemplate(rule.message, values) + (hit.note ?? ''),
     ...(hit.details ? { details: hit.details } : {}),
   };
 }

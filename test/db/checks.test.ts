@@ -205,10 +205,18 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(finding(overRight, 'existing-exploration-right')?.verdict).toBe('prohibited');
   });
 
-  it('a scale below the minimum for the mineral is prohibited; the unit must match', async () => {
-    const report = await gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 1, unit: '万吨/年' } });
-    expect(finding(report, 'minimum-scale')).toMatchObject({ verdict: 'prohibited', details: { value: 1, unit: '万吨/年' } });
+  it('a scale below a published minimum is prohibited; below the plan\'s illustrative one (专栏10 prints **) it needs review, and says why; the unit must match', async () => {
+    const published = [{ mineral: '建筑用砂', unit: '万吨/年', large: 100, medium: 50, small: 10, illustrative: false }];
+    const body = { geometry: block([4.5, 4.5, 5.5, 5.5]), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 1, unit: '万吨/年' } };
+    const report = await check(body, { ...OPTS, scales: published });
+    expect(finding(report, 'minimum-scale')).toMatchObject({ verdict: 'prohibited', details: { value: 1, unit: '万吨/年', illustrative: false } });
+    expect(finding(report, 'minimum-scale')!.message).not.toContain('示意值');
     expect(report.verdict).toBe('prohibited');
+    // found by a walkthrough: a 禁止 rested on a number the plan never published
+    const shipped = await gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 1, unit: '万吨/年' } });
+    expect(finding(shipped, 'minimum-scale')).toMatchObject({ verdict: 'review', verdictLabel: '需论证', details: { illustrative: true } });
+    expect(finding(shipped, 'minimum-scale')!.message).toMatch(/示意值.*\*\*/);
+    expect(shipped.verdict).toBe('review');
     await expect(gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 50, unit: '万立方米/年' } })).rejects.toMatchObject({ code: 'bad_request', details: { parameter: 'scale.unit' } });
   });
 
