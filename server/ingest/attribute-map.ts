@@ -6,6 +6,7 @@
  * the schema type where that is lossless; otherwise the row gets an error.
  */
 import type { AttributeDef } from '../db/schema.js';
+import { isRfc3339Date } from '../rfc3339.js';
 import type { ProblemList } from './problem-list.js';
 
 export interface MappedFeature {
@@ -39,11 +40,23 @@ function coerce(v: unknown, type: AttributeDef['type']): unknown {
       if (/^(true|t|y|yes|1|是)$/i.test(String(v).trim())) return true;
       if (/^(false|f|n|no|0|否)$/i.test(String(v).trim())) return false;
       return undefined;
-    case 'date': {
-      const m = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(String(v).trim());
-      return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
-    }
+    case 'date':
+      return calendarDate(String(v));
   }
+}
+
+/**
+ * A date as staff write it — 2023-01-05, 20230105, 2023/1/5, 2023.1.5, 2023年1月5日, with an
+ * optional time after it (T08:00:00Z, " 00:00:00") — as YYYY-MM-DD, if it is a real calendar day;
+ * else undefined (found by a walkthrough: 2028-13-45 and 2023-01-01abc were stored as dates,
+ * 2023/01/01 refused).
+ */
+function calendarDate(raw: string): string | undefined {
+  const m = /^(\d{4})(?:-(\d{1,2})-(\d{1,2})|(\d{2})(\d{2})|\/(\d{1,2})\/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw.trim());
+  if (!m) return undefined;
+  const [month, day] = [m[2] ?? m[4] ?? m[6] ?? m[8] ?? m[10], m[3] ?? m[5] ?? m[7] ?? m[9] ?? m[11]];
+  const iso = `${m[1]}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+  return isRfc3339Date(iso) ? iso : undefined;
 }
 
 export class AttributeMapper {

@@ -38,6 +38,25 @@ describe('AttributeMapper', () => {
     expect(m().map(0, null, { mining: '露天' }).properties).toEqual({ mining: '露天' });
   });
 
+  // found by a walkthrough: 2028-13-45 and 2023-01-01abc passed as dates, 2023/01/01 was refused
+  it('a date is a real calendar day in any of the forms staff write, stored as YYYY-MM-DD; anything else is an error for its row', () => {
+    const attrs: AttributeDef[] = [{ name: 'valid_to', label: '有效期止', type: 'date' }];
+    const good: [unknown, string][] = [
+      ['2028-02-29', '2028-02-29'], ['20280229', '2028-02-29'], ['2028/2/9', '2028-02-09'], ['2028.02.09', '2028-02-09'],
+      ['2028年2月9日', '2028-02-09'], ['2028-02-09T08:00:00Z', '2028-02-09'], ['2028-02-09 00:00:00', '2028-02-09'], [new Date(2028, 1, 9), '2028-02-09'],
+    ];
+    for (const [value, stored] of good) {
+      const problems = new ProblemList();
+      expect({ value, out: new AttributeMapper(attrs, problems).map(0, null, { valid_to: value }).properties.valid_to }).toEqual({ value, out: stored });
+      expect(problems.hasErrors).toBe(false);
+    }
+    for (const value of ['2028-13-45', '2027-02-29', '2023-01-01abc', '2023-1', '01/05/2023', '明年']) {
+      const problems = new ProblemList();
+      new AttributeMapper(attrs, problems).map(3, null, { valid_to: value });
+      expect({ value, errors: problems.list().filter((p) => p.severity === 'error').map((p) => [p.feature, p.field]) }).toEqual({ value, errors: [[3, 'valid_to']] });
+    }
+  });
+
   // found by a review: ArcMap gives every new shape Id 0, and that made every row a duplicate id of the first
   it('an id column is the feature id, but 0 (ArcMap’s default Id) is no id', () => {
     expect(mapper().map(0, null, { Id: 0, 区块编号: 'KC-01' })).toEqual({ id: null, properties: { code: 'KC-01' } });
