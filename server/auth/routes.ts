@@ -34,6 +34,14 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  // Who the presented token is: the viewer shows or hides its controls by this. It asked each gated
+  // route with an invalid request instead, and every such probe wrote a refused write to the audit
+  // trail (found by a walkthrough). An unknown or revoked token is a 401 here, as on every route.
+  app.get('/api/me', { schema: { summary: 'The caller: token name and role (anonymous: role null)', tags: ['auth'] } }, async (request) => {
+    const { name, role } = request.principal;
+    return { name, role, roles: role === null ? [] : ROLES.slice(0, ROLES.indexOf(role) + 1) };
+  });
+
   app.get('/api/tokens', { ...admin, schema: { summary: 'List tokens (no secrets)', tags: ['auth'] } }, async () => {
     const rows = await db.kysely
       .selectFrom('tokens')

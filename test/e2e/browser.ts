@@ -59,8 +59,8 @@ export async function openViewer(browser: Browser, baseUrl: string, opts: { view
   const rec: Recorder = { consoleErrors: [], requests: [], external: [] };
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    // the viewer's role probes (auth.ts) expect 4xx answers; Chromium logs them as failed loads
-    if (m.text().startsWith('Failed to load resource') && m.location().url.includes('probe=role')) return;
+    // a revoked token's GET /api/me (auth.ts) is an expected 401; Chromium logs it as a failed load
+    if (m.text().startsWith('Failed to load resource') && m.location().url.endsWith('/api/me')) return;
     rec.consoleErrors.push(`${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => rec.consoleErrors.push(`pageerror: ${e.message}`));

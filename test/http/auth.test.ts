@@ -34,6 +34,21 @@ describe(`tokens and roles (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     expect((await fx.app.inject({ url: '/api/layers' })).statusCode).toBe(200);
   });
 
+  // found by a walkthrough: the viewer learned a token's role by probing gated routes with invalid
+  // requests, and every probe wrote a refused write to the audit trail
+  it('GET /api/me says who the caller is, writes nothing to the audit trail, and is a 401 for a revoked token', async () => {
+    const auditRows = async () => Number((await fx.db.kysely.selectFrom('audit').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await auditRows();
+    expect((await fx.app.inject({ url: '/api/me' })).json()).toEqual({ name: 'anonymous', role: null, roles: [] });
+    const minted = (await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: '规划科 李四', role: 'planner' } })).json();
+    const planner = { authorization: `Bearer ${minted.token}` };
+    expect((await fx.app.inject({ url: '/api/me', headers: planner })).json()).toEqual({ name: '规划科 李四', role: 'planner', roles: ['viewer', 'planner'] });
+    expect((await fx.app.inject({ url: '/api/me', headers: ADMIN })).json()).toMatchObject({ role: 'admin', roles: ['viewer', 'planner', 'editor', 'admin'] });
+    expect(await auditRows()).toBe(before + 1); // the token.create only
+    expect((await fx.app.inject({ method: 'DELETE', url: `/api/tokens/${minted.id}`, headers: ADMIN })).statusCode).toBe(204);
+    expect((await fx.app.inject({ url: '/api/me', headers: planner })).statusCode).toBe(401);
+  });
+
   it('a revoked token stops working at once', async () => {
     const minted = (await fx.app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'temp', role: 'admin' } })).json();
     const auth = { authorization: `Bearer ${minted.token}` };

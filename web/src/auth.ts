@@ -1,9 +1,9 @@
 /**
  * Sign-in with a bearer token, kept in sessionStorage only (gone when the tab closes).
- * No endpoint tells a token's role, so capabilities are inferred: a 401/403 on a role-gated
- * call marks that capability denied and hides its controls (elements with data-cap="…").
- * After sign-in, side-effect-free probes ask each gated route with an empty/invalid request:
- * the role check (preHandler) answers 401/403 before any validation does.
+ * After sign-in, GET /api/me tells the token's role, and the capabilities follow from it (a
+ * capability denied hides its controls: elements with data-cap="…"); a 401/403 on a gated call
+ * later marks that capability denied too. (Probing each gated route with an invalid request, as
+ * before, wrote a refused write to the audit trail per probe.)
  */
 export type Capability = 'check' | 'upload' | 'restore' | 'admin';
 
@@ -64,44 +64,37 @@ export function applyVisibility(root: ParentNode = document): void {
   }
 }
 
-async function probe(path: string, init: RequestInit): Promise<boolean | undefined> {
-  const headers = new Headers(init.headers);
+/** the caller's role by GET /api/me: undefined when the server cannot say (offline, an older server) */
+async function callerRole(): Promise<string | null | undefined> {
+  const headers = new Headers();
   const auth = authHeader();
   if (auth) headers.set('authorization', auth);
   try {
-    const res = await fetch(path, { ...init, headers });
-    if (res.status === 401 || res.status === 403) return false;
-    // A route that does not exist yet answers 404 before any role check: not known.
-    if (res.status === 404) {
-      const body = await res.json().catch(() => ({}));
-      if (/route|路径/i.test(String(body.message ?? ''))) return undefined;
-    }
-    return true;
+    const res = await fetch('/api/me', { headers });
+    if (res.status === 401) return null;
+    if (!res.ok) return undefined;
+    return ((await res.json()) as { role: string | null }).role;
   } catch {
     return undefined;
   }
 }
 
-/** Ask each gated route what this token may do (no side effects: every probe is invalid input). */
+const ROLE_ORDER = ['viewer', 'planner', 'editor', 'admin'];
+/** the least role each capability needs (server/auth/roles.ts) */
+const NEEDS: Record<Capability, string> = { check: 'planner', upload: 'editor', restore: 'editor', admin: 'admin' };
+
+/** What this token may do, from its role (GET /api/me: one request, nothing written to the audit trail). */
 export async function probeCapabilities(): Promise<void> {
   if (!token()) {
     // Anonymous is read-only (viewer): nothing gated is available, no need to ask.
     for (const cap of ['check', 'upload', 'restore', 'admin'] as Capability[]) known.set(cap, false);
     return changed();
   }
-  const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
-  // `?probe=role` marks these expected 4xx answers (browsers log failed loads to the console)
-  const [check, upload, restore, admin] = await Promise.all([
-    probe('/api/checks?probe=role', json),
-    probe('/api/layers/__probe__/uploads?probe=role', json),
-    probe('/api/layers/__probe__/versions/1/restore?probe=role', json),
-    probe('/api/tokens?probe=role', { method: 'GET' }),
-  ]);
-  const set = (cap: Capability, v: boolean | undefined) => (v === undefined ? known.delete(cap) : known.set(cap, v));
-  set('check', check);
-  set('upload', upload);
-  set('restore', restore);
-  set('admin', admin);
+  const role = await callerRole();
+  for (const cap of ['check', 'upload', 'restore', 'admin'] as Capability[]) {
+    if (role === undefined) known.delete(cap);
+    else known.set(cap, role !== null && ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(NEEDS[cap]));
+  }
   changed();
 }
 
