@@ -51,6 +51,20 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
     // A tile may combine up to 16 layer ids of up to 64 characters (`a,b,…`).
     routerOptions: { maxParamLength: 1100 },
     forceCloseConnections: 'idle',
+    // A request Node cannot parse gets the project's error body, and for the common case — Chinese
+    // typed into a URL unencoded — says what to do (found by a walkthrough: a bare "Client Error")
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (!socket.writable) return void socket.destroy(err);
+      const badUrl = err.code === 'HPE_INVALID_URL';
+      const body = JSON.stringify({
+        error: 'bad_request',
+        message: badUrl
+          ? '网址含有未编码的字符：中文等非 ASCII 字符须按 URL 编码（百分号编码，如 encodeURIComponent） (the URL has unencoded characters: percent-encode non-ASCII ones)'
+          : `请求无法解析 (the request could not be parsed: ${err.code ?? 'parse error'})`,
+        details: { parameter: badUrl ? 'url' : 'request' },
+      });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
   });
   app.decorate('db', db);
   app.decorate('config', config);

@@ -2,10 +2,11 @@
  * Wrong, hostile and huge input on the endpoints a review of the tests found untried: each is a 4xx
  * naming what was wrong, and the stored data is unchanged (tokens, layers, versions).
  */
+import net from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
-import { testConfig } from '../helpers/test-app.js';
+import { buildTestApp, testConfig } from '../helpers/test-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
 import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
 
@@ -51,6 +52,27 @@ describe(`refusals leave the store unchanged (${usingPostgres() ? 'PostgreSQL' :
       await expectRefused(r, 400, field);
     }
     expect(await snapshot()).toBe(before);
+  });
+
+  // found by a walkthrough: Chinese typed into a URL unencoded got Fastify's bare {"message":"Client Error"}
+  it('a URL with unencoded Chinese (Node cannot parse it) is a 400 in the project\'s error format, saying to percent-encode', async () => {
+    const app = await buildTestApp(fx.db);
+    try {
+      const base = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(base.port), '127.0.0.1', () =>
+          socket.write(Buffer.concat([Buffer.from('GET /ogc/collections/permanent-farmland/items?township='), Buffer.from('松花江镇'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')])),
+        );
+        let text = '';
+        socket.on('data', (d) => (text += d.toString('utf8'))).on('end', () => resolve(text)).on('error', reject);
+      });
+      const [head, body] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400/);
+      expect(head).toMatch(/content-type: application\/json/i);
+      expect(JSON.parse(body)).toMatchObject({ error: 'bad_request', message: expect.stringContaining('URL 编码'), details: { parameter: 'url' } });
+    } finally {
+      await app.close();
+    }
   });
 
   it('POST /api/layers: a title over 200 characters, 201 attributes, a description over 4,000 characters', async () => {
