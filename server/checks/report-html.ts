@@ -31,13 +31,15 @@ export async function renderCheckHtml(db: Kysely<Schema>, id: string): Promise<s
   const report = await getCheckReport(db, id);
   const crs = zoneEpsgFor((report.block.bbox[0] + report.block.bbox[2]) / 2);
   const layers = CONTEXT_LAYERS.filter((l) => l in report.layerVersions);
+  const ids = Object.keys(report.layerVersions);
+  const titles = ids.length ? Object.fromEntries((await db.selectFrom('layers').select(['id', 'title']).where('id', 'in', ids).execute()).map((l) => [l.id, l.title])) : {};
   try {
-    return renderReportHtml(report, await reportGeometry(db, report, layers, crs.epsg), crs);
+    return renderReportHtml(report, await reportGeometry(db, report, layers, crs.epsg), crs, titles);
   } catch (err) {
     // A block far outside China (checked, with a warning) can lie beyond the clamped zone's
     // projection domain: PROJ refuses the transform (XX000). The report is drawn in lon/lat.
     if ((err as { code?: string }).code !== 'XX000') throw err;
-    return renderReportHtml(report, await reportGeometry(db, report, layers, 4490), { zone: 0, epsg: 4490 });
+    return renderReportHtml(report, await reportGeometry(db, report, layers, 4490), { zone: 0, epsg: 4490 }, titles);
   }
 }
 
@@ -45,8 +47,22 @@ const crsCaption = (crs: ReportCrs) => (crs.zone ? `CGCS2000 3度带高斯-克�
 
 const VERDICT_CLASS: Record<string, string> = { prohibited: 'v-p', review: 'v-r', notice: 'v-n', pass: 'v-ok' };
 
-export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportCrs): string {
-  const titles = Object.fromEntries(r.findings.filter((f) => f.layer).map((f) => [f.layer!, f.layerTitle ?? f.layer!]));
+/** an instant as a Beijing clock reads it: 2026年11月29日 20:36:34（北京时间） */
+export function beijingTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const d = new Date(t + 8 * 3600_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}（北京时间）`;
+}
+
+/**
+ * `layerTitles`: the Chinese titles of the layers the report names (its layer versions, the map's
+ * legend); a layer without one is named by its id. (Found by a walkthrough: the printed report
+ * said admin-county v1 and a UTC ISO time.)
+ */
+export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportCrs, layerTitles: Record<string, string> = {}): string {
+  const titles: Record<string, string> = { ...layerTitles, ...Object.fromEntries(r.findings.filter((f) => f.layer && f.layerTitle).map((f) => [f.layer!, f.layerTitle!])) };
   const a = r.block.area;
   const declared = r.input.declaredArea
     ? `<tr><th>申报面积</th><td>${r.input.declaredArea.ha.toFixed(4)} 公顷（与计算值相差 ${r.input.declaredDifferenceM2!.toFixed(2)} 平方米）</td></tr>`
@@ -88,8 +104,8 @@ figure { margin: 0; page-break-inside: avoid; } .coords { page-break-before: aut
 <tr><th>区块面积（椭球面）</th><td>${a.m2.toFixed(2)} 平方米 / ${a.ha.toFixed(4)} 公顷 / ${a.mu.toFixed(2)} 亩 / ${a.km2.toFixed(4)} 平方千米</td></tr>
 ${declared}
 <tr><th>输入坐标系</th><td>${esc(r.input.crs)}（${r.input.vertexCount} 个点）</td></tr>
-<tr><th>检查时间 / 检查人</th><td>${esc(r.createdAt)} / ${esc(r.createdBy)}</td></tr>
-<tr><th>所用图层版本</th><td>${Object.entries(r.layerVersions).map(([l, v]) => `${esc(l)} v${v}`).join('，')}</td></tr>
+<tr><th>检查时间 / 检查人</th><td>${esc(beijingTime(r.createdAt))} / ${esc(r.createdBy)}</td></tr>
+<tr><th>所用图层版本</th><td>${Object.entries(r.layerVersions).map(([l, v]) => `${esc(titles[l] ?? l)}（${esc(l)}）第 ${v} 版`).join('；')}</td></tr>
 <tr><th>总体结论</th><td class="verdict ${VERDICT_CLASS[r.verdict]}">${esc(r.verdictLabel)}</td></tr>
 </table>
 <h2>区块位置示意图</h2>
@@ -115,7 +131,8 @@ function coordinateTable(g: ReportGeometry, decimals: number): string {
       const start = n + 1;
       ring.forEach(([e, north], i) => {
         const closing = i === ring.length - 1;
-        const name = closing ? `J${start}` : `J${++n}`;
+        // J01, J02, … as surveyors number them (two digits at least)
+        const name = `J${String(closing ? start : ++n).padStart(2, '0')}`;
         rows.push(`<tr><td>${name}</td><td>${ringNo}</td><td class="n">${north.toFixed(decimals)}</td><td class="n">${e.toFixed(decimals)}</td></tr>`);
       });
     }

@@ -102,6 +102,16 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     expect(page).toContain('4912000.000'); // X (northing) of the corner, GK zone 42
     expect(page).toContain('42491000.000'); // Y (easting, zone-prefixed)
     expect(page).toContain('@page');
+    // found by a walkthrough: the time was UTC ISO text and the layers were named by their ids
+    const beijing = new Date(Date.parse(report.createdAt) + 8 * 3600_000);
+    expect(page).toContain(`${beijing.getUTCFullYear()}年${beijing.getUTCMonth() + 1}月${beijing.getUTCDate()}日`);
+    expect(page).toContain('（北京时间）');
+    expect(page).not.toContain(report.createdAt);
+    for (const [id, v] of Object.entries(report.layerVersions as Record<string, number>)) {
+      const title = (await app.inject({ url: `/api/layers/${id}` })).json().title as string;
+      expect(page).toContain(`${title}（${id}）第 ${v} 版`);
+    }
+    expect(page).toMatch(/<td>J01<\/td>/);
     expect(page).toContain('&lt;b&gt;红线&lt;/b&gt;测试');
     expect(page).not.toContain('<b>红线');
     expect(page).not.toMatch(/https?:/);
