@@ -1,6 +1,7 @@
 /**
  * Roles are ordered: each includes the ones before it.
- * viewer (read; anonymous by default) < planner (checks) < editor (uploads, edits, restore) < admin (tokens, layers).
+ * viewer (read; anonymous by default) < planner (checks) < editor (new layers, uploads, edits, restore) < admin (tokens, audit).
+ * (The contract's roles line says admin for layers; its endpoint table says editor creates them: the table is followed.)
  */
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
