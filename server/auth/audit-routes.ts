@@ -7,17 +7,49 @@
  * that did not record its own entry — refused before its handler ran (401/403/400/413) or from
  * a route that forgot — gets a generic `http.write` row with its status before the response
  * leaves. 429s (a flood must not become a flood of inserts) and 503s (the database is away; the
- * answer must stay fast) are not recorded.
+ * answer must stay fast) are not recorded, and 401s at most once per client address, method and
+ * route a minute (RefusalThrottle).
  */
 import fp from 'fastify-plugin';
+import client from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../http/links.js';
+import { registry } from '../http/metrics.js';
 import { recordAudit, wasAudited } from './audit.js';
 import { AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX, AUDIT_RESULTS, parseAuditQuery, queryAudit } from './audit-query.js';
 import { requireRole } from './roles.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const NOT_RECORDED = new Set([429, 503]);
+
+const suppressed = new client.Counter({
+  name: 'audit_refused_writes_suppressed_total',
+  help: 'Writes refused for want of a valid token (401) not recorded in the audit trail: one row per client address, method and route a minute',
+  registers: [registry],
+});
+
+/**
+ * Writes refused for want of a valid token (401) come from anyone, and the rate limit is off by
+ * default: one audit row per client address, method and route a minute, the rest counted in
+ * /metrics (found by a security review: an anonymous flood grew the audit table without bound).
+ * A 403 comes from a token's holder and is always recorded.
+ */
+export class RefusalThrottle {
+  private minute = -1;
+  private readonly seen = new Set<string>();
+  constructor(private readonly maxKeys = 10_000) {}
+  /** true: record this refusal */
+  take(key: string, now = Date.now()): boolean {
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.seen.clear();
+    }
+    if (this.seen.has(key) || this.seen.size >= this.maxKeys) return false;
+    this.seen.add(key);
+    return true;
+  }
+}
 
 const str = (description: string) => ({ type: 'string', description });
 
@@ -67,11 +99,16 @@ export const auditRoutes = fp(
       },
     );
 
+    const throttle = new RefusalThrottle();
     app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
       if (!WRITE_METHODS.has(request.method) || wasAudited(request) || NOT_RECORDED.has(reply.statusCode)) return payload;
       const route = request.routeOptions.url;
       if (route === undefined) return payload; // no such route: nothing was written or attempted
       const status = reply.statusCode;
+      if (status === 401 && !throttle.take(`${request.ip} ${request.method} ${route}`)) {
+        suppressed.inc();
+        return payload;
+      }
       const details: Record<string, unknown> = { method: request.method, route, status };
       if (status >= 400 && typeof payload === 'string') {
         try {

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collection, feature, multipart, square } from '../fixtures/uploads/upload-files.js';
+import { RefusalThrottle } from '../../server/auth/audit-routes.js';
 import { useFixtureApp } from '../helpers/fixture-app.js';
+import { buildTestApp } from '../helpers/test-app.js';
 import { ROOT } from '../helpers/templates.js';
 import { usingPostgres } from '../helpers/test-db.js';
 import type { AuditEntryOut } from '../../server/auth/audit-query.js';
@@ -92,7 +94,9 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   it('every write route in the OpenAPI document leaves a row when called anonymously', async () => {
-    const doc = (await fx.app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
+    // an app of its own: refusals without a token are recorded once per address, method and route a minute
+    const app = await buildTestApp(fx.db);
+    const doc = (await app.inject('/ogc/api')).json() as { paths: Record<string, Record<string, unknown>> };
     const writes = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops)
         .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
@@ -101,11 +105,42 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(writes.length).toBeGreaterThanOrEqual(10);
     for (const w of writes) {
       const before = await auditCount();
-      const r = await fx.app.inject({ method: w.method, url: w.url, payload: {} });
+      const r = await app.inject({ method: w.method, url: w.url, payload: {} });
       // every write route checks the role before it reads the body
       expect(r.statusCode, `${w.method} ${w.url}`).toBe(401);
       expect(await auditCount(), `${w.method} ${w.url}`).toBe(before + 1);
     }
+    await app.close();
+  });
+
+  // found by a security review: every anonymous refused write inserted a row, and the rate limit is off by default
+  it('a flood of anonymous refused writes leaves one row per address, method and route a minute, and is counted in /metrics', async () => {
+    // an app of its own: its throttle has seen none of this file's earlier refusals
+    const app = await buildTestApp(fx.db);
+    try {
+      const metric = async () => Number(/^audit_refused_writes_suppressed_total (\d+)/m.exec((await app.inject('/metrics')).body)?.[1] ?? 0);
+      const before = await auditCount();
+      const suppressedBefore = await metric();
+      for (let i = 0; i < 30; i++) expect((await app.inject({ method: 'DELETE', url: `${ITEMS}/FLOOD-${i}` })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: '/api/checks', payload: {} })).statusCode).toBe(401);
+      // DELETE …/items/:featureId once, POST /api/checks once
+      expect(await auditCount()).toBe(before + 2);
+      expect((await metric()) - suppressedBefore).toBe(29);
+      // a token holder's refusal (403) is always recorded
+      const viewer = (await app.inject({ method: 'POST', url: '/api/tokens', headers: ADMIN, payload: { name: 'flood-viewer', role: 'viewer' } })).json().token as string;
+      const n = await auditCount();
+      for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'DELETE', url: `${ITEMS}/FLOOD-${i}`, headers: { authorization: `Bearer ${viewer}` } })).statusCode).toBe(403);
+      expect(await auditCount()).toBe(n + 3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('RefusalThrottle: once per key a minute, a fresh minute starts afresh, and the keys are bounded', () => {
+    const t = new RefusalThrottle(2);
+    const m = 60_000 * 1000;
+    expect([t.take('a', m), t.take('a', m + 1), t.take('b', m), t.take('c', m)]).toEqual([true, false, true, false]);
+    expect([t.take('a', m + 60_000), t.take('c', m + 60_000)]).toEqual([true, true]);
   });
 
   it('filters by actor, action (exact or prefix), target, result and time range', async () => {

@@ -170,7 +170,9 @@ describe(`security headers and rate limits (${usingPostgres() ? 'PostgreSQL' : '
     const count = async () => (await db.kysely.selectFrom('audit').select('id').execute()).length;
     const before = await count();
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await limited.inject({ method: 'POST', url: '/api/tokens', headers: { authorization: 'Bearer a-distinct-bogus-token' }, remoteAddress: '10.0.3.2', payload: { name: 'x', role: 'viewer' } })).statusCode);
+    // five write routes (a refusal without a token is recorded once per address, method and route a minute)
+    const writes = [['POST', '/api/tokens'], ['POST', '/api/checks'], ['POST', '/api/layers'], ['POST', '/api/layers/x1/uploads'], ['DELETE', '/api/tokens/x1']] as const;
+    for (const [method, url] of writes) statuses.push((await limited.inject({ method, url, headers: { authorization: 'Bearer a-distinct-bogus-token' }, remoteAddress: '10.0.3.2', payload: { name: 'x', role: 'viewer' } })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     // the three refusals are recorded; the two 429s are not
     expect(await count()).toBe(before + 3);
