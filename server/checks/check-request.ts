@@ -89,6 +89,43 @@ function parseScale(raw: unknown): CheckInput['scale'] {
  * Validate the non-geometry fields and pick the block source. `file` is the multipart upload,
  * when there is one. Exactly one of geometry / coordinates / file must be given.
  */
+/**
+ * A GeoJSON file (named .geojson/.json, or text that starts with "{"): its Polygon and MultiPolygon
+ * features become the block — one MultiPolygon when several, with a warning, as a shapefile's do.
+ * CRS: the request's `crs`, else the file's legacy "crs" member (GDAL writes one for a projected
+ * file), else CRS84 as RFC 7946 says. Null when the file is not GeoJSON (a TXT). (Found by a
+ * walkthrough: a GeoJSON file was read as a TXT — "no [地块坐标] section".)
+ */
+function geojsonFile(file: { bytes: Uint8Array; fileName?: string }, crs: number | null): BlockSource | null {
+  let text = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (!/\.(geo)?json$/i.test(file.fileName ?? '') && !text.trimStart().startsWith('{')) return null;
+  let doc: { type?: unknown; features?: unknown; geometry?: unknown; crs?: { properties?: { name?: unknown } } };
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new BadRequestError(`GeoJSON 文件无法解析：${(e as Error).message} (the GeoJSON file is not valid JSON)`, { parameter: 'file' });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BadRequestError('GeoJSON 文件应为对象 (the GeoJSON file must be an object)', { parameter: 'file' });
+  const srid = crs ?? (doc.crs?.properties?.name !== undefined ? parseCrs(doc.crs.properties.name) : 4490);
+  if (doc.type !== 'FeatureCollection') return { kind: 'geojson', geometry: doc, srid };
+  const features = Array.isArray(doc.features) ? (doc.features as { geometry?: { type?: unknown; coordinates?: unknown } | null }[]) : [];
+  const polygons = features.flatMap((f) => {
+    const g = f?.geometry;
+    if (g?.type === 'Polygon') return [g.coordinates];
+    if (g?.type === 'MultiPolygon' && Array.isArray(g.coordinates)) return g.coordinates as unknown[];
+    return [];
+  });
+  if (polygons.length === 0) throw new BadRequestError('GeoJSON 文件中没有面要素 (no Polygon or MultiPolygon feature in the file)', { parameter: 'file' });
+  const several = features.filter((f) => f?.geometry?.type === 'Polygon' || f?.geometry?.type === 'MultiPolygon').length > 1;
+  return {
+    kind: 'geojson',
+    geometry: polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons },
+    srid,
+    ...(several ? { warnings: [{ severity: 'warning' as const, field: 'file', message: `文件中的 ${features.length} 个要素合为一个区块 (the file's features were combined into one block)` }] } : {}),
+  };
+}
+
 export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8Array; fileName?: string }): CheckInput {
   if (typeof body.activity !== 'string' || !(ACTIVITIES as readonly string[]).includes(body.activity)) {
     throw new BadRequestError(`activity 应为 exploration（勘查）或 mining（开采），而不是“${valueName(body.activity ?? '')}” (activity must be exploration or mining)`, { parameter: 'activity' });
@@ -111,10 +148,11 @@ export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8A
     throw new BadRequestError('请将 Shapefile 的 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩为 zip 后上传 (upload the shapefile as one zip of .shp, .shx, .dbf, .prj)', { parameter: 'file' });
   }
   const zipped = file ? isZip(file.bytes) || /\.zip$/i.test(file.fileName ?? '') : false;
+  const crsGiven = body.crs !== undefined && body.crs !== null && body.crs !== '';
   const source: BlockSource = file
     ? zipped
-      ? { kind: 'shapefile', bytes: file.bytes, fileName: file.fileName, ...(body.crs !== undefined && body.crs !== null && body.crs !== '' ? { crs: srid } : {}) }
-      : { kind: 'txt', content: file.bytes, fileName: file.fileName }
+      ? { kind: 'shapefile', bytes: file.bytes, fileName: file.fileName, ...(crsGiven ? { crs: srid } : {}) }
+      : geojsonFile(file, crsGiven ? srid : null) ?? { kind: 'txt', content: file.bytes, fileName: file.fileName }
     : given[1]
       ? { kind: 'txt', content: body.coordinates as string }
       : { kind: 'geojson', geometry: body.geometry, srid };

@@ -33,7 +33,7 @@ export function readSourceGeometry(source: BlockSource, maxVertices: number): So
   if (source.kind === 'txt') return fromTxt(source.content, maxVertices);
   if (source.kind === 'shapefile') throw new Error('a zipped shapefile is read first (shapefile-block.ts)');
   const g = fromGeoJson(source.geometry, source.srid, maxVertices, source.crsLabel);
-  if (source.format !== 'shapefile') return g;
+  if (source.format !== 'shapefile') return source.warnings?.length ? { ...g, warnings: [...source.warnings, ...g.warnings] } : g;
   // a shapefile's polygons, in the CRS of its .prj (Xian 1980 / Beijing 1954 through their PROJ string)
   return { ...g, projString: source.projString, format: 'shapefile', warnings: [...(source.warnings ?? []), ...g.warnings] };
 }

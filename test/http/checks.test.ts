@@ -143,6 +143,39 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     expect(up.json().input.declaredArea.ha).toBe(5.7089);
   });
 
+  // found by a walkthrough: a GeoJSON file was read as a TXT ("no [地块坐标] section")
+  it('a GeoJSON file is checked as its polygons (several: one block, with a warning), in the crs its legacy crs member names', async () => {
+    const boundary = '----geojson';
+    const send = (name: string, data: string, fields: [string, string][] = []) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/checks',
+        headers: { ...ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat([
+          Buffer.from([['activity', 'mining'], ['mineral', '建筑用砂'], ...fields].map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')),
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/geo+json\r\n\r\n${data}\r\n--${boundary}--\r\n`),
+        ]),
+      });
+    const a = polygon([4.5, 4.5, 5.5, 5.5]);
+    const b = polygon([11, 12, 13, 13]);
+    const fc = { type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::4530' } }, features: [a, b].map((geometry, i) => ({ type: 'Feature', properties: { name: `块${i}` }, geometry })) };
+    const file = await send('block.geojson', JSON.stringify(fc));
+    expect(file.statusCode, file.body).toBe(201);
+    const json = await post({ geometry: { type: 'MultiPolygon', coordinates: [a.coordinates, b.coordinates] }, crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂' });
+    expect(file.json().block.area.m2).toBeCloseTo(json.json().block.area.m2, 2);
+    expect(file.json().findings.map((f: { ruleId: string }) => f.ruleId).sort()).toEqual(json.json().findings.map((f: { ruleId: string }) => f.ruleId).sort());
+    expect(file.json().warnings).toContainEqual(expect.objectContaining({ field: 'file', message: expect.stringContaining('合为一个区块') }));
+    // one bare geometry, named .json, with crs given in the request
+    const one = await send('block.json', JSON.stringify(a), [['crs', 'EPSG:4530']]);
+    expect(one.statusCode, one.body).toBe(201);
+    // broken JSON, or nothing with area: a 400 naming the file
+    for (const bad of ['{"type": "FeatureCollection", "features": [', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [125.7, 44.5] } }] })]) {
+      const r = await send('bad.geojson', bad);
+      expect(r.statusCode).toBe(400);
+      expect(r.json().details).toMatchObject({ parameter: 'file' });
+    }
+  });
+
   // found by a review: a multipart field was cut at 1 MB without an error, and the cut TXT was checked as it was
   it('a pasted TXT field larger than the bound is a 413 naming the field, never cut silently', async () => {
     const boundary = 'fieldsize';

@@ -104,7 +104,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
   const keyDrawButton = h('button', { type: 'button', id: 'check-draw-keyboard', 'aria-describedby': 'check-draw-keyboard-help' }, '用键盘绘制');
   const clearButton = h('button', { type: 'button', class: 'secondary' }, '清除');
   const paste = h('textarea', { id: 'check-coordinates', rows: 8, spellcheck: false, placeholder: '[属性描述]\n坐标系=2000国家大地坐标系\n…\n[地块坐标]\n5,12.3456,KC-01,地块1,面,,,,@\nJ1,1,4910000.000,42510000.000\n…' });
-  const file = h('input', { type: 'file', id: 'check-file', accept: '.txt,.zip,text/plain,application/zip' });
+  const file = h('input', { type: 'file', id: 'check-file', accept: '.txt,.zip,.geojson,.json,text/plain,application/zip,application/geo+json,application/json' });
 
   const sourcePanels: Record<Source, HTMLElement> = {
     draw: h(
@@ -116,7 +116,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
       h('p', { class: 'hint', id: 'check-draw-keyboard-help' }, '键盘绘制：方向键移动地图，+/− 缩放，空格键在地图中心（十字）添加拐点，退格键撤销，回车键结束，Esc 取消。'),
     ),
     paste: h('div', { class: 'source-panel' }, field('界址点坐标（国土部标 TXT 格式）', paste, 'X 为北坐标，Y 为带号+东坐标，CGCS2000 3度带。')),
-    file: h('div', { class: 'source-panel' }, field('界址点坐标文件（.txt，GBK 或 UTF-8）或 Shapefile 压缩包（.zip，含 .prj）', file)),
+    file: h('div', { class: 'source-panel' }, field('界址点坐标文件（.txt，GBK 或 UTF-8）、Shapefile 压缩包（.zip，含 .prj）或 GeoJSON（.geojson）', file)),
   };
   const radios = (['draw', 'paste', 'file'] as Source[]).map((s) => {
     const id = `check-source-${s}`;
