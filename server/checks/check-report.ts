@@ -1,7 +1,7 @@
 /** The check report: the API object returned by POST/GET /api/checks and stored as-is. */
 import type { InputProblem } from '../errors.js';
 import type { AreaFigures } from './areas.js';
-import type { Finding, SkippedRule } from './rule-evaluation.js';
+import type { Finding, PassedRule, SkippedRule } from './rule-evaluation.js';
 import type { Activity, Verdict } from './rules.js';
 
 export const ACTIVITY_LABELS: Record<Activity, string> = { exploration: '勘查', mining: '开采' };
@@ -38,6 +38,8 @@ export interface CheckReport {
   warnings: InputProblem[];
   /** rules that apply and were not checked (`unverified`), or that the plan leaves without a measure */
   skippedRules: SkippedRule[];
+  /** rules that apply, were checked and found nothing (absent from reports stored before it existed) */
+  passedRules?: PassedRule[];
   /** layer id → version read */
   layerVersions: Record<string, number>;
   rulesVersion: number;

@@ -95,7 +95,7 @@ export async function runCheck(db: Kysely<Schema>, input: CheckInput, options: C
     const disjoint = new Set([...layers.values()].filter((l) => l.disjoint === true && DISJOINT_LAYERS.includes(l.id)).map((l) => l.id));
     unverified = DISJOINT_LAYERS.filter((l) => layers.get(l)?.disjoint === null);
     const subject = { activity: input.activity, mineral: input.mineral, scale: input.scale, ewkb: block.ewkb, areaM2: block.areaM2 };
-    const { findings, skipped, unverifiedVerdicts } = await evaluateRules(rules, { db: trx, subject, layers, scales: options.scales ?? minimumScales(), topN, checkId: id, disjoint });
+    const { findings, skipped, passed, unverifiedVerdicts } = await evaluateRules(rules, { db: trx, subject, layers, scales: options.scales ?? minimumScales(), topN, checkId: id, disjoint });
     const verdict = worstVerdict([...findings.map((f) => f.verdict), ...unverifiedVerdicts]);
     const declaredM2 = source.declaredAreaHa === null ? null : source.declaredAreaHa * 10_000;
     const used = new Set(findings.map((f) => f.layer).concat(rules.map(ruleLayer)));
@@ -122,6 +122,7 @@ export async function runCheck(db: Kysely<Schema>, input: CheckInput, options: C
       findings,
       warnings: block.warnings,
       skippedRules: skipped,
+      passedRules: passed,
       layerVersions: Object.fromEntries([...layers.values()].filter((l) => used.has(l.id)).map((l) => [l.id, l.version])),
       rulesVersion: RULES_DOCUMENT.version,
       links: { self: `/api/checks/${id}`, overlaps: `/api/checks/${id}/overlaps.geojson`, html: `/api/checks/${id}/report.html` },

@@ -82,6 +82,12 @@ export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportC
       ? '<p class="v-r">已检查的规则未发现冲突，但有规则未能检查（见“未执行的规则”），结论为需论证，请人工复核。</p>'
       : '<p class="v-ok">未发现与规划及控制线的冲突。</p>';
   const warnings = r.warnings.length ? `<h2>输入提示</h2><ul>${r.warnings.map((w) => `<li>${w.line ? `第${w.line}行：` : ''}${esc(w.message)}</li>`).join('')}</ul>` : '';
+  // the positive record a 合规性审查 needs: what was checked and found clear (found by a walkthrough)
+  const passed = r.passedRules?.length
+    ? `<h2>已检查、未发现冲突的规则（${r.passedRules.length} 条）</h2><table><thead><tr><th>规则</th><th>所用图层（版本）</th><th>依据</th></tr></thead><tbody>${r.passedRules
+        .map((p) => `<tr><td>${esc(p.title)}</td><td>${p.layer ? `${esc(p.layerTitle ?? p.layer)}（第 ${p.layerVersion} 版）` : '—'}</td><td class="cite">${esc(p.citation)}</td></tr>`)
+        .join('')}</tbody></table>`
+    : '';
   const skipped = r.skippedRules.length ? `<h2>未执行的规则</h2><ul>${r.skippedRules.map((s) => `<li>${esc(s.ruleId)}：${esc(s.reason)}${s.unverified ? '（未检查，需人工复核）' : ''}</li>`).join('')}</ul>` : '';
   return `<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>合规性检查报告 ${esc(r.name ?? r.id)}</title>
@@ -112,6 +118,7 @@ ${declared}
 <figure>${renderSvgMap(g, titles)}<figcaption>${crsCaption(crs)}</figcaption></figure>
 <h2>检查结果（${r.findings.length} 项）</h2>
 ${findings}
+${passed}
 ${warnings}
 ${skipped}
 <h2 class="coords">界址点坐标（${crsCaption(crs)}）</h2>

@@ -66,6 +66,16 @@ export interface Finding {
 
 /** `unverified`: the rule could not be checked for want of data (a layer, the scale), not because it does not apply */
 export type Outcome = { hit: Hit } | { skipped: string; unverified: boolean } | null;
+/** a rule that applied, was checked, and found nothing: the report's positive record */
+export interface PassedRule {
+  ruleId: string;
+  title: string;
+  layer: string | null;
+  layerTitle: string | null;
+  layerVersion: number | null;
+  citation: string;
+}
+
 export interface SkippedRule {
   ruleId: string;
   reason: string;
@@ -146,7 +156,7 @@ export function spatialRequest(rule: Rule, subject: Pick<Subject, 'mineral'>, di
 export async function evaluateRules(
   rules: readonly Rule[],
   base: Omit<EvalContext, 'spatial'>,
-): Promise<{ findings: Finding[]; hits: Hit[]; skipped: SkippedRule[]; unverifiedVerdicts: Verdict[] }> {
+): Promise<{ findings: Finding[]; hits: Hit[]; skipped: SkippedRule[]; passed: PassedRule[]; unverifiedVerdicts: Verdict[] }> {
   const { subject, layers } = base;
   const applicable = rules.filter((r) => ruleApplies(r, subject.activity, subject.mineral));
   const requests = applicable.flatMap((r) => {
@@ -161,6 +171,7 @@ export async function evaluateRules(
   const findings: Finding[] = [];
   const hits: Hit[] = [];
   const skipped: SkippedRule[] = [];
+  const passed: PassedRule[] = [];
   // an unchecked rule that could forbid or call for review makes the verdict at least review:
   // a report must never read 符合 (pass) for what it did not check (an unchecked notice stays listed)
   const unverifiedVerdicts: Verdict[] = [];
@@ -179,9 +190,12 @@ export async function evaluateRules(
     else if (outcome) {
       findings.push(toFinding(rule, outcome.hit, subject, layer ? layers.get(layer)! : null));
       hits.push(outcome.hit);
+    } else {
+      const info = layer ? layers.get(layer)! : null;
+      passed.push({ ruleId: rule.id, title: rule.title, layer: info?.id ?? null, layerTitle: info?.title ?? null, layerVersion: info?.version ?? null, citation: rule.citation });
     }
   }
-  return { findings, hits, skipped, unverifiedVerdicts };
+  return { findings, hits, skipped, passed, unverifiedVerdicts };
 }
 
 /** A Hit as the report states it. blockAreaM2: m², ellipsoidal. */

@@ -17,7 +17,7 @@ import { writeLayerVersion } from '../../server/layers/layer-writes.js';
 import { restoreVersion } from '../../server/layers/restore.js';
 import { runPlanAudit } from '../../server/checks/plan-audit.js';
 import { renderReportHtml } from '../../server/checks/report-html.js';
-import { RULES, type Rule } from '../../server/checks/rules.js';
+import { RULES, ruleApplies, type Rule } from '../../server/checks/rules.js';
 import { insertLayer } from '../../server/layers/layer-registry.js';
 import { seedDataset } from '../../server/layers/seed.js';
 import { E0, N0, gkRect } from '../fixtures/checks/make.js';
@@ -218,6 +218,19 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(finding(shipped, 'minimum-scale')!.message).toMatch(/示意值.*\*\*/);
     expect(shipped.verdict).toBe('review');
     await expect(gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 50, unit: '万立方米/年' } })).rejects.toMatchObject({ code: 'bad_request', details: { parameter: 'scale.unit' } });
+  });
+
+  // found by a walkthrough: the report listed what it found, never what it checked and found clear
+  it('every applicable rule is a finding, skipped, or passed — exactly one — and passed ones name their layer version', async () => {
+    for (const [r, activity, mineral] of [[[11, 12, 13, 13], 'mining', '建筑用砂'], [[4.5, 4.5, 5.5, 5.5], 'exploration', '地热'], [[38, 28, 42, 29], 'mining', '矿泉水']] as const) {
+      const report = await gk([...r], activity, mineral);
+      const lists = [report.findings.map((f) => f.ruleId), report.skippedRules.map((x) => x.ruleId), report.passedRules!.map((x) => x.ruleId)];
+      const all = lists.flat();
+      expect(new Set(all).size, `${activity} ${r}`).toBe(all.length);
+      expect(all.sort()).toEqual(RULES.filter((x) => ruleApplies(x, activity, mineral)).map((x) => x.id).sort());
+      for (const p of report.passedRules!) if (p.layer) expect(p.layerVersion).toBe(report.layerVersions[p.layer]);
+      expect(report.passedRules!.length).toBeGreaterThan(0);
+    }
   });
 
   it('a block partly outside the county needs review, with the share outside', async () => {

@@ -112,6 +112,9 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
       expect(page).toContain(`${title}（${id}）第 ${v} 版`);
     }
     expect(page).toMatch(/<td>J01<\/td>/);
+    expect(report.passedRules.length).toBeGreaterThan(0);
+    expect(page).toContain(`已检查、未发现冲突的规则（${report.passedRules.length} 条）`);
+    for (const p of report.passedRules) expect(page).toContain(p.title);
     expect(page).toContain('&lt;b&gt;红线&lt;/b&gt;测试');
     expect(page).not.toContain('<b>红线');
     expect(page).not.toMatch(/https?:/);
