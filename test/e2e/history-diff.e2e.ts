@@ -98,6 +98,25 @@ describe.skipIf(!chromiumAvailable || !diffExists)('history: a diff between two 
     expect(await v.page.locator('[data-testid="diff-summary"]').count()).toBe(0);
   });
 
+  // found by a walkthrough: at 1280×800 the 恢复 buttons sat beyond the panel's edge, under the map
+  it('every restore button lies inside the panel at 1280×800, and the panel does not scroll sideways to show it', async () => {
+    // a version whose note is one long word (a file name), as uploads write them
+    await api('POST', `/api/layers/${LAYER}/versions/${first}/restore`, { note: '德惠市采矿权_2026年11月29日_自然资源局导出_最终版_第二次修订.zip' });
+    await v.page.locator('#history-layer').selectOption('admin-county');
+    await v.page.locator('#history-layer').selectOption(LAYER);
+    await expect.poll(() => v.page.locator('#panel-history table.version-table tbody tr').count(), { timeout: 15_000 }).toBe(5);
+    const panel = (await v.page.locator('#panel-history').boundingBox())!;
+    const buttons = v.page.locator('#panel-history table.version-table button', { hasText: '恢复' });
+    expect(await buttons.count()).toBeGreaterThanOrEqual(3);
+    for (const b of await buttons.all()) {
+      const box = (await b.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(panel.x);
+      expect(box.x + box.width).toBeLessThanOrEqual(panel.x + panel.width);
+    }
+    expect(await v.page.locator('#panel-history .versions').evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    await v.page.screenshot({ path: artifact('history-versions-1280x800.png') });
+  });
+
   it('requested nothing but 127.0.0.1 and logged no console errors', () => {
     expect(v.rec.external).toEqual([]);
     expect(v.rec.consoleErrors).toEqual([]);

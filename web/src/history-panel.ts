@@ -120,7 +120,9 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
             'table',
             { class: 'version-table' },
             h('caption', {}, '版本记录'),
-            h('thead', {}, h('tr', {}, ['版本', '时间', '操作人', '增', '删', '改', '要素', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            // the action first and 增/删/改 in one cell: the table fits the 360 px panel at 1280×800
+            // (found by a walkthrough: the 恢复 buttons sat beyond the panel's edge, under the map)
+            h('thead', {}, h('tr', {}, ['版本', '', '时间', '操作人', '增/删/改', '要素'].map((t) => h('th', { scope: 'col' }, t)))),
             h(
               'tbody',
               {},
@@ -128,14 +130,12 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
                 h(
                   'tr',
                   {},
-                  h('td', { class: 'num' }, String(v.version), v.restoredFrom ? h('span', { class: 'muted' }, `（恢复自第${v.restoredFrom}版）`) : null),
-                  h('td', {}, new Date(v.createdAt).toLocaleString('zh-CN', { hour12: false })),
-                  h('td', {}, v.author, v.note ? h('div', { class: 'muted' }, v.note) : null),
-                  h('td', { class: 'num' }, String(v.added)),
-                  h('td', { class: 'num' }, String(v.removed)),
-                  h('td', { class: 'num' }, String(v.changed)),
-                  h('td', { class: 'num' }, String(v.featureCount)),
+                  h('td', { class: 'num' }, String(v.version), v.restoredFrom !== null && v.restoredFrom !== undefined ? h('div', { class: 'muted' }, `恢复自第${v.restoredFrom}版`) : null),
                   h('td', {}, v.version !== latest && canRestore ? h('button', { type: 'button', class: 'small', 'data-cap': 'restore', 'aria-label': `恢复为第 ${v.version} 版`, onclick: () => void restore(v.version) }, '恢复') : null),
+                  h('td', { title: new Date(v.createdAt).toLocaleString('zh-CN', { hour12: false }) }, shortTime(v.createdAt)),
+                  h('td', { class: 'wrap' }, v.author, v.note ? h('div', { class: 'muted' }, v.note) : null),
+                  h('td', { class: 'num', 'aria-label': `增 ${v.added}，删 ${v.removed}，改 ${v.changed}` }, `+${v.added} −${v.removed} ~${v.changed}`),
+                  h('td', { class: 'num' }, String(v.featureCount)),
                 ),
               ),
             ),
@@ -214,4 +214,12 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
       void load();
     },
   };
+}
+
+/** 11-29 20:36 this year, 2025-11-29 20:36 before: the full time is the cell's title */
+function shortTime(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return d.getFullYear() === new Date().getFullYear() ? day : `${d.getFullYear()}-${day}`;
 }
