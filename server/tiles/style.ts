@@ -114,7 +114,30 @@ export function buildStyle(base: string, layers: LayerDetail[]) {
         ...(s.lineDash ? { 'line-dasharray': s.lineDash } : {}),
       },
     });
-    if (l.labelField) {
+    if (l.labelField && l.id === 'admin-county') {
+      // The county's name is not a township's: larger, spaced and brown, and placed after every
+      // other label (the first label layer), moving off its point to a free spot when a township's
+      // name is there — it took the place of 朝阳乡 and 夏家店街道 at the default view and read as
+      // the name of the township it sat in (found by a walkthrough).
+      labels.unshift({
+        id: `${l.id}-label`,
+        type: 'symbol',
+        source: l.id,
+        'source-layer': hasLabelPoints(l) ? labelLayerName(l.id) : l.id,
+        minzoom: Math.max(l.minzoom, 7),
+        metadata: meta,
+        layout: {
+          'text-field': ['get', l.labelField],
+          'text-font': [FONT_STACK],
+          'text-size': 20,
+          'text-letter-spacing': 0.5,
+          'text-variable-anchor': ['center', 'top', 'bottom', 'left', 'right', 'top-left', 'top-right', 'bottom-left', 'bottom-right'],
+          'text-radial-offset': 1.5,
+          'symbol-placement': 'point',
+        },
+        paint: { 'text-color': '#7a4a1f', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
+      });
+    } else if (l.labelField) {
       labels.push({
         id: `${l.id}-label`,
         type: 'symbol',

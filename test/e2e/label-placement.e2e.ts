@@ -99,6 +99,27 @@ describe.skipIf(!chromiumAvailable)('labels are placed once per feature', () => 
     expect(v.rec.consoleErrors).toEqual([]);
   });
 
+  // found by a walkthrough: at the default view the county's name took the place of two townships'
+  // (and read as the name of the township it sat in); the small city 街道 may still crowd each other
+  it("at the overview the county's name takes no township's place", async () => {
+    await v.page.evaluate(() => window.__map!.jumpTo({ center: [125.8, 44.5], zoom: 8.7 }));
+    await waitIdle(v.page);
+    const named = () => v.page.evaluate(() => ({
+      townships: [...new Set(window.__map!.queryRenderedFeatures({ layers: ['admin-townships-label'] }).map((f) => String(f.properties.fid)))].sort(),
+      county: window.__map!.getLayoutProperty('admin-county-label', 'visibility') === 'none' ? 0 : window.__map!.queryRenderedFeatures({ layers: ['admin-county-label'] }).length,
+    }));
+    const withCounty = await named();
+    await v.page.locator('#map canvas').screenshot({ path: artifact('11-labels-townships-overview.png') });
+    await v.page.evaluate(() => window.__map!.setLayoutProperty('admin-county-label', 'visibility', 'none'));
+    await waitIdle(v.page);
+    const without = await named();
+    await v.page.evaluate(() => window.__map!.setLayoutProperty('admin-county-label', 'visibility', 'visible'));
+    await waitIdle(v.page);
+    expect(withCounty.county).toBe(1);
+    expect(without.townships.length).toBeGreaterThanOrEqual(15);
+    expect(withCounty.townships).toEqual(without.townships);
+  });
+
   it('names a block that straddles a tile edge at most once, and no feature twice, zoomed in', async () => {
     const b = datasetBbox('mining-blocks', BLOCK);
     const z = zoomCutting(b, 12);
