@@ -142,7 +142,12 @@ describe.skipIf(!chromiumAvailable)('the viewer with late, failed and reduced-mo
       expect(await page.locator('canvas.maplibregl-canvas').getAttribute('aria-label')).toBe('规划地图');
       await page.locator('#search-input').fill(block.slice(0, Math.min(6, block.length)));
       await page.locator('#search-input').press('Enter');
-      await page.locator('.search-hit', { hasText: block }).first().click();
+      // found by a walkthrough: a result's name was white (the top bar's button colour) on the white list
+      const hit = page.locator('.search-hit', { hasText: block }).first();
+      await hit.focus();
+      const colours = await hit.evaluate((b) => ({ name: getComputedStyle(b.querySelector('.hit-name')!).color, background: getComputedStyle(b).backgroundColor }));
+      expect(colours).toEqual({ name: 'rgb(31, 35, 40)', background: 'rgb(232, 240, 251)' });
+      await hit.click();
       const popup = page.locator('[data-testid="feature-popup"]', { hasText: block });
       await popup.waitFor({ timeout: 15_000 });
       expect(await page.locator('.maplibregl-popup-close-button').getAttribute('aria-label')).toBe('关闭');
