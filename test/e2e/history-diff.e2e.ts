@@ -85,8 +85,10 @@ describe.skipIf(!chromiumAvailable || !diffExists)('history: a diff between two 
     expect(await page.evaluate(() => window.__map!.getPaintProperty('overlay-diff-before', 'line-dasharray'))).toBeTruthy();
 
     await waitIdle(page);
-    // the old outline (#8a4b00, dashed), the changed fill (#f0a000), added (#1a9850) and removed (#d73027) all on screen
+    // the old outline (#8a4b00, dashed), the changed feature (#7b3294: purple, apart from the farmland's
+    // yellow), added (#1a9850) and removed (#d73027) all on screen
     expect(await pixelsNear(page, [0x8a, 0x4b, 0x00], 30)).toBeGreaterThan(30);
+    expect(await pixelsNear(page, [0x7b, 0x32, 0x94], 30)).toBeGreaterThan(30);
     expect(await pixelsNear(page, [0x1a, 0x98, 0x50], 30)).toBeGreaterThan(30);
     expect(await pixelsNear(page, [0xd7, 0x30, 0x27], 30)).toBeGreaterThan(30);
     await page.screenshot({ path: artifact('13-history-diff-old-outline.png') });

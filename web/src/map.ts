@@ -119,7 +119,8 @@ const OVERLAY_COLOURS: Record<string, string> = {
   pass: '#2e8b57',
   added: '#1a9850',
   removed: '#d73027',
-  changed: '#f0a000',
+  // purple: apart from the farmland's yellow and the zones' orange (found by a walkthrough: an orange change was lost among the parcels)
+  changed: '#7b3294',
   /** a changed feature's outline at the older version (dashed) */
   before: '#8a4b00',
   highlight: '#00b7ff',
