@@ -108,9 +108,10 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
         throw new BadRequestError(`参数 note 应为不超过 ${MAX_NOTE_CHARS} 字的文本 (note must be text of at most ${MAX_NOTE_CHARS} characters)`, { parameter: 'note' });
       }
       const note = typeof raw === 'string' ? raw : null;
-      const result = await audited(app, request, 'layer.restore', id, { restoredFrom: v }, () => restoreVersion(db.kysely, id, v, request.principal.name, note), (r) => ({ version: r.version }));
-      reply.status(201);
-      return { layer: id, version: result.version, added: result.added, removed: result.removed, changed: result.changed, featureCount: result.featureCount, restoredFrom: v };
+      const result = await audited(app, request, 'layer.restore', id, { restoredFrom: v }, () => restoreVersion(db.kysely, id, v, request.principal.name, note), (r) => ({ version: r.version, unchanged: r.unchanged }));
+      // nothing to restore (the layer already holds version v's features): 200 and no new version
+      reply.status(result.unchanged ? 200 : 201);
+      return { layer: id, version: result.version, added: result.added, removed: result.removed, changed: result.changed, featureCount: result.featureCount, restoredFrom: v, unchanged: result.unchanged };
     },
   );
 }

@@ -12,8 +12,35 @@ import { NotFoundError } from '../errors.js';
 import { visibleAt } from './feature-reads.js';
 import { writeStagedInTransaction, type WriteResult } from './layer-writes.js';
 
-export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: number, author: string, note?: string | null): Promise<WriteResult> {
-  const result = await db.transaction().execute(async (trx) => {
+/** `unchanged`: the layer already held version v's features — no version was made */
+export type RestoreResult = WriteResult & { unchanged: boolean };
+
+/** thrown inside the transaction to roll back a restore that changed nothing */
+class Unchanged extends Error {
+  constructor(readonly result: WriteResult) {
+    super('unchanged');
+  }
+}
+
+/**
+ * A restore that would change nothing (the layer already holds version v's features: restored
+ * twice, or to the current version) makes no version — it wrote an empty one, 0/0/0 (found by a
+ * walkthrough) — and says `unchanged`.
+ */
+export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: number, author: string, note?: string | null): Promise<RestoreResult> {
+  try {
+    const result = await restoreInTransaction(db, layerId, v, author, note);
+    refreshStatisticsAfter(db, result);
+    return { ...result, unchanged: false };
+  } catch (e) {
+    if (!(e instanceof Unchanged)) throw e;
+    const current = await db.selectFrom('layers').select('version').where('id', '=', layerId).executeTakeFirstOrThrow();
+    return { ...e.result, version: current.version, unchanged: true };
+  }
+}
+
+async function restoreInTransaction(db: Kysely<Schema>, layerId: string, v: number, author: string, note?: string | null): Promise<WriteResult> {
+  return db.transaction().execute(async (trx) => {
     const layer = await sql<{ version: number }>`select version from layers where id = ${layerId} for update`.execute(trx);
     if (layer.rows.length === 0) throw new NotFoundError(`图层不存在 (no layer "${layerId}")`, { layer: layerId });
     // version 0 is every layer's empty beginning (created, nothing uploaded yet): it has no row
@@ -23,7 +50,7 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
     await sql`insert into restore_staging (idx, fid, properties, geom)
       select (row_number() over (order by f.fid))::int - 1, f.fid, f.properties, f.geom
       from features f where f.layer_id = ${layerId} and ${visibleAt(v)}`.execute(trx);
-    return writeStagedInTransaction(trx, {
+    const written = await writeStagedInTransaction(trx, {
       layerId,
       mode: 'replace',
       table: 'restore_staging',
@@ -32,7 +59,7 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
       source: { restoredFrom: v },
       restoredFrom: v,
     });
+    if (written.added + written.removed + written.changed === 0) throw new Unchanged(written);
+    return written;
   });
-  refreshStatisticsAfter(db, result);
-  return result;
 }

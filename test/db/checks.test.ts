@@ -113,7 +113,10 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     });
     expect(written.skippedRules.map((x) => x.ruleId)).not.toContain('redline-mining-3');
     expect(written.verdict).toBe('pass');
-    await restoreVersion(db.kysely, 'empty-redline', 0, 'test');
+    // (a feature far away first: restoring an empty layer to its empty version 0 changes nothing and makes no version)
+    const far = { type: 'Polygon' as const, coordinates: [[[100, 30], [100.01, 30], [100.01, 30.01], [100, 30.01], [100, 30]]] };
+    await writeLayerVersion(db.kysely, { layerId: 'empty-redline', mode: 'replace', features: [{ id: 'far', geometry: far, properties: {} }], author: 'test' });
+    expect((await restoreVersion(db.kysely, 'empty-redline', 0, 'test')).unchanged).toBe(false);
     const restored = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
       ...OPTS,
       rules: [...RULES, { ...redline, id: 'redline-mining-3', layer: 'empty-redline' } as Rule],

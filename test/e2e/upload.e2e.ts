@@ -140,6 +140,12 @@ describe.skipIf(!chromiumAvailable)('uploads and history (editor)', () => {
     v.page.once('dialog', (d) => void d.accept());
     await v.page.locator('.version-table button', { hasText: '恢复' }).last().click();
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(before + 1);
+    await expect.poll(() => v.page.locator('#panel-history [role="status"]').first().textContent()).toMatch(/已恢复为第 \d+ 版的内容（第 \d+ 版）/);
+    // found by a walkthrough: the same restore again made an empty version; now it makes none and says so
+    v.page.once('dialog', (d) => void d.accept());
+    await v.page.locator('.version-table button', { hasText: '恢复' }).last().click();
+    await expect.poll(() => v.page.locator('#panel-history [role="status"]').first().textContent(), { timeout: 30_000 }).toContain('未生成新版本');
+    expect(await rows.count()).toBe(before + 1);
   });
 
   it('requested nothing but 127.0.0.1 and logged no console errors (expected 4xx of the flows aside)', () => {

@@ -116,6 +116,19 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect((await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/00/restore`, headers: ADMIN })).statusCode).toBe(400);
   });
 
+  // found by a walkthrough: restoring the same version twice made an empty version (0/0/0)
+  it('a restore that would change nothing (restored twice, or to the current version) makes no version: 200, unchanged', async () => {
+    const before = (await fx.app.inject(`/api/layers/${DEF.id}/versions`)).json().length;
+    for (const v of [3, 5]) {
+      const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/${v}/restore`, headers: ADMIN });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ version: 5, unchanged: true, added: 0, removed: 0, changed: 0, featureCount: 2 });
+    }
+    expect((await fx.app.inject(`/api/layers/${DEF.id}/versions`)).json().length).toBe(before);
+    const audit = (await fx.app.inject({ url: '/api/audit?action=layer.restore&limit=1', headers: ADMIN })).json().entries[0];
+    expect(audit).toMatchObject({ result: 'ok', details: { restoredFrom: 5, unchanged: true, version: 5 } });
+  });
+
   // found by a review: every OGC item edit is a version, and the list had no bound
   it('pages the version list newest first (limit, before, Link rel=next); bad paging parameters are a 400 naming them', async () => {
     const all = (await fx.app.inject(`/api/layers/${DEF.id}/versions`)).json().map((v: { version: number }) => v.version);
@@ -163,11 +176,11 @@ describe(`layer history (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     );
     await fx.db.kysely.executeQuery(sql`create trigger refuse_restore_audit before insert on audit for each row execute function refuse_restore_audit()`.compile(fx.db.kysely));
     try {
-      const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/1/restore`, headers: ADMIN });
+      const r = await fx.app.inject({ method: 'POST', url: `/api/layers/${DEF.id}/versions/0/restore`, headers: ADMIN }); // (version 1's features are the current ones: that restore would change nothing)
       expect(r.statusCode, r.body).toBe(201);
       const version = r.json().version as number;
-      expect((await fx.app.inject(`/api/layers/${DEF.id}/versions?limit=1`)).json()[0]).toMatchObject({ version, restoredFrom: 1 });
-      const net = await fx.db.kysely.selectFrom('audit').select(['action', 'result', 'details']).where('target', '=', `POST /api/layers/${DEF.id}/versions/1/restore`).where('result', '=', 'ok').execute();
+      expect((await fx.app.inject(`/api/layers/${DEF.id}/versions?limit=1`)).json()[0]).toMatchObject({ version, restoredFrom: 0 });
+      const net = await fx.db.kysely.selectFrom('audit').select(['action', 'result', 'details']).where('target', '=', `POST /api/layers/${DEF.id}/versions/0/restore`).where('result', '=', 'ok').execute();
       expect(net).toEqual([expect.objectContaining({ action: 'http.write', result: 'ok' })]);
     } finally {
       await fx.db.kysely.executeQuery(sql`drop trigger refuse_restore_audit on audit`.compile(fx.db.kysely));

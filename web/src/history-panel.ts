@@ -71,6 +71,8 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   let versionsOf = '';
   /** the latest load: an answer for an earlier selection that arrives late is dropped */
   let loading = 0;
+  /** the outcome of the last restore, said under the reloaded list (cleared when another layer is chosen) */
+  let notice = '';
 
   const fillLayers = () => {
     const current = layerSelect.value;
@@ -102,7 +104,7 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     if (ticket !== loading) return; // a newer selection is loading
     versions = loaded;
     versionsOf = failed ? '' : id;
-    status.textContent = failed ? describeError(failed) : versions.length === VERSIONS_SHOWN ? `仅列出最近 ${VERSIONS_SHOWN} 个版本。` : '';
+    status.textContent = failed ? describeError(failed) : versions.length === VERSIONS_SHOWN ? `仅列出最近 ${VERSIONS_SHOWN} 个版本。` : notice;
     const opts = () => versions.map((v) => h('option', { value: String(v.version) }, `第 ${v.version} 版`));
     fromSelect.replaceChildren(...opts());
     toSelect.replaceChildren(...opts());
@@ -151,8 +153,9 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     if (!confirm(`将图层“${title}”恢复为第 ${version} 版？（会生成一个新版本，历史不丢失）`)) return;
     status.textContent = '正在恢复…';
     try {
-      await request(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
-      status.textContent = `已恢复为第 ${version} 版的内容。`;
+      const done = await request<{ unchanged?: boolean; version?: number }>(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
+      // shown by every reload of this list (the layer list's refresh reloads it too) until another layer is chosen
+      notice = done?.unchanged ? `图层内容已与第 ${version} 版相同，未生成新版本。` : `已恢复为第 ${version} 版的内容（第 ${done?.version ?? '?'} 版）。`;
       onRestored(id);
       await load();
     } catch (err) {
@@ -197,7 +200,10 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     setOverlay(map, 'diff', null);
     diffSummary.replaceChildren();
   });
-  layerSelect.addEventListener('change', () => void load());
+  layerSelect.addEventListener('change', () => {
+    notice = '';
+    void load();
+  });
   onAuthChange(renderList);
 
   panel.replaceChildren(
