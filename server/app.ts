@@ -14,6 +14,7 @@ import { authPlugin } from './auth/auth-plugin.js';
 import { tokenRoutes } from './auth/routes.js';
 import { auditRoutes } from './auth/audit-routes.js';
 import { securityPlugin } from './http/security.js';
+import { apiDocsRoutes } from './http/api-docs.js';
 import { healthRoutes } from './http/health-routes.js';
 import { requestMetrics } from './http/metrics.js';
 import { historyRoutes } from './layers/history-routes.js';
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
 
   await app.register(viewerRoutes);
 
+  await app.register(apiDocsRoutes);
   app.get('/ogc/api', { schema: { hide: true } }, async (_request, reply) => {
     reply.type('application/vnd.oai.openapi+json;version=3.0');
     return app.swagger();

@@ -50,7 +50,7 @@ export function landingPage(base: string) {
       { href: `${base}/ogc`, rel: 'self', type: JSON_TYPE, title: '本页 (this document)' },
       // rooted at this landing page, as OGC clients expect (api-document.ts)
       { href: `${base}/ogc/openapi.json`, rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.0', title: 'OpenAPI 3.0 定义 (OGC API)' },
-      { href: `${base}/ogc/api`, rel: 'service-doc', type: 'application/vnd.oai.openapi+json;version=3.0', title: '接口文档：整个服务 (API documentation, whole service)' },
+      { href: `${base}/api`, rel: 'service-doc', type: 'text/html', title: '接口文档 (API documentation, whole service)' },
       { href: `${base}/ogc/conformance`, rel: 'conformance', type: JSON_TYPE, title: '符合性声明 (conformance)' },
       { href: `${base}/ogc/collections`, rel: 'data', type: JSON_TYPE, title: '数据集合 (collections)' },
       { href: `${base}/ogc/tileMatrixSets`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes', type: JSON_TYPE, title: '瓦片矩阵集 (tile matrix sets)' },

@@ -19,7 +19,7 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     const rels = Object.fromEntries(json.links.map((l: { rel: string; href: string }) => [l.rel, l.href]));
     expect(rels).toMatchObject({
       'service-desc': 'http://gis.test/ogc/openapi.json',
-      'service-doc': 'http://gis.test/ogc/api',
+      'service-doc': 'http://gis.test/api',
       conformance: 'http://gis.test/ogc/conformance',
       data: 'http://gis.test/ogc/collections',
     });
@@ -191,6 +191,22 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
         }
       }
     }
+  });
+
+  // found by a walkthrough and an OGC review: /api was a 404, and service-doc pointed at JSON
+  it('GET /api is the API documentation for people: every route with its summary, as the landing page’s service-doc says', async () => {
+    const landing = (await get('/ogc')).json;
+    const doc = landing.links.find((l: { rel: string }) => l.rel === 'service-doc');
+    expect(doc).toMatchObject({ href: 'http://gis.test/api', type: 'text/html' });
+    const r = await fx.app.inject({ url: '/api', headers: { host: 'gis.test' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/html/);
+    const api = (await get('/ogc/api')).json as { paths: Record<string, Record<string, { summary?: string }>> };
+    for (const [path, item] of Object.entries(api.paths)) {
+      expect(r.body, path).toContain(`<code>${path}</code>`);
+      for (const op of Object.values(item)) if (op.summary) expect(r.body).toContain(op.summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
+    }
+    expect(r.body).not.toMatch(/(src|href)="https?:/);
   });
 
   it('/ogc/api is an OpenAPI 3 document generated from the routes', async () => {
