@@ -74,7 +74,7 @@ export function renderReportHtml(r: CheckReport, g: ReportGeometry, crs: ReportC
         <p>${esc(f.message)}</p>
         <p class="meta">规则 ${esc(f.ruleId)}${f.layerTitle ? ` · 图层 ${esc(f.layerTitle)}（第${f.layerVersion}版）` : ''}${f.area ? ` · ${f.measure === 'outside' ? '区外' : '重叠'}面积 ${f.area.m2.toFixed(2)} 平方米 / ${f.area.ha.toFixed(4)} 公顷 / ${f.area.mu.toFixed(2)} 亩 · 占区块 ${f.sharePercent!.toFixed(2)}%` : ''}</p>
         <p class="cite">依据：${esc(f.citation)}</p>
-        ${f.features.length ? `<table><thead><tr><th>要素编号</th><th>名称</th><th>重叠面积（平方米）</th><th>占区块（%）</th></tr></thead><tbody>${f.features
+        ${f.features.length ? `<table><thead><tr><th>要素编号</th><th>名称</th><th>${f.measure === 'outside' ? '区块位于其内的面积（平方米）' : '重叠面积（平方米）'}</th><th>占区块（%）</th></tr></thead><tbody>${f.features
           .map((x) => `<tr><td>${esc(x.id)}</td><td>${esc(x.name)}</td><td class="n">${x.area.m2.toFixed(2)}</td><td class="n">${x.sharePercent.toFixed(2)}</td></tr>`)
           .join('')}</tbody></table>${f.featureCount > f.featuresShown ? `<p class="meta">共 ${f.featureCount} 个要素，仅列出面积最大的 ${f.featuresShown} 个。</p>` : ''}` : ''}
       </section>`).join('')

@@ -243,6 +243,11 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(hit.verdict).toBe('review');
     expect(Math.abs(hit.area!.m2 - ((await areaOf(r)) - (await overlapWith(r, 'admin-county'))))).toBeLessThan(M2);
     expect(hit.sharePercent).toBeCloseTo(50, 1);
+    // the county it lies partly in is listed with the area inside it, headed so (found by a walkthrough: headed 重叠面积)
+    expect(hit.features).toHaveLength(1);
+    expect(hit.features[0].area.m2).toBeCloseTo(await overlapWith(r, 'admin-county'), 0);
+    const html = renderReportHtml(report, await reportGeometry(db.kysely, report, []), { zone: 42, epsg: 4530 });
+    expect(html).toContain('区块位于其内的面积（平方米）');
   });
 
   it('overlap with the urban development boundary needs review', async () => {
