@@ -80,12 +80,18 @@ export async function openGeojson(filePath: string, size: number, opts: UploadOp
   if (raw.length > limits.maxFeatures) {
     throw new PayloadTooLargeError(`要素数 ${raw.length} 超过上限 maxFeatures = ${limits.maxFeatures} (too many features)`, { limit: 'maxFeatures', max: limits.maxFeatures, actual: raw.length });
   }
-  const bounds = emptyBounds();
-  for (const f of raw) if (f && typeof f === 'object') inspectGeometry(f.geometry, bounds);
-  const crs = resolveCrs(crsMember(doc), bounds, opts, problems);
+  const member = crsMember(doc);
+  const perFeature = raw.map((f) => {
+    const b = emptyBounds();
+    if (f && typeof f === 'object') inspectGeometry(f.geometry, b);
+    return b;
+  });
+  const { bounds, odd } = opts.crs === undefined && member === undefined ? oddCrsRows(perFeature, problems) : { bounds: unionOf(perFeature), odd: new Set<number>() };
+  const crs = resolveCrs(member, bounds, opts, problems);
   checkBoundsFit(crs, bounds);
   async function* features(): AsyncGenerator<SourceFeature> {
     for (let index = 0; index < raw.length; index++) {
+      if (odd.has(index)) continue; // refused above, by row
       const f = raw[index];
       if (!f || typeof f !== 'object' || (f as { type?: string }).type !== 'Feature') {
         problems.error({ feature: index, field: 'type', message: '不是 Feature 对象 (not a Feature)' });
@@ -103,6 +109,47 @@ export async function openGeojson(filePath: string, size: number, opts: UploadOp
     }
   }
   return { format: 'geojson', crs, encoding, expectedCount: raw.length, features };
+}
+
+function unionOf(all: Bounds[]): Bounds {
+  const u = emptyBounds() as Bounds;
+  for (const b of all) {
+    if (!Number.isFinite(b[0])) continue;
+    u[0] = Math.min(u[0], b[0]);
+    u[1] = Math.min(u[1], b[1]);
+    u[2] = Math.max(u[2], b[2]);
+    u[3] = Math.max(u[3], b[3]);
+  }
+  return u;
+}
+
+const inLonLat = (b: Bounds) => b[0] >= -180 && b[2] <= 180 && b[1] >= -90 && b[3] <= 90;
+
+/**
+ * A file without a stated CRS whose features are not all in one: some in lon/lat, some in
+ * projected metres (a GK row pasted among lon/lat ones). The larger group decides the CRS (the
+ * projected one only if its CRS can be told from its bounds); each feature of the other is an
+ * error of its own row, and the rest of the file is read and checked as usual — the whole file
+ * was refused with no row named, and its other problems unreported (found by a walkthrough).
+ */
+function oddCrsRows(perFeature: Bounds[], problems: ProblemList): { bounds: Bounds; odd: Set<number> } {
+  const located = perFeature.map((b, i) => [b, i] as const).filter(([b]) => Number.isFinite(b[0]));
+  const lonLat = located.filter(([b]) => inLonLat(b));
+  const projected = located.filter(([b]) => !inLonLat(b));
+  const none = { bounds: unionOf(perFeature), odd: new Set<number>() };
+  if (lonLat.length === 0 || projected.length === 0) return none;
+  const [kept, other] = lonLat.length >= projected.length ? [lonLat, projected] : [projected, lonLat];
+  const keptBounds = unionOf(kept.map(([b]) => b));
+  if (kept === projected && !detectCrsFromBounds(keptBounds)) return none;
+  const what = kept === lonLat ? '经纬度' : '投影坐标（米）';
+  for (const [b, i] of other) {
+    problems.error({
+      feature: i,
+      field: 'geometry',
+      message: `坐标范围 [${b.map((v) => Math.round(v * 1000) / 1000).join(', ')}] 与文件中其余 ${kept.length} 个要素的坐标系（${what}）不一致：同一文件的要素须使用同一坐标系 (this feature's coordinates are in another CRS than the rest of the file's)`,
+    });
+  }
+  return { bounds: keptBounds, odd: new Set(other.map(([, i]) => i)) };
 }
 
 function resolveCrs(member: number | null | undefined, bounds: Bounds, opts: UploadOptions, problems: ProblemList): SourceCrs {

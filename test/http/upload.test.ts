@@ -204,6 +204,25 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(row.rows.map((x) => x.properties)).toEqual([{ mining_method: '露天开采', official_area_km2: 0.42 }]);
   });
 
+  // found by a walkthrough: one GK row among lon/lat ones refused the whole file with no row named, and hid its other problems
+  it('a GeoJSON with rows in two coordinate systems names the odd rows, and still reports the others\' problems; nothing stored', async () => {
+    const before = await sql<{ v: number }>`select version as v from layers where id = ${LAYER}`.execute(fx.db.kysely);
+    const gk = { type: 'Polygon', coordinates: [[[42511000, 4920000], [42511100, 4920000], [42511100, 4920100], [42511000, 4920100], [42511000, 4920000]]] };
+    const rows = [...parcels(3, 700), feature(null, { 图斑编号: 'T-GK', 所在乡镇: '米沙子镇' }, gk), feature(null, { 图斑编号: 'T-BOW', 所在乡镇: '米沙子镇' }, bowtie(125.7, 44.5))];
+    const r = await upload({ name: 'mixed.geojson', data: JSON.stringify(collection(rows)) }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(422);
+    const problems = r.json().details.problems as { feature?: number; field?: string; message: string; severity: string }[];
+    expect(problems).toContainEqual(expect.objectContaining({ feature: 3, field: 'geometry', severity: 'error', message: expect.stringContaining('坐标系') }));
+    expect(problems.some((p) => p.feature === 4 && p.severity === 'error')).toBe(true); // its self-intersection
+    expect(problems.filter((p) => p.severity === 'error').every((p) => p.feature === 3 || p.feature === 4)).toBe(true);
+    // the other way round: GK rows (zone 42, told from their bounds) with one lon/lat row
+    const gkRows = [0, 1, 2].map((i) => feature(null, { 图斑编号: `G-${i}`, 所在乡镇: '米沙子镇' }, { type: 'Polygon', coordinates: [gk.coordinates[0].map(([x, y]) => [x + i * 200, y])] }));
+    const other = await upload({ name: 'mixed2.geojson', data: JSON.stringify(collection([...gkRows, feature(null, { 图斑编号: 'L-1', 所在乡镇: '米沙子镇' }, square(125.7, 44.5))])) }, { mode: 'append', dryRun: 'true' });
+    expect(other.statusCode, other.body).toBe(422);
+    expect(other.json().details.problems.filter((p: { severity: string }) => p.severity === 'error')).toEqual([expect.objectContaining({ feature: 3, field: 'geometry' })]);
+    expect((await sql<{ v: number }>`select version as v from layers where id = ${LAYER}`.execute(fx.db.kysely)).rows).toEqual(before.rows);
+  });
+
   // found by a review of the readers: a deleted .dbf record came back as a feature, and a UTF-8 table
   // with a text field of 128+ bytes (ArcGIS's default is 254) was read as GBK, even with a .cpg saying UTF-8
   it('a record flagged deleted in the .dbf is skipped with a warning; a UTF-8 table with a 254-wide text field reads as UTF-8, with or without .cpg', async () => {
