@@ -107,23 +107,37 @@ function geojsonFile(file: { bytes: Uint8Array; fileName?: string }, crs: number
     throw new BadRequestError(`GeoJSON 文件无法解析：${(e as Error).message} (the GeoJSON file is not valid JSON)`, { parameter: 'file' });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BadRequestError('GeoJSON 文件应为对象 (the GeoJSON file must be an object)', { parameter: 'file' });
-  const srid = crs ?? (doc.crs?.properties?.name !== undefined ? parseCrs(doc.crs.properties.name) : 4490);
+  const srid = crs ?? fileCrs(doc.crs?.properties?.name);
   if (doc.type !== 'FeatureCollection') return { kind: 'geojson', geometry: doc, srid };
   const features = Array.isArray(doc.features) ? (doc.features as { geometry?: { type?: unknown; coordinates?: unknown } | null }[]) : [];
-  const polygons = features.flatMap((f) => {
-    const g = f?.geometry;
-    if (g?.type === 'Polygon') return [g.coordinates];
-    if (g?.type === 'MultiPolygon' && Array.isArray(g.coordinates)) return g.coordinates as unknown[];
-    return [];
-  });
+  const areal = features.filter((f) => f?.geometry?.type === 'Polygon' || f?.geometry?.type === 'MultiPolygon');
+  const polygons = areal.flatMap((f) => (f.geometry!.type === 'Polygon' ? [f.geometry!.coordinates] : Array.isArray(f.geometry!.coordinates) ? (f.geometry!.coordinates as unknown[]) : []));
   if (polygons.length === 0) throw new BadRequestError('GeoJSON 文件中没有面要素 (no Polygon or MultiPolygon feature in the file)', { parameter: 'file' });
-  const several = features.filter((f) => f?.geometry?.type === 'Polygon' || f?.geometry?.type === 'MultiPolygon').length > 1;
+  const warnings: { severity: 'warning'; field: string; message: string }[] = [];
+  if (areal.length > 1) warnings.push({ severity: 'warning', field: 'file', message: `文件中的 ${areal.length} 个面要素合为一个区块 (the file's ${areal.length} polygon features were combined into one block)` });
+  const ignored = features.length - areal.length;
+  if (ignored > 0) warnings.push({ severity: 'warning', field: 'file', message: `文件中 ${ignored} 个非面要素（点、线或空几何）未参与检查 (${ignored} features that are not polygons were ignored)` });
   return {
     kind: 'geojson',
     geometry: polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons },
     srid,
-    ...(several ? { warnings: [{ severity: 'warning' as const, field: 'file', message: `文件中的 ${features.length} 个要素合为一个区块 (the file's features were combined into one block)` }] } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
+}
+
+/**
+ * The legacy "crs" member of a GeoJSON file: CRS84 (GDAL writes it into every lon/lat file) is
+ * lon/lat, taken as CGCS2000; an EPSG code as parseCrs reads it; anything else is a problem with
+ * the file, not with a `crs` parameter the user never sent (found by a review).
+ */
+function fileCrs(name: unknown): number {
+  if (name === undefined || name === null) return 4490;
+  if (/^(urn:ogc:def:crs:OGC:(1\.3)?:CRS84|OGC:CRS84|CRS:84|http:\/\/www\.opengis\.net\/def\/crs\/OGC\/1\.3\/CRS84)$/i.test(String(name).trim())) return 4490;
+  try {
+    return parseCrs(name);
+  } catch {
+    throw new BadRequestError(`GeoJSON 文件的 crs 成员“${valueName(name)}”不受支持：可用 EPSG:4490、4326、3857 或 CGCS2000 3度带 4513–4554，或在请求中给出 crs (the file's crs member is not supported)`, { parameter: 'file' });
+  }
 }
 
 export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8Array; fileName?: string }): CheckInput {

@@ -171,6 +171,18 @@ describe(`/api/checks over HTTP (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`,
     // one bare geometry, named .json, with crs given in the request
     const one = await send('block.json', JSON.stringify(a), [['crs', 'EPSG:4530']]);
     expect(one.statusCode, one.body).toBe(201);
+    // (found by a review) GDAL's CRS84 member is lon/lat, and a line among the polygons is said to be left out
+    const lonLat = { type: 'Polygon', coordinates: [[[125.60, 44.40], [125.61, 44.40], [125.61, 44.41], [125.60, 44.41], [125.60, 44.40]]] };
+    const crs84 = { type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:OGC:1.3:CRS84' } }, features: [
+      { type: 'Feature', properties: {}, geometry: lonLat },
+      { type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: [[125.6, 44.4], [125.7, 44.5]] } },
+      { type: 'Feature', properties: {}, geometry: { ...lonLat, coordinates: [lonLat.coordinates[0].map(([x, y]) => [x + 0.02, y])] } },
+    ] };
+    const gdal = await send('gdal.geojson', JSON.stringify(crs84));
+    expect(gdal.statusCode, gdal.body).toBe(201);
+    expect(gdal.json().warnings.map((w: { message: string }) => w.message)).toEqual(expect.arrayContaining([expect.stringContaining('2 个面要素合为一个区块'), expect.stringContaining('1 个非面要素')]));
+    const odd = await send('odd.geojson', JSON.stringify({ ...crs84, crs: { type: 'name', properties: { name: 'EPSG:2000' } } }));
+    expect([odd.statusCode, odd.json().details.parameter]).toEqual([400, 'file']);
     // broken JSON, or nothing with area: a 400 naming the file
     for (const bad of ['{"type": "FeatureCollection", "features": [', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [125.7, 44.5] } }] })]) {
       const r = await send('bad.geojson', bad);
