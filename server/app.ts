@@ -55,16 +55,18 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
     // A request Node cannot parse gets the project's error body, and for the common case — Chinese
     // typed into a URL unencoded — says what to do (found by a walkthrough: a bare "Client Error")
     clientErrorHandler: (err: Error & { code?: string }, socket) => {
-      if (!socket.writable) return void socket.destroy(err);
-      const badUrl = err.code === 'HPE_INVALID_URL';
-      const body = JSON.stringify({
-        error: 'bad_request',
-        message: badUrl
-          ? '网址含有未编码的字符：中文等非 ASCII 字符须按 URL 编码（百分号编码，如 encodeURIComponent） (the URL has unencoded characters: percent-encode non-ASCII ones)'
-          : `请求无法解析 (the request could not be parsed: ${err.code ?? 'parse error'})`,
-        details: { parameter: badUrl ? 'url' : 'request' },
-      });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      // a client gone (reset) or a socket already closed: nothing to answer, as Fastify's own handler
+      if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy(err);
+      const [status, reason, message, parameter] =
+        err.code === 'HPE_INVALID_URL'
+          ? [400, 'Bad Request', '网址含有未编码的字符：中文等非 ASCII 字符须按 URL 编码（百分号编码，如 encodeURIComponent） (the URL has unencoded characters: percent-encode non-ASCII ones)', 'url']
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'Request Header Fields Too Large', '请求头过大 (request headers too large)', 'headers']
+            : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+              ? [408, 'Request Timeout', '请求在时限内未发完 (the request was not received in time)', 'request']
+              : [400, 'Bad Request', `请求无法解析 (the request could not be parsed: ${err.code ?? 'parse error'})`, 'request'];
+      const body = JSON.stringify({ error: status === 400 ? 'bad_request' : status === 431 ? 'payload_too_large' : 'timeout', message, details: { parameter } });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   });
   app.decorate('db', db);

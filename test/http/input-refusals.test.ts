@@ -70,6 +70,14 @@ describe(`refusals leave the store unchanged (${usingPostgres() ? 'PostgreSQL' :
       expect(head).toMatch(/^HTTP\/1\.1 400/);
       expect(head).toMatch(/content-type: application\/json/i);
       expect(JSON.parse(body)).toMatchObject({ error: 'bad_request', message: expect.stringContaining('URL 编码'), details: { parameter: 'url' } });
+      // (found by a review: the handler made every parse error a 400) headers over Node's bound stay a 431
+      const big = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(base.port), '127.0.0.1', () => socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`));
+        let text = '';
+        socket.on('data', (d) => (text += d.toString('utf8'))).on('end', () => resolve(text)).on('error', reject);
+      });
+      expect(big).toMatch(/^HTTP\/1\.1 431/);
+      expect(JSON.parse(big.split('\r\n\r\n')[1])).toMatchObject({ details: { parameter: 'headers' } });
     } finally {
       await app.close();
     }
