@@ -118,7 +118,13 @@ const attribute: Handler<AttributeRule> = async (rule, ctx) => {
     throw new BadRequestError(`scale.unit 应为“${min.unit}”（${mineral}最低开采规模的单位），而不是“${scale.unit}” (scale.unit must be ${min.unit})`, { parameter: 'scale.unit' });
   }
   const minimum = min[rule.level];
-  if (scale.value >= minimum) return null;
+  if (scale.value >= minimum) {
+    // at or above an illustrative figure the block is not thereby clear: the published minimum may
+    // be higher — listed as not decided by the plan, never as passed (found by a review)
+    return min.illustrative === true
+      ? { skipped: `拟定规模 ${scale.value} ${min.unit} 不低于${mineral}最低开采规模示意值 ${minimum} ${min.unit}；规划专栏10以“**”隐去具体数值，未作为合规依据 (the plan does not publish the minimum; the illustrative one was not taken as proof)`, unverified: false }
+      : null;
+  }
   // The plan prints its minimums as "**" (专栏10): an illustrative figure cannot prohibit — below it
   // the block needs the authority's figure, so 需论证, and the message says so (found by a
   // walkthrough: a 禁止 rested on a number the plan never published, said only in details)

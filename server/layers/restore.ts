@@ -59,7 +59,14 @@ async function restoreInTransaction(db: Kysely<Schema>, layerId: string, v: numb
       source: { restoredFrom: v },
       restoredFrom: v,
     });
-    if (written.added + written.removed + written.changed === 0) throw new Unchanged(written);
+    // Nothing changed: no version — except a restore to 0 over a version written empty, which
+    // changes what the layer says: "not loaded" instead of "none" (checks skip a layer restored to
+    // 0 as unverified, and check a written empty one as data; found by a review)
+    if (written.added + written.removed + written.changed === 0) {
+      const before = layer.rows[0].version;
+      const wasZero = before === 0 || (await trx.selectFrom('layer_versions').select('restored_from').where('layer_id', '=', layerId).where('version', '=', before).executeTakeFirst())?.restored_from === 0;
+      if (v !== 0 || wasZero) throw new Unchanged(written);
+    }
     return written;
   });
 }

@@ -113,10 +113,9 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     });
     expect(written.skippedRules.map((x) => x.ruleId)).not.toContain('redline-mining-3');
     expect(written.verdict).toBe('pass');
-    // (a feature far away first: restoring an empty layer to its empty version 0 changes nothing and makes no version)
-    const far = { type: 'Polygon' as const, coordinates: [[[100, 30], [100.01, 30], [100.01, 30.01], [100, 30.01], [100, 30]]] };
-    await writeLayerVersion(db.kysely, { layerId: 'empty-redline', mode: 'replace', features: [{ id: 'far', geometry: far, properties: {} }], author: 'test' });
+    // restoring the written-empty layer to version 0 makes a version (it now says "not loaded", not "none"); again, none
     expect((await restoreVersion(db.kysely, 'empty-redline', 0, 'test')).unchanged).toBe(false);
+    expect((await restoreVersion(db.kysely, 'empty-redline', 0, 'test')).unchanged).toBe(true);
     const restored = await check({ geometry: block(r), crs: 'EPSG:4530', activity: 'mining', mineral: '建筑用砂', scale: { value: 20, unit: '万吨/年' } }, {
       ...OPTS,
       rules: [...RULES, { ...redline, id: 'redline-mining-3', layer: 'empty-redline' } as Rule],
@@ -220,6 +219,12 @@ describe(`conflict checks (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect(finding(shipped, 'minimum-scale')).toMatchObject({ verdict: 'review', verdictLabel: '需论证', details: { illustrative: true } });
     expect(finding(shipped, 'minimum-scale')!.message).toMatch(/示意值.*\*\*/);
     expect(shipped.verdict).toBe('review');
+    // at or above the illustrative figure: listed as not decided by the plan, never as passed (found by a review)
+    const above = await gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 20, unit: '万吨/年' } });
+    expect(above.passedRules!.map((x) => x.ruleId)).not.toContain('minimum-scale');
+    expect(above.skippedRules).toContainEqual(expect.objectContaining({ ruleId: 'minimum-scale', unverified: false, reason: expect.stringContaining('示意值') }));
+    const abovePublished = await check({ ...body, scale: { value: 20, unit: '万吨/年' } }, { ...OPTS, scales: published });
+    expect(abovePublished.passedRules!.map((x) => x.ruleId)).toContain('minimum-scale');
     await expect(gk([4.5, 4.5, 5.5, 5.5], 'mining', '建筑用砂', { scale: { value: 50, unit: '万立方米/年' } })).rejects.toMatchObject({ code: 'bad_request', details: { parameter: 'scale.unit' } });
   });
 
