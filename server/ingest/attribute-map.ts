@@ -47,16 +47,30 @@ function coerce(v: unknown, type: AttributeDef['type']): unknown {
 
 /**
  * A date as staff write it — 2023-01-05, 20230105, 2023/1/5, 2023.1.5, 2023年1月5日, with an
- * optional time after it (T08:00:00Z, " 00:00:00") — as YYYY-MM-DD, if it is a real calendar day;
- * else undefined (found by a walkthrough: 2028-13-45 and 2023-01-01abc were stored as dates,
+ * optional time after it (" 00:00:00"; with an offset, T20:00:00Z, it is the Beijing date of that
+ * instant) — as YYYY-MM-DD, if it is a real calendar day and a real time; else undefined (found by a walkthrough: 2028-13-45 and 2023-01-01abc were stored as dates,
  * 2023/01/01 refused).
  */
 function calendarDate(raw: string): string | undefined {
-  const m = /^(\d{4})(?:-(\d{1,2})-(\d{1,2})|(\d{2})(\d{2})|\/(\d{1,2})\/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw.trim());
+  const m = /^(\d{4})(?:-(\d{1,2})-(\d{1,2})|(\d{2})(\d{2})|\/(\d{1,2})\/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw.trim());
   if (!m) return undefined;
   const [month, day] = [m[2] ?? m[4] ?? m[6] ?? m[8] ?? m[10], m[3] ?? m[5] ?? m[7] ?? m[9] ?? m[11]];
   const iso = `${m[1]}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
-  return isRfc3339Date(iso) ? iso : undefined;
+  if (!isRfc3339Date(iso)) return undefined;
+  const [hour, minute, second, offset] = [Number(m[12] ?? 0), Number(m[13] ?? 0), Number(m[14] ?? 0), m[15]];
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (!offset) return iso; // a local time: the date as written
+  // an instant with an offset: the date it falls on in Beijing, the zone of the stored dates (OGC datetime, datetime.ts)
+  const at = Date.parse(`${iso}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}${offset === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
+  if (!Number.isFinite(at)) return undefined;
+  const beijing = new Date(at + 8 * 3600_000).toISOString().slice(0, 10);
+  return isRfc3339Date(beijing) ? beijing : undefined;
+}
+
+/** a field name as long as a .dbf allows: 10 bytes, or 9 when it holds 2-byte (GBK) characters */
+function cutAtDbfLimit(key: string): boolean {
+  const bytes = gbkBytes(key);
+  return bytes === 10 || (bytes === 9 && /[^\x00-\x7f]/.test(key));
 }
 
 export class AttributeMapper {
@@ -86,7 +100,9 @@ export class AttributeMapper {
       (k.length >= 2 && gbkBytes(key) >= 9 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined) ??
       // and a name's prefix for the same reason: GDAL writes mining_method as mining_met (found
       // by a walkthrough: a layer exported with ogr2ogr could not be uploaded back)
-      (gbkBytes(key) >= 9 ? uniq(free.filter((a) => a.name.toLowerCase().startsWith(key.toLowerCase()) && a.name.length > key.length)) : undefined);
+      // (exactly the .dbf's 10 bytes for an ASCII name — 9 only when a 2-byte character straddled the
+      // cut — so a whole shorter name such as remark_cn is never taken for remark_cn_long; found by a review)
+      (cutAtDbfLimit(key) ? uniq(free.filter((a) => a.name.toLowerCase().startsWith(key.toLowerCase()) && a.name.length > key.length)) : undefined);
     const target = hit?.name ?? key;
     this.fields.set(key, target);
     return target;

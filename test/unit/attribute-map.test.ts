@@ -36,6 +36,10 @@ describe('AttributeMapper', () => {
     // design_cap could be either: kept under its own name
     expect(m().map(0, null, { mining_met: '露天', design_cap: 5 }).properties).toEqual({ mining_method: '露天', design_cap: 5 });
     expect(m().map(0, null, { mining: '露天' }).properties).toEqual({ mining: '露天' });
+    // a whole name of 9 ASCII bytes is not a cut one (found by a review: remark_cn became remark_cn_long)
+    const r = new AttributeMapper([{ name: 'remark_cn_long', label: '备注', type: 'string' }], new ProblemList());
+    expect(r.map(0, null, { remark_cn: 'x' }).properties).toEqual({ remark_cn: 'x' });
+    expect(new AttributeMapper([{ name: 'remark_cn_long', label: '备注', type: 'string' }], new ProblemList()).map(0, null, { remark_cn_: 'x' }).properties).toEqual({ remark_cn_long: 'x' });
   });
 
   // found by a walkthrough: 2028-13-45 and 2023-01-01abc passed as dates, 2023/01/01 was refused
@@ -44,13 +48,15 @@ describe('AttributeMapper', () => {
     const good: [unknown, string][] = [
       ['2028-02-29', '2028-02-29'], ['20280229', '2028-02-29'], ['2028/2/9', '2028-02-09'], ['2028.02.09', '2028-02-09'],
       ['2028年2月9日', '2028-02-09'], ['2028-02-09T08:00:00Z', '2028-02-09'], ['2028-02-09 00:00:00', '2028-02-09'], [new Date(2028, 1, 9), '2028-02-09'],
+      // an instant with an offset: its Beijing date (found by a review: the offset was dropped)
+      ['2023-01-05T20:00:00Z', '2023-01-06'], ['2023-01-05T23:30:00-05:00', '2023-01-06'], ['2023-01-05T07:59:59+00:00', '2023-01-05'],
     ];
     for (const [value, stored] of good) {
       const problems = new ProblemList();
       expect({ value, out: new AttributeMapper(attrs, problems).map(0, null, { valid_to: value }).properties.valid_to }).toEqual({ value, out: stored });
       expect(problems.hasErrors).toBe(false);
     }
-    for (const value of ['2028-13-45', '2027-02-29', '2023-01-01abc', '2023-1', '01/05/2023', '明年']) {
+    for (const value of ['2028-13-45', '2027-02-29', '2023-01-01abc', '2023-1', '01/05/2023', '明年', '2023-01-05 99:99', '2023-1-5T25:00']) {
       const problems = new ProblemList();
       new AttributeMapper(attrs, problems).map(3, null, { valid_to: value });
       expect({ value, errors: problems.list().filter((p) => p.severity === 'error').map((p) => [p.feature, p.field]) }).toEqual({ value, errors: [[3, 'valid_to']] });
