@@ -34,7 +34,12 @@ function bound(raw: string): string | null {
       parameter: 'datetime',
     });
   }
-  return new Date(Date.parse(raw) + BEIJING_MS).toISOString().slice(0, 10);
+  // clamped to RFC 3339's years: 9999-12-31T20:00Z is in year 10000 in Beijing, and 0001-01-01T00:00+09:00
+  // in year 0 (found by a review: a PostgreSQL error instead of an answer)
+  const d = new Date(Date.parse(raw) + BEIJING_MS);
+  if (d.getUTCFullYear() > 9999) return '9999-12-31';
+  if (d.getUTCFullYear() < 1) return '0001-01-01';
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
 /** datetime → a predicate on alias `f`; dates compare at day precision (the attributes are dates) */
