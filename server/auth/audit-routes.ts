@@ -30,23 +30,27 @@ const suppressed = new client.Counter({
 
 /**
  * Writes refused for want of a valid token (401) come from anyone, and the rate limit is off by
- * default: one audit row per client address, method and route a minute, the rest counted in
- * /metrics (found by a security review: an anonymous flood grew the audit table without bound).
+ * default: one audit row per client address, method and route a minute (up to 100,000 of them
+ * remembered a minute, 6–10 MB), the rest counted in /metrics (found by a security review: an anonymous flood grew the audit table without bound).
  * A 403 comes from a token's holder and is always recorded.
  */
 export class RefusalThrottle {
   private minute = -1;
   private readonly seen = new Set<string>();
-  constructor(private readonly maxKeys = 10_000) {}
-  /** true: record this refusal */
+  constructor(private readonly maxKeys = 100_000) {}
+  /**
+   * true: record this refusal. A key not seen this minute is always recorded — once the set is
+   * full it is recorded without being remembered — so a first attempt from a new address is never
+   * lost (found by a review: a full set suppressed everyone's).
+   */
   take(key: string, now = Date.now()): boolean {
     const minute = Math.floor(now / 60_000);
     if (minute !== this.minute) {
       this.minute = minute;
       this.seen.clear();
     }
-    if (this.seen.has(key) || this.seen.size >= this.maxKeys) return false;
-    this.seen.add(key);
+    if (this.seen.has(key)) return false;
+    if (this.seen.size < this.maxKeys) this.seen.add(key);
     return true;
   }
 }

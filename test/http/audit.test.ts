@@ -136,11 +136,11 @@ describe(`audit trail (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     }
   });
 
-  it('RefusalThrottle: once per key a minute, a fresh minute starts afresh, and the keys are bounded', () => {
+  it('RefusalThrottle: once per key a minute, a fresh minute starts afresh; past its bound a new key is still recorded, only not remembered', () => {
     const t = new RefusalThrottle(2);
     const m = 60_000 * 1000;
-    expect([t.take('a', m), t.take('a', m + 1), t.take('b', m), t.take('c', m)]).toEqual([true, false, true, false]);
-    expect([t.take('a', m + 60_000), t.take('c', m + 60_000)]).toEqual([true, true]);
+    expect([t.take('a', m), t.take('a', m + 1), t.take('b', m), t.take('c', m), t.take('c', m + 2), t.take('b', m + 3)]).toEqual([true, false, true, true, true, false]);
+    expect([t.take('a', m + 60_000), t.take('c', m + 60_000), t.take('c', m + 60_001)]).toEqual([true, true, false]);
   });
 
   it('filters by actor, action (exact or prefix), target, result and time range', async () => {

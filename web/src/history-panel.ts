@@ -104,7 +104,7 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     if (ticket !== loading) return; // a newer selection is loading
     versions = loaded;
     versionsOf = failed ? '' : id;
-    status.textContent = failed ? describeError(failed) : versions.length === VERSIONS_SHOWN ? `仅列出最近 ${VERSIONS_SHOWN} 个版本。` : notice;
+    status.textContent = failed ? describeError(failed) : [notice, versions.length === VERSIONS_SHOWN ? `仅列出最近 ${VERSIONS_SHOWN} 个版本。` : ''].filter(Boolean).join(' ');
     const opts = () => versions.map((v) => h('option', { value: String(v.version) }, `第 ${v.version} 版`));
     fromSelect.replaceChildren(...opts());
     toSelect.replaceChildren(...opts());
@@ -159,6 +159,7 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
       onRestored(id);
       await load();
     } catch (err) {
+      notice = ''; // an earlier restore's outcome must not come back with the next reload
       status.textContent = describeError(err);
       if (err instanceof ApiError && err.denied) status.textContent += `（需要${CAPABILITY_ROLE.restore}角色）`;
     }
