@@ -9,6 +9,7 @@ import { recordAudit, recordCommittedAudit } from '../auth/audit.js';
 import { getLayerRow } from '../layers/layer-registry.js';
 import { toAppError } from '../errors.js';
 import { ingestLimits } from './ingest-limits.js';
+import { ingestSlots } from './ingest-slots.js';
 import { runIngest, type IngestOutcome } from './ingest-run.js';
 import { parseUploadOptions } from './upload-options.js';
 import { receiveUpload, type ReceivedUpload } from './upload-receive.js';
@@ -58,7 +59,8 @@ export async function handleUpload(app: FastifyInstance, request: FastifyRequest
       logged = Date.now();
       request.log.info({ layer: layerId, read, ms: logged - started }, 'upload staging');
     };
-    const outcome = await runIngest(app.db.kysely, { layerId, file: received, opts, limits, author: request.principal.name, onProgress });
+    const file = received;
+    const outcome = await ingestSlots(app).run(() => runIngest(app.db.kysely, { layerId, file, opts, limits, author: request.principal.name, onProgress }));
     request.log.info({ layer: layerId, features: outcome.result.featureCount, ms: Date.now() - started, dryRun: opts.dryRun }, 'upload ingested');
     const response = responseFor(layerId, outcome);
     // committed (or a dry run, rolled back): from here on the answer is the outcome

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { listVersions } from '../../server/layers/versions.js';
+import { ingestSlots } from '../../server/ingest/ingest-slots.js';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
 import { dbfBytes, polygonContent, polygonShp, squareRing } from '../fixtures/uploads/shp-bytes.js';
@@ -221,6 +222,16 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(other.statusCode, other.body).toBe(422);
     expect(other.json().details.problems.filter((p: { severity: string }) => p.severity === 'error')).toEqual([expect.objectContaining({ feature: 3, field: 'geometry' })]);
     expect((await sql<{ v: number }>`select version as v from layers where id = ${LAYER}`.execute(fx.db.kysely)).rows).toEqual(before.rows);
+  });
+
+  // found by a security review: nothing bounded how many uploads parse at once
+  it('concurrent uploads all finish, at most two of them ingesting at a time', async () => {
+    const slots = ingestSlots(fx.app);
+    const runs = await Promise.all([0, 1, 2, 3].map((k) => upload({ name: `c${k}.geojson`, data: JSON.stringify(collection(parcels(20, 900 + k * 20))) }, { mode: 'append', dryRun: 'true' })));
+    expect(runs.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(slots.peak).toBeGreaterThanOrEqual(1);
+    expect(slots.peak).toBeLessThanOrEqual(2);
+    expect(slots.active).toBe(0);
   });
 
   // found by a review of the readers: a deleted .dbf record came back as a feature, and a UTF-8 table
