@@ -15,6 +15,7 @@ import { tokenRoutes } from './auth/routes.js';
 import { auditRoutes } from './auth/audit-routes.js';
 import { securityPlugin } from './http/security.js';
 import { apiDocsRoutes } from './http/api-docs.js';
+import { documentResponses } from './http/openapi-responses.js';
 import { healthRoutes } from './http/health-routes.js';
 import { requestMetrics } from './http/metrics.js';
 import { historyRoutes } from './layers/history-routes.js';
@@ -84,6 +85,8 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
   });
 
   await app.register(swagger, {
+    // the responses each operation gives (documentation only: openapi-responses.ts)
+    transformObject: (doc) => ('openapiObject' in doc ? documentResponses(doc.openapiObject as Parameters<typeof documentResponses>[0]) : doc.swaggerObject) as never,
     openapi: {
       openapi: '3.0.3',
       info: {

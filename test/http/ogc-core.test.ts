@@ -188,6 +188,10 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
           const declared = (op.parameters ?? []).filter((p) => p.in === 'path');
           expect({ url, path, method, params: declared.map((p) => p.name).sort() }).toEqual({ url, path, method, params: inPath });
           for (const p of declared) expect({ path, method, name: p.name, required: p.required }).toEqual({ path, method, name: p.name, required: true });
+          // every operation documents its refusals with the one error body (found by an OGC review: only "200 Default Response")
+          const responses = (op as unknown as { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }).responses;
+          expect(responses['400']?.content?.['application/json'].schema.$ref, `${method} ${path}`).toBe('#/components/schemas/Error');
+          if (method !== 'get') expect(Object.keys(responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
         }
       }
     }
@@ -207,6 +211,18 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
       for (const op of Object.values(item)) if (op.summary) expect(r.body).toContain(op.summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
     }
     expect(r.body).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it('the OpenAPI document says what each write answers: created, dry run, unchanged, deleted, empty tile', async () => {
+    const { json } = await get('/ogc/api');
+    const codes = (path: string, method: string) => Object.keys(json.paths[path][method].responses).sort();
+    expect(codes('/api/checks', 'post')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '413', '422']));
+    expect(codes('/api/checks', 'post')).not.toContain('200');
+    expect(codes('/api/layers/{id}/uploads', 'post')).toEqual(expect.arrayContaining(['200', '201', '404', '413', '422']));
+    expect(codes('/api/layers/{id}/versions/{v}/restore', 'post')).toEqual(expect.arrayContaining(['200', '201']));
+    expect(codes('/ogc/collections/{collectionId}/items/{featureId}', 'delete')).toEqual(expect.arrayContaining(['204', '412']));
+    expect(codes('/ogc/collections/{collectionId}/items/{featureId}', 'delete')).not.toContain('200');
+    expect(codes('/tiles/{layers}/{z}/{x}/{y}.pbf', 'get')).toEqual(expect.arrayContaining(['200', '204', '304', '400', '404']));
   });
 
   it('/ogc/api is an OpenAPI 3 document generated from the routes', async () => {
