@@ -38,6 +38,10 @@ export function documentResponses(doc: Doc): Doc {
     const hasParams = path.includes('{');
     for (const [method, op] of Object.entries(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      // bbox is parsed by hand (to name it in errors), so its route schema says string: published as
+      // OGC API Features gives it (/req/core/fc-bbox-definition), 4 or 6 numbers, comma separated
+      const bbox = (op as { parameters?: { name: string; in: string; schema?: unknown; style?: string; explode?: boolean }[] }).parameters?.find((q) => q.name === 'bbox' && q.in === 'query');
+      if (bbox) Object.assign(bbox, { style: 'form', explode: false, schema: { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } } });
       const responses: Record<string, { description: string; content?: unknown }> = {};
       const success = SUCCESS.find(([re, m]) => m === method && re.test(path))?.[2];
       if (success) for (const [code, description] of Object.entries(success)) responses[code] = { description };

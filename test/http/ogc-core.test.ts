@@ -223,6 +223,9 @@ describe(`OGC API Features core read path (${usingPostgres() ? 'PostgreSQL' : 'P
     expect(codes('/ogc/collections/{collectionId}/items/{featureId}', 'delete')).toEqual(expect.arrayContaining(['204', '412']));
     expect(codes('/ogc/collections/{collectionId}/items/{featureId}', 'delete')).not.toContain('200');
     expect(codes('/tiles/{layers}/{z}/{x}/{y}.pbf', 'get')).toEqual(expect.arrayContaining(['200', '204', '304', '400', '404']));
+    // bbox as OGC API Features defines it: 4 or 6 numbers, comma separated
+    const bbox = json.paths['/ogc/collections/{collectionId}/items'].get.parameters.find((p: { name: string }) => p.name === 'bbox');
+    expect(bbox).toMatchObject({ in: 'query', style: 'form', explode: false, schema: { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } } });
   });
 
   it('/ogc/api is an OpenAPI 3 document generated from the routes', async () => {
