@@ -3,13 +3,14 @@
  * opening a port; main.ts listens and shuts down. The database is opened, migrated and seeded
  * by the caller, so the app itself never does slow work at construction.
  */
+import http from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
-import { errorBody, NotFoundError, toAppError } from './errors.js';
+import { BadRequestError, errorBody, NotFoundError, PayloadTooLargeError, TimeoutError, toAppError } from './errors.js';
 import { authPlugin } from './auth/auth-plugin.js';
 import { tokenRoutes } from './auth/routes.js';
 import { auditRoutes } from './auth/audit-routes.js';
@@ -58,15 +59,16 @@ export async function buildApp(config: Config, db: Db): Promise<FastifyInstance>
     clientErrorHandler: (err: Error & { code?: string }, socket) => {
       // a client gone (reset) or a socket already closed: nothing to answer, as Fastify's own handler
       if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy(err);
-      const [status, reason, message, parameter] =
+      // the project's error body (errors.ts); the status line says what Node refused
+      const [status, reason, error] =
         err.code === 'HPE_INVALID_URL'
-          ? [400, 'Bad Request', '网址含有未编码的字符：中文等非 ASCII 字符须按 URL 编码（百分号编码，如 encodeURIComponent） (the URL has unencoded characters: percent-encode non-ASCII ones)', 'url']
+          ? [400, 'Bad Request', new BadRequestError('网址含有未编码的字符：中文等非 ASCII 字符须按 URL 编码（百分号编码，如 encodeURIComponent） (the URL has unencoded characters: percent-encode non-ASCII ones)', { parameter: 'url' })]
           : err.code === 'HPE_HEADER_OVERFLOW'
-            ? [431, 'Request Header Fields Too Large', '请求头过大 (request headers too large)', 'headers']
+            ? [431, 'Request Header Fields Too Large', new PayloadTooLargeError('请求头过大 (request headers too large)', { limit: 'maxHeaderSize', max: http.maxHeaderSize, parameter: 'headers' })]
             : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-              ? [408, 'Request Timeout', '请求在时限内未发完 (the request was not received in time)', 'request']
-              : [400, 'Bad Request', `请求无法解析 (the request could not be parsed: ${err.code ?? 'parse error'})`, 'request'];
-      const body = JSON.stringify({ error: status === 400 ? 'bad_request' : status === 431 ? 'payload_too_large' : 'timeout', message, details: { parameter } });
+              ? [408, 'Request Timeout', new TimeoutError('请求在时限内未发完 (the request was not received in time)', { parameter: 'request' })]
+              : [400, 'Bad Request', new BadRequestError(`请求无法解析 (the request could not be parsed: ${err.code ?? 'parse error'})`, { parameter: 'request' })];
+      const body = JSON.stringify(errorBody(error));
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   });

@@ -33,3 +33,17 @@ export function isRfc3339Timestamp(s: string): boolean {
   if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
   return !Number.isNaN(Date.parse(s));
 }
+
+/** Beijing time: UTC+8, no daylight saving since 1991 — the zone the stored dates are dates in */
+export const BEIJING_OFFSET_MS = 8 * 3600_000;
+
+/**
+ * The date (YYYY-MM-DD) an instant falls on in Beijing, clamped to RFC 3339's years 0001–9999
+ * (9999-12-31T20:00Z is already in year 10000 there).
+ */
+export function beijingDate(epochMs: number): string {
+  const d = new Date(epochMs + BEIJING_OFFSET_MS);
+  if (d.getUTCFullYear() > 9999) return '9999-12-31';
+  if (d.getUTCFullYear() < 1) return '0001-01-01';
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}

@@ -4,6 +4,7 @@
  */
 import { BadRequestError, valueName } from '../errors.js';
 import { gaussKrugerFromEpsg } from '../ingest/gauss-kruger.js';
+import { parseCrsCode } from '../ingest/source-crs.js';
 import { ACTIVITIES, MINERALS, type Activity } from './rules.js';
 
 export interface CheckRequestBody {
@@ -86,10 +87,6 @@ function parseScale(raw: unknown): CheckInput['scale'] {
 }
 
 /**
- * Validate the non-geometry fields and pick the block source. `file` is the multipart upload,
- * when there is one. Exactly one of geometry / coordinates / file must be given.
- */
-/**
  * A GeoJSON file (named .geojson/.json, or text that starts with "{"): its Polygon and MultiPolygon
  * features become the block — one MultiPolygon when several, with a warning, as a shapefile's do.
  * CRS: the request's `crs`, else the file's legacy "crs" member (GDAL writes one for a projected
@@ -126,20 +123,25 @@ function geojsonFile(file: { bytes: Uint8Array; fileName?: string }, crs: number
 }
 
 /**
- * The legacy "crs" member of a GeoJSON file: CRS84 (GDAL writes it into every lon/lat file) is
- * lon/lat, taken as CGCS2000; an EPSG code as parseCrs reads it; anything else is a problem with
- * the file, not with a `crs` parameter the user never sent (found by a review).
+ * The legacy "crs" member of a GeoJSON file, read as an upload reads it (source-crs.ts: CRS84 —
+ * GDAL writes it into every lon/lat file — is lon/lat); a code the check does not take is a
+ * problem with the file, not with a `crs` parameter the user never sent (found by a review).
  */
 function fileCrs(name: unknown): number {
   if (name === undefined || name === null) return 4490;
-  if (/^(urn:ogc:def:crs:OGC:(1\.3)?:CRS84|OGC:CRS84|CRS:84|http:\/\/www\.opengis\.net\/def\/crs\/OGC\/1\.3\/CRS84)$/i.test(String(name).trim())) return 4490;
+  const code = typeof name === 'string' ? parseCrsCode(name) : null;
   try {
-    return parseCrs(name);
+    if (code === null) throw new Error('not a CRS');
+    return parseCrs(code);
   } catch {
     throw new BadRequestError(`GeoJSON 文件的 crs 成员“${valueName(name)}”不受支持：可用 EPSG:4490、4326、3857 或 CGCS2000 3度带 4513–4554，或在请求中给出 crs (the file's crs member is not supported)`, { parameter: 'file' });
   }
 }
 
+/**
+ * Validate the non-geometry fields and pick the block source. `file` is the multipart upload,
+ * when there is one. Exactly one of geometry / coordinates / file must be given.
+ */
 export function parseCheckRequest(body: CheckRequestBody, file?: { bytes: Uint8Array; fileName?: string }): CheckInput {
   if (typeof body.activity !== 'string' || !(ACTIVITIES as readonly string[]).includes(body.activity)) {
     throw new BadRequestError(`activity 应为 exploration（勘查）或 mining（开采），而不是“${valueName(body.activity ?? '')}” (activity must be exploration or mining)`, { parameter: 'activity' });

@@ -10,6 +10,7 @@ import type { Schema } from '../db/schema.js';
 import type { CheckReport } from './check-report.js';
 import { getCheckReport, reportGeometry, type ReportGeometry } from './check-store.js';
 import { RULES } from './rules.js';
+import { BEIJING_OFFSET_MS } from '../rfc3339.js';
 import { escapeXml as esc, renderSvgMap } from './svg-map.js';
 
 const CONTEXT_LAYERS = ['admin-county', 'ecological-redline', 'urban-boundary', 'mining-blocks', 'exploration-blocks', 'mining-rights', 'exploration-rights', 'key-exploration-zones', 'key-mining-zones'];
@@ -51,7 +52,7 @@ const VERDICT_CLASS: Record<string, string> = { prohibited: 'v-p', review: 'v-r'
 export function beijingTime(iso: string): string {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return iso;
-  const d = new Date(t + 8 * 3600_000);
+  const d = new Date(t + BEIJING_OFFSET_MS);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}（北京时间）`;
 }

@@ -6,6 +6,7 @@
  * a 404 and service-doc pointed at JSON.)
  */
 import type { FastifyInstance } from 'fastify';
+import { escapeXml } from '../checks/svg-map.js';
 
 interface Operation {
   summary?: string;
@@ -13,7 +14,7 @@ interface Operation {
   parameters?: { name: string; in: string; required?: boolean; description?: string }[];
 }
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) => escapeXml(String(s ?? ''));
 
 export function apiDocsHtml(doc: { info?: { title?: string; version?: string }; paths?: Record<string, Record<string, Operation>> }): string {
   const rows: string[] = [];

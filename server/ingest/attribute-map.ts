@@ -2,11 +2,11 @@
  * Maps a file's attribute names to the layer's schema (AttributeDef: name, Chinese label,
  * type, required). A source field matches a schema attribute by name, then by label
  * (区块编号 → code), then by a unique label or name prefix, because .dbf field names are cut at
- * 10 bytes (5 GBK characters; mining_method → mining_met). Unknown fields are kept as they are. Values are coerced to
- * the schema type where that is lossless; otherwise the row gets an error.
+ * 10 bytes (5 GBK characters; mining_method → mining_met). Unknown fields are kept as they are.
+ * Values are coerced to the schema type where that is lossless; otherwise the row gets an error.
  */
 import type { AttributeDef } from '../db/schema.js';
-import { isRfc3339Date } from '../rfc3339.js';
+import { beijingDate, isRfc3339Date } from '../rfc3339.js';
 import type { ProblemList } from './problem-list.js';
 
 export interface MappedFeature {
@@ -48,8 +48,8 @@ function coerce(v: unknown, type: AttributeDef['type']): unknown {
 /**
  * A date as staff write it — 2023-01-05, 20230105, 2023/1/5, 2023.1.5, 2023年1月5日, with an
  * optional time after it (" 00:00:00"; with an offset, T20:00:00Z, it is the Beijing date of that
- * instant) — as YYYY-MM-DD, if it is a real calendar day and a real time; else undefined (found by a walkthrough: 2028-13-45 and 2023-01-01abc were stored as dates,
- * 2023/01/01 refused).
+ * instant) — as YYYY-MM-DD, if it is a real calendar day and a real time; else undefined (found
+ * by a walkthrough: 2028-13-45 and 2023-01-01abc were stored as dates, 2023/01/01 refused).
  */
 function calendarDate(raw: string): string | undefined {
   const m = /^(\d{4})(?:-(\d{1,2})-(\d{1,2})|(\d{2})(\d{2})|\/(\d{1,2})\/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw.trim());
@@ -63,8 +63,7 @@ function calendarDate(raw: string): string | undefined {
   // an instant with an offset: the date it falls on in Beijing, the zone of the stored dates (OGC datetime, datetime.ts)
   const at = Date.parse(`${iso}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}${offset === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
   if (!Number.isFinite(at)) return undefined;
-  const beijing = new Date(at + 8 * 3600_000).toISOString().slice(0, 10);
-  return isRfc3339Date(beijing) ? beijing : undefined;
+  return beijingDate(at);
 }
 
 /** a field name as long as a .dbf allows: 10 bytes, or 9 when it holds 2-byte (GBK) characters */
@@ -98,10 +97,8 @@ export class AttributeMapper {
       // a label's prefix only for a name cut at the .dbf's 10 bytes: a whole short name such as
       // 面积 is not 面积（平方公里） — its unit is unknown (found by a review: m² stored as km²)
       (k.length >= 2 && gbkBytes(key) >= 9 ? uniq(free.filter((a) => norm(a.label).startsWith(k))) : undefined) ??
-      // and a name's prefix for the same reason: GDAL writes mining_method as mining_met (found
-      // by a walkthrough: a layer exported with ogr2ogr could not be uploaded back)
-      // (exactly the .dbf's 10 bytes for an ASCII name — 9 only when a 2-byte character straddled the
-      // cut — so a whole shorter name such as remark_cn is never taken for remark_cn_long; found by a review)
+      // and a name's prefix for the same reason — GDAL writes mining_method as mining_met (found by a
+      // walkthrough) — only for a name of the full 10 bytes, so remark_cn is not remark_cn_long (a review)
       (cutAtDbfLimit(key) ? uniq(free.filter((a) => a.name.toLowerCase().startsWith(key.toLowerCase()) && a.name.length > key.length)) : undefined);
     const target = hit?.name ?? key;
     this.fields.set(key, target);

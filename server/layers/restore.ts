@@ -17,7 +17,11 @@ export type RestoreResult = WriteResult & { unchanged: boolean };
 
 /** thrown inside the transaction to roll back a restore that changed nothing */
 class Unchanged extends Error {
-  constructor(readonly result: WriteResult) {
+  constructor(
+    readonly result: WriteResult,
+    /** the layer's version, which stays */
+    readonly current: number,
+  ) {
     super('unchanged');
   }
 }
@@ -34,8 +38,7 @@ export async function restoreVersion(db: Kysely<Schema>, layerId: string, v: num
     return { ...result, unchanged: false };
   } catch (e) {
     if (!(e instanceof Unchanged)) throw e;
-    const current = await db.selectFrom('layers').select('version').where('id', '=', layerId).executeTakeFirstOrThrow();
-    return { ...e.result, version: current.version, unchanged: true };
+    return { ...e.result, version: e.current, unchanged: true };
   }
 }
 
@@ -65,7 +68,7 @@ async function restoreInTransaction(db: Kysely<Schema>, layerId: string, v: numb
     if (written.added + written.removed + written.changed === 0) {
       const before = layer.rows[0].version;
       const wasZero = before === 0 || (await trx.selectFrom('layer_versions').select('restored_from').where('layer_id', '=', layerId).where('version', '=', before).executeTakeFirst())?.restored_from === 0;
-      if (v !== 0 || wasZero) throw new Unchanged(written);
+      if (v !== 0 || wasZero) throw new Unchanged(written, before);
     }
     return written;
   });

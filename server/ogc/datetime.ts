@@ -8,7 +8,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AttributeDef } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
-import { isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
+import { beijingDate, isRfc3339Date, isRfc3339Timestamp } from '../rfc3339.js';
 import { storedDate } from './stored-date.js';
 
 /** the attribute(s) that carry a layer's time: [start, end] (equal for a single date) */
@@ -17,9 +17,6 @@ export function temporalAttributes(attributes: AttributeDef[]): [string, string]
   if (dates.includes('valid_from') && dates.includes('valid_to')) return ['valid_from', 'valid_to'];
   return dates.length === 1 ? [dates[0], dates[0]] : null;
 }
-
-/** Beijing time (UTC+8, no daylight saving since 1991): the zone the stored dates are dates in */
-const BEIJING_MS = 8 * 3600_000;
 
 /**
  * One end of `datetime` as the date it falls on in Beijing: an instant with any offset is moved
@@ -34,12 +31,8 @@ function bound(raw: string): string | null {
       parameter: 'datetime',
     });
   }
-  // clamped to RFC 3339's years: 9999-12-31T20:00Z is in year 10000 in Beijing, and 0001-01-01T00:00+09:00
-  // in year 0 (found by a review: a PostgreSQL error instead of an answer)
-  const d = new Date(Date.parse(raw) + BEIJING_MS);
-  if (d.getUTCFullYear() > 9999) return '9999-12-31';
-  if (d.getUTCFullYear() < 1) return '0001-01-01';
-  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  // (clamped to RFC 3339's years: a PostgreSQL error at the limits before; found by a review)
+  return beijingDate(Date.parse(raw));
 }
 
 /** datetime → a predicate on alias `f`; dates compare at day precision (the attributes are dates) */

@@ -5,14 +5,13 @@
  * construction. (It was forwarded with app.inject, which made every client 127.0.0.1 to the rate
  * limit and counted a token twice: found by a review.)
  */
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
 import { getLayer } from '../layers/layer-registry.js';
 import { serveTile } from '../tiles/routes.js';
 import { parseTile } from '../tiles/tile-math.js';
-import { TILE_MAXZOOM } from '../tiles/tilejson.js';
+import { bulkLayers, TILE_MAXZOOM } from '../tiles/tilejson.js';
 import type { TileService } from '../tiles/tile-service.js';
 import { JSON_ONLY_QUERY } from './documents.js';
 import { tileMatrixSet, tileMatrixSetList, tilesetList, tilesetMetadata, WEB_MERCATOR_QUAD } from './tile-matrix-sets.js';
@@ -57,8 +56,7 @@ export async function ogcTileRoutes(app: FastifyInstance, opts: { tiles: TileSer
     async (request) => {
       checkTms(request.params.tileMatrixSetId);
       const layer = await getLayer(db.kysely, request.params.collectionId);
-      const bulk = await sql<{ n: number }>`select count(*)::int as n from tile_generalisation where layer_id = ${layer.id} and policy = 'bulk'`.execute(db.kysely);
-      return tilesetMetadata(base(request), layer, bulk.rows[0].n > 0);
+      return tilesetMetadata(base(request), layer, (await bulkLayers(db.kysely, [layer.id])).has(layer.id));
     },
   );
 

@@ -3,7 +3,6 @@
  * Versioned tile URLs (?v=) are immutable; unversioned ones get a short max-age and an ETag.
  * An empty tile is 204 No Content.
  */
-import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/links.js';
@@ -11,7 +10,7 @@ import { getLayer, listLayerDetails } from '../layers/layer-registry.js';
 import { buildStyle } from './style.js';
 import { parseTile } from './tile-math.js';
 import { TileService } from './tile-service.js';
-import { tileJson } from './tilejson.js';
+import { bulkLayers, tileJson } from './tilejson.js';
 
 const MVT = 'application/vnd.mapbox-vector-tile';
 
@@ -75,8 +74,7 @@ export async function tileRoutes(app: FastifyInstance, opts: { tiles: TileServic
       if (!raw.endsWith('.json')) throw new NotFoundError(`没有此路径 (no route GET /tiles/${raw})`);
       const ids = TileService.parseLayerIds(raw.slice(0, -5));
       const layers = await Promise.all(ids.map((id) => getLayer(db.kysely, id)));
-      const bulk = await sql<{ layer_id: string }>`select layer_id from tile_generalisation where policy = 'bulk' and layer_id = any(${ids}::text[])`.execute(db.kysely);
-      const doc = tileJson(baseUrl(request, config.publicUrl), layers, new Set(bulk.rows.map((r) => r.layer_id)));
+      const doc = tileJson(baseUrl(request, config.publicUrl), layers, await bulkLayers(db.kysely, ids));
       reply.header('cache-control', 'public, max-age=10, must-revalidate');
       if (notModified(request, reply, `W/"${layers.map((l) => `${l.id}@${l.version}`).join(',')}"`)) return reply;
       return doc;

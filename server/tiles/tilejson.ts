@@ -3,11 +3,19 @@
  * `vector_layers` lists each layer's MVT layer and, for a labelled polygon layer, its label-point
  * layer "<layer id>_label" (server/tiles/README.md, "Labels").
  */
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
 import type { LayerDetail } from '../layers/layer-registry.js';
 import { MERGED_PROPERTY } from './generalisation.js';
 import { hasLabelPoints, labelLayerName } from './tile-source.js';
 
 export const TILE_MAXZOOM = 15;
+
+/** which of these layers have the bulk policy (their tiles carry `merged` below z10): TileJSON's fields and OGC's propertiesSchema */
+export async function bulkLayers(db: Kysely<Schema>, ids: string[]): Promise<Set<string>> {
+  const rows = await sql<{ layer_id: string }>`select layer_id from tile_generalisation where policy = 'bulk' and layer_id = any(${ids}::text[])`.execute(db);
+  return new Set(rows.rows.map((r) => r.layer_id));
+}
 
 const TYPE_LABEL: Record<string, string> = { string: '文本', number: '数值', integer: '整数', boolean: '是/否', date: '日期' };
 

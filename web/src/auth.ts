@@ -64,8 +64,8 @@ export function applyVisibility(root: ParentNode = document): void {
   }
 }
 
-/** the caller's role by GET /api/me: undefined when the server cannot say (offline, an older server) */
-async function callerRole(): Promise<string | null | undefined> {
+/** the roles the caller holds (GET /api/me: its role and every one below it); null for a 401; undefined when the server cannot say (offline, an older server) */
+async function callerRoles(): Promise<string[] | null | undefined> {
   const headers = new Headers();
   const auth = authHeader();
   if (auth) headers.set('authorization', auth);
@@ -73,13 +73,12 @@ async function callerRole(): Promise<string | null | undefined> {
     const res = await fetch('/api/me', { headers });
     if (res.status === 401) return null;
     if (!res.ok) return undefined;
-    return ((await res.json()) as { role: string | null }).role;
+    return ((await res.json()) as { roles: string[] }).roles;
   } catch {
     return undefined;
   }
 }
 
-const ROLE_ORDER = ['viewer', 'planner', 'editor', 'admin'];
 /** the least role each capability needs (server/auth/roles.ts) */
 const NEEDS: Record<Capability, string> = { check: 'planner', upload: 'editor', restore: 'editor', admin: 'admin' };
 
@@ -90,10 +89,10 @@ export async function probeCapabilities(): Promise<void> {
     for (const cap of ['check', 'upload', 'restore', 'admin'] as Capability[]) known.set(cap, false);
     return changed();
   }
-  const role = await callerRole();
+  const roles = await callerRoles();
   for (const cap of ['check', 'upload', 'restore', 'admin'] as Capability[]) {
-    if (role === undefined) known.delete(cap);
-    else known.set(cap, role !== null && ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(NEEDS[cap]));
+    if (roles === undefined) known.delete(cap);
+    else known.set(cap, roles !== null && roles.includes(NEEDS[cap]));
   }
   changed();
 }
