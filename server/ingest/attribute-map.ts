@@ -6,7 +6,7 @@
  * Values are coerced to the schema type where that is lossless; otherwise the row gets an error.
  */
 import type { AttributeDef } from '../db/schema.js';
-import { beijingDate, isRfc3339Date } from '../rfc3339.js';
+import { BEIJING_OFFSET_MS, beijingDate, isRfc3339Date } from '../rfc3339.js';
 import type { ProblemList } from './problem-list.js';
 
 export interface MappedFeature {
@@ -63,7 +63,9 @@ function calendarDate(raw: string): string | undefined {
   // an instant with an offset: the date it falls on in Beijing, the zone of the stored dates (OGC datetime, datetime.ts)
   const at = Date.parse(`${iso}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}${offset === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
   if (!Number.isFinite(at)) return undefined;
-  return beijingDate(at);
+  // (an instant whose Beijing date leaves years 0001–9999 is no date; beijingDate would clamp it)
+  const year = new Date(at + BEIJING_OFFSET_MS).getUTCFullYear();
+  return year >= 1 && year <= 9999 ? beijingDate(at) : undefined;
 }
 
 /** a field name as long as a .dbf allows: 10 bytes, or 9 when it holds 2-byte (GBK) characters */

@@ -56,7 +56,7 @@ describe('AttributeMapper', () => {
       expect({ value, out: new AttributeMapper(attrs, problems).map(0, null, { valid_to: value }).properties.valid_to }).toEqual({ value, out: stored });
       expect(problems.hasErrors).toBe(false);
     }
-    for (const value of ['2028-13-45', '2027-02-29', '2023-01-01abc', '2023-1', '01/05/2023', '明年', '2023-01-05 99:99', '2023-1-5T25:00']) {
+    for (const value of ['2028-13-45', '2027-02-29', '2023-01-01abc', '2023-1', '01/05/2023', '明年', '2023-01-05 99:99', '2023-1-5T25:00', '9999-12-31T20:00:00Z']) {
       const problems = new ProblemList();
       new AttributeMapper(attrs, problems).map(3, null, { valid_to: value });
       expect({ value, errors: problems.list().filter((p) => p.severity === 'error').map((p) => [p.feature, p.field]) }).toEqual({ value, errors: [[3, 'valid_to']] });
