@@ -36,6 +36,11 @@ export interface Config {
   readonly trustProxy: boolean | string[];
   /** requests per key (token, else client IP) per window; 0 = no rate limit */
   readonly rateLimit: Readonly<{ max: number; windowMs: number }>;
+  /**
+   * a layer's first write of at least this many rows is a bulk load into a partition of its own,
+   * indexed once after the rows are in (server/layers/layer-partition.ts)
+   */
+  readonly ownPartitionRows: number;
   readonly limits: Readonly<{
     bodyBytes: number;
     uploadBytes: number;
@@ -132,6 +137,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       max: intVar(env, 'RATE_LIMIT_MAX', 0, 0, 10_000_000),
       windowMs: intVar(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
     }),
+    ownPartitionRows: intVar(env, 'OWN_PARTITION_ROWS', 10_000, 1, 2 ** 31 - 1),
     limits: Object.freeze({
       bodyBytes: intVar(env, 'MAX_BODY_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31),
       uploadBytes: intVar(env, 'MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 2 ** 34),

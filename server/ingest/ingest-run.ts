@@ -12,7 +12,7 @@ import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writ
 import type { InputProblem } from '../errors.js';
 import { AttributeMapper } from './attribute-map.js';
 import type { IngestLimits } from './ingest-limits.js';
-import { createStaging, stageFeatures } from './ingest-staging.js';
+import { COUNTY_LAYER, createStaging, stageFeatures } from './ingest-staging.js';
 import type { OpenedSource, UploadOptions } from './ingest-types.js';
 import { validateStaged } from './ingest-validate.js';
 import { openUpload, type StoredFile } from './open-upload.js';
@@ -26,6 +26,8 @@ export interface IngestRequest {
   author: string;
   /** called after each staged batch with the features read so far (logs, progress) */
   onProgress?: (read: number) => void;
+  /** a first load of at least this many rows gets a partition of its own (layer-partition.ts) */
+  ownPartitionRows?: number;
 }
 
 /** What was read, for the report and the version's `source`. */
@@ -85,6 +87,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         multi: layer.geometry_type.startsWith('Multi'),
         hasCode,
         onProgress: req.onProgress,
+        screen: { geometryType: layer.geometry_type, county: req.layerId !== COUNTY_LAYER },
       });
       await validateStaged(trx, {
         layerId: req.layerId,
@@ -93,6 +96,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         repair: req.opts.repair,
         problems,
         codeIds: hasCode ? { anyFileId: staged.anyFileId, allHaveCode: staged.allHaveCode } : undefined,
+        suspects: staged.suspects,
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();
@@ -106,6 +110,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         source: { ...info },
         // validateStaged ran ST_IsValid over every staged row (and removed or refused the rest)
         validGeometry: true,
+        ownPartitionFrom: req.ownPartitionRows,
       });
       if (req.opts.dryRun) throw new DryRunRollback(written);
       return written;

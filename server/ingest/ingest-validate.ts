@@ -9,6 +9,7 @@
 import { sql, type Transaction } from 'kysely';
 import { validAreal } from '../db/make-valid.js';
 import type { Schema } from '../db/schema.js';
+import { COUNTY_LAYER } from './ingest-staging.js';
 import type { ProblemList } from './problem-list.js';
 
 export interface ValidateContext {
@@ -23,11 +24,19 @@ export interface ValidateContext {
    * when no feature had an id of its own and every feature had a code (see stageFeatures)
    */
   codeIds?: { anyFileId: boolean; allHaveCode: boolean };
+  /**
+   * the staged rows the per-row checks may report or change (stageFeatures' screen); the others
+   * passed them all as they were staged. Absent: every row is checked.
+   */
+  suspects?: number[];
 }
 
 /** declared vs computed area: differences above this share are reported */
 const AREA_TOLERANCE = 0.001;
-const COUNTY_LAYER = 'admin-county';
+
+/** `and` the row is one of ctx.suspects (nothing when every row is to be checked) */
+const onlySuspects = (ctx: ValidateContext, alias = '') =>
+  ctx.suspects ? sql`and ${sql.raw(alias ? `${alias}.` : '')}idx = any(${ctx.suspects}::int[])` : sql``;
 
 /** the feature's box for the viewer to zoom to (EPSG:4490 degrees) */
 const BOX = sql<number[]>`array[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)]`;
@@ -43,7 +52,7 @@ const single = (type: string) => type.replace(/^Multi/i, '').toUpperCase();
 async function checkRange(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   const out = sql`not (ST_XMin(geom) >= -180 and ST_XMax(geom) <= 180 and ST_YMin(geom) >= -85 and ST_YMax(geom) <= 85)`;
   const rows = await sql<{ idx: number; line: number | null }>`
-    select idx, line from upload_staging where geom is not null and not ST_IsEmpty(geom) and ${out} order by idx`.execute(trx);
+    select idx, line from upload_staging where geom is not null and not ST_IsEmpty(geom) and ${out} ${onlySuspects(ctx)} order by idx`.execute(trx);
   for (const r of rows.rows) {
     ctx.problems.error({ feature: r.idx, line: r.line ?? undefined, field: 'crs', message: '转换后坐标超出经纬度范围：坐标系是否正确？ (coordinates out of lon/lat range after the transform: wrong crs?)' });
   }
@@ -63,7 +72,7 @@ function repairSql(geometryType: string) {
 
 async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   const empty = await sql<{ idx: number; line: number | null }>`
-    select idx, line from upload_staging where geom is null or ST_IsEmpty(geom) order by idx`.execute(trx);
+    select idx, line from upload_staging where (geom is null or ST_IsEmpty(geom)) ${onlySuspects(ctx)} order by idx`.execute(trx);
   for (const r of empty.rows) {
     ctx.problems.error({ feature: r.idx, line: r.line ?? undefined, field: 'geometry', message: '转换后几何为空或退化（点数不足） (empty or degenerate geometry)' });
   }
@@ -71,7 +80,7 @@ async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext
   if (!ctx.repair) {
     const bad = await sql<{ idx: number; line: number | null; reason: string; x: number | null; y: number | null }>`
       select idx, line, (d).reason, ST_X((d).location) as x, ST_Y((d).location) as y
-      from (select idx, line, ST_IsValidDetail(geom) as d from upload_staging where not ST_IsValid(geom)) v order by idx`.execute(trx);
+      from (select idx, line, ST_IsValidDetail(geom) as d from upload_staging where not ST_IsValid(geom) ${onlySuspects(ctx)}) v order by idx`.execute(trx);
     for (const r of bad.rows) {
       const at = r.x !== null && r.y !== null ? { location: [r.x, r.y] as [number, number] } : {};
       const where = at.location ? ` [${r.x!.toFixed(7)} ${r.y!.toFixed(7)}]` : '';
@@ -84,7 +93,7 @@ async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext
   const fixed = await sql<{ idx: number; line: number | null; reason: string; type: string | null; parts: number; before: number; after: number; ok: boolean }>`
     with bad as (
       select idx, line, geom as old, ST_IsValidReason(geom) as reason, ${repairSql(ctx.geometryType)} as fixed
-      from upload_staging where not ST_IsValid(geom)),
+      from upload_staging where not ST_IsValid(geom) ${onlySuspects(ctx)}),
     upd as (update upload_staging s set geom = b.fixed from bad b where s.idx = b.idx returning s.idx)
     select idx, line, reason, GeometryType(fixed) as type, ST_NumGeometries(fixed) as parts,
       ST_Area(old) as before, ST_Area(fixed) as after, (not ST_IsEmpty(fixed) and ST_IsValid(fixed)) as ok
@@ -101,14 +110,14 @@ async function checkEmptyAndValid(trx: Transaction<Schema>, ctx: ValidateContext
       message: `已修复无效几何（${r.reason}）：现为 ${r.type}，${r.parts} 部分，面积变化 ${change.toFixed(2)}% (repaired with ST_MakeValid)`,
     });
   }
-  await sql`delete from upload_staging where geom is null or ST_IsEmpty(geom) or not ST_IsValid(geom)`.execute(trx);
+  await sql`delete from upload_staging where (geom is null or ST_IsEmpty(geom) or not ST_IsValid(geom)) ${onlySuspects(ctx)}`.execute(trx);
 }
 
 async function checkTypes(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   const want = ctx.geometryType.toUpperCase();
   const rows = await sql<{ idx: number; line: number | null; type: string; parts: number; bbox: number[] }>`
     select idx, line, GeometryType(geom) as type, ST_NumGeometries(geom) as parts, ${BOX} as bbox from upload_staging
-    where GeometryType(geom) <> ${want} order by idx`.execute(trx);
+    where GeometryType(geom) <> ${want} ${onlySuspects(ctx)} order by idx`.execute(trx);
   const convert: number[] = [];
   for (const r of rows.rows) {
     const where = { feature: r.idx, line: r.line ?? undefined, field: 'geometry', ...box(r.bbox) };
@@ -163,7 +172,7 @@ async function checkCounty(trx: Transaction<Schema>, ctx: ValidateContext): Prom
     with county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null)
     select s.idx, s.line, array[ST_XMin(s.geom), ST_YMin(s.geom), ST_XMax(s.geom), ST_YMax(s.geom)] as bbox, exists (select 1 from county c where ST_Intersects(c.geom, s.geom)) as touches
     from upload_staging s
-    where exists (select 1 from county)
+    where exists (select 1 from county) ${onlySuspects(ctx, 's')}
       and not exists (select 1 from county c where ST_Covers(c.geom, s.geom))
     order by s.idx`.execute(trx);
   for (const r of rows.rows) {
@@ -180,7 +189,7 @@ async function checkCounty(trx: Transaction<Schema>, ctx: ValidateContext): Prom
 async function checkDeclaredArea(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   const rows = await sql<{ idx: number; line: number | null; declared: number; computed: number }>`
     select idx, line, (properties->>'declared_area_ha')::float8 as declared, ST_Area(geom::geography) / 10000 as computed
-    from upload_staging where jsonb_typeof(properties->'declared_area_ha') = 'number' order by idx`.execute(trx);
+    from upload_staging where jsonb_typeof(properties->'declared_area_ha') = 'number' ${onlySuspects(ctx)} order by idx`.execute(trx);
   for (const r of rows.rows) {
     if (r.computed > 0 && Math.abs(r.declared - r.computed) / r.computed > AREA_TOLERANCE) {
       ctx.problems.warn({
@@ -195,10 +204,15 @@ async function checkDeclaredArea(trx: Transaction<Schema>, ctx: ValidateContext)
 
 /** All checks; problems go to ctx.problems. Invalid and empty rows are removed from staging. */
 export async function validateStaged(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
-  await checkRange(trx, ctx);
-  await checkEmptyAndValid(trx, ctx);
-  await checkTypes(trx, ctx);
+  const perRow = !ctx.suspects || ctx.suspects.length > 0;
+  if (perRow) {
+    await checkRange(trx, ctx);
+    await checkEmptyAndValid(trx, ctx);
+    await checkTypes(trx, ctx);
+  }
   await checkIds(trx, ctx);
-  await checkCounty(trx, ctx);
-  await checkDeclaredArea(trx, ctx);
+  if (perRow) {
+    await checkCounty(trx, ctx);
+    await checkDeclaredArea(trx, ctx);
+  }
 }

@@ -60,7 +60,7 @@ export async function handleUpload(app: FastifyInstance, request: FastifyRequest
       request.log.info({ layer: layerId, read, ms: logged - started }, 'upload staging');
     };
     const file = received;
-    const outcome = await ingestSlots(app).run(() => runIngest(app.db.kysely, { layerId, file, opts, limits, author: request.principal.name, onProgress }));
+    const outcome = await ingestSlots(app).run(() => runIngest(app.db.kysely, { layerId, file, opts, limits, author: request.principal.name, onProgress, ownPartitionRows: app.config.ownPartitionRows }));
     request.log.info({ layer: layerId, features: outcome.result.featureCount, ms: Date.now() - started, dryRun: opts.dryRun }, 'upload ingested');
     const response = responseFor(layerId, outcome);
     // committed (or a dry run, rolled back): from here on the answer is the outcome

@@ -11,6 +11,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { Schema } from '../db/schema.js';
+import { loadOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS } from './layer-partition.js';
 
 /** A feature to write: geometry is GeoJSON in EPSG:4490 lon/lat. */
 export interface FeatureInput {
@@ -39,6 +40,11 @@ export interface WriteRequest {
   /** e.g. { fileName, size, sha256, format } for uploads */
   source?: Record<string, unknown> | null;
   restoredFrom?: number | null;
+  /**
+   * a first write of at least this many rows to a layer with none is a bulk load into a
+   * partition of the layer's own (layer-partition.ts); tests lower it
+   */
+  ownPartitionFrom?: number;
 }
 
 export interface WriteResult {
@@ -227,12 +233,40 @@ async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, versio
 async function applyDiff(
   trx: Transaction<Schema>,
   staged: RawBuilder<unknown>,
-  req: Pick<WriteRequest, 'layerId' | 'mode' | 'deleteIds'>,
+  req: Pick<WriteRequest, 'layerId' | 'mode' | 'deleteIds' | 'ownPartitionFrom'>,
   version: number,
   geometryType: string,
   guard: 'full' | 'shape' | 'none',
 ) {
   const layerId = req.layerId;
+  const valid = guard === 'full' ? sql`and ST_IsValid(s.geom)` : sql``;
+  const geom =
+    guard === 'none'
+      ? sql`s.geom`
+      : sql`case when not ST_IsEmpty(s.geom) ${valid} and lower(GeometryType(s.geom)) = lower(${geometryType}) then s.geom end`;
+  /** `write` under a savepoint: a guarded geometry refused by NOT NULL (23502) names its feature */
+  const guarded = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (guard === 'none') return write();
+    await sql`savepoint store_insert`.execute(trx);
+    try {
+      const out = await write();
+      await sql`release savepoint store_insert`.execute(trx);
+      return out;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '23502') throw e;
+      await sql`rollback to savepoint store_insert`.execute(trx);
+      await assertStagedValid(trx, geometryType, staged);
+      throw e;
+    }
+  };
+  if (req.mode !== 'delete') {
+    // a layer's first bulk load: every staged row is new (the layer has no rows at all)
+    const rows = (await sql<{ n: number }>`select count(*)::int as n from ${staged}`.execute(trx)).rows[0].n;
+    if (await mayLoadOwnPartition(trx, layerId, rows, req.ownPartitionFrom ?? OWN_PARTITION_ROWS)) {
+      const loaded = await guarded(() => loadOwnPartition(trx, layerId, version, sql`select s.fid, s.properties, ${geom} as geom from ${staged} s`));
+      if (loaded !== null) return { added: loaded, removed: 0, changed: 0 };
+    }
+  }
   if (req.mode === 'append') {
     const clash = await sql<{ fid: string }>`select s.fid from ${staged} s join features f
       on f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid limit 1`.execute(trx);
@@ -260,31 +294,14 @@ async function applyDiff(
     ).rows[0].n;
   }
   // Insert what has no current row now (new ids and the changed ones just closed).
-  const valid = guard === 'full' ? sql`and ST_IsValid(s.geom)` : sql``;
-  const geom =
-    guard === 'none'
-      ? sql`s.geom`
-      : sql`case when not ST_IsEmpty(s.geom) ${valid} and lower(GeometryType(s.geom)) = lower(${geometryType}) then s.geom end`;
-  const insert = sql<{ n: number }>`with i as (
-      insert into features (layer_id, fid, properties, geom, valid_from)
-      select ${layerId}, s.fid, s.properties, ${geom}, ${version} from ${staged} s
-      where not exists (select 1 from features f where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid)
-      returning 1) select count(*)::int as n from i`;
-  let inserted: number;
-  if (guard === 'none') inserted = (await insert.execute(trx)).rows[0].n;
-  else {
-    await sql`savepoint store_insert`.execute(trx);
-    try {
-      inserted = (await insert.execute(trx)).rows[0].n;
-    } catch (e) {
-      // 23502: the NOT NULL geom refused a guarded geometry → name the offenders
-      if ((e as { code?: string }).code !== '23502') throw e;
-      await sql`rollback to savepoint store_insert`.execute(trx);
-      await assertStagedValid(trx, geometryType, staged);
-      throw e;
-    }
-    await sql`release savepoint store_insert`.execute(trx);
-  }
+  const inserted = await guarded(async () => {
+    const r = await sql<{ n: number }>`with i as (
+        insert into features (layer_id, fid, properties, geom, valid_from)
+        select ${layerId}, s.fid, s.properties, ${geom}, ${version} from ${staged} s
+        where not exists (select 1 from features f where f.layer_id = ${layerId} and f.valid_to is null and f.fid = s.fid)
+        returning 1) select count(*)::int as n from i`.execute(trx);
+    return r.rows[0].n;
+  });
   const changedN = changed.rows[0].n;
   return { added: inserted - changedN, removed, changed: changedN };
 }

@@ -1,0 +1,73 @@
+/**
+ * Uploads that take the bulk path (a layer's first load of at least OWN_PARTITION_ROWS rows goes
+ * into a partition of its own, layers/layer-partition.ts), with the bound lowered so small files
+ * take it: the same answers as the ordinary path, and a refused upload or a dry run leaves no
+ * partition behind. Also: the per-batch screen (ingest-staging.ts) leaves every per-row check to
+ * validation — a file whose problems sit in different batches is reported row by row as before.
+ */
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { useFixtureApp } from '../helpers/fixture-app.js';
+import { usingPostgres } from '../helpers/test-db.js';
+import { bowtie, collection, feature, multipart, parcels, square } from '../fixtures/uploads/upload-files.js';
+
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+
+describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const fx = useFixtureApp('mini', { ownPartitionRows: 50 });
+
+  async function upload(layer: string, fc: unknown, fields: Record<string, string> = {}) {
+    const body = await multipart({ name: 'parcels.geojson', data: JSON.stringify(fc) }, fields);
+    return fx.app.inject({ method: 'POST', url: `/api/layers/${layer}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
+  }
+  async function createLayer(id: string) {
+    const def = { id, title: '分区上传', kind: 'constraint', geometryType: 'Polygon', attributes: [{ name: 'code', label: '图斑编号', type: 'string' }] };
+    expect((await fx.app.inject({ method: 'POST', url: '/api/layers', headers: ADMIN, payload: def })).statusCode).toBe(201);
+  }
+  const partitions = async (layer: string) =>
+    (await sql<{ p: string }>`select distinct tableoid::regclass::text as p from features where layer_id = ${layer}`.execute(fx.db.kysely)).rows.map((r) => r.p);
+  const ownTable = async (layer: string) =>
+    (await sql<{ t: string | null }>`select to_regclass(format('layer_features.%I', ${layer}::text))::text as t`.execute(fx.db.kysely)).rows[0].t;
+
+  it('a dry run and a refused upload leave no partition; the first real upload makes one, the next diffs against it', async () => {
+    await createLayer('up-part');
+    const dry = await upload('up-part', collection(parcels(120)), { dryRun: 'true' });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json()).toMatchObject({ dryRun: true, added: 120, featureCount: 120 });
+    expect(await ownTable('up-part')).toBeNull();
+
+    const bad = collection([...parcels(119), feature(null, { 图斑编号: 'T-bad' }, bowtie(125.7, 44.5))]);
+    const refused = await upload('up-part', bad);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().details.problems[0]).toMatchObject({ feature: 119, field: 'geometry' });
+    expect(await ownTable('up-part')).toBeNull();
+
+    const first = await upload('up-part', collection(parcels(120)));
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ version: 1, added: 120, removed: 0, changed: 0, featureCount: 120 });
+    expect(await partitions('up-part')).toEqual(['layer_features."up-part"']);
+
+    const second = await upload('up-part', collection(parcels(120, 10)));
+    expect(second.json()).toMatchObject({ version: 2, added: 10, removed: 10, changed: 0, featureCount: 120 });
+    const items = await fx.app.inject({ url: '/ogc/collections/up-part/items?limit=1&version=1' });
+    expect(items.json().numberMatched).toBe(120);
+  });
+
+  it('problems in different batches are all reported, row by row (the screen misses none)', async () => {
+    await createLayer('up-screen');
+    const features = parcels(12_000);
+    features[3] = feature(null, { 图斑编号: 'X-3' }, bowtie(125.7, 44.5)); // invalid, first batch
+    features[7_001] = feature(null, { 图斑编号: 'X-7001' }, square(126.9, 45.9)); // outside the county, second batch
+    features[11_999] = feature(null, { 图斑编号: 'X-11999' }, { type: 'Point', coordinates: [125.7, 44.5] }); // wrong type, third batch
+    const r = await upload('up-screen', collection(features));
+    expect(r.statusCode).toBe(422);
+    const problems = r.json().details.problems as { feature: number; severity: string; message: string }[];
+    expect(problems.map((p) => [p.feature, p.severity])).toEqual([
+      [3, 'error'],
+      [11_999, 'error'],
+      [7_001, 'warning'],
+    ]);
+    expect(problems[2].message).toMatch(/完全位于德惠市行政区之外/);
+    expect(await ownTable('up-screen')).toBeNull();
+  });
+});
