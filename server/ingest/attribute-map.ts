@@ -78,6 +78,8 @@ export class AttributeMapper {
   /** source field → schema name (or itself when unknown) */
   readonly fields = new Map<string, string>();
   private readonly byName = new Map<string, AttributeDef>();
+  /** per source field: an exported id column (id/fid, not a schema attribute) — asked once per field, not per row */
+  private readonly idColumns = new Map<string, boolean>();
 
   constructor(
     private readonly attributes: AttributeDef[],
@@ -113,11 +115,15 @@ export class AttributeMapper {
     const out: Record<string, unknown> = {};
     const taken = new Set<string>();
     let id = fileId === undefined || fileId === null || fileId === '' ? null : String(fileId);
-    for (const [key, value] of Object.entries(props ?? {})) {
+    for (const key in props ?? {}) {
+      if (!Object.hasOwn(props, key)) continue;
+      const value = props[key];
       if (this.idField && (key === this.idField || this.fields.get(key) === this.idField)) {
         if (value !== null && value !== undefined && value !== '') id = String(value);
       }
-      if (/^(id|fid)$/i.test(key) && !this.byName.has(key)) {
+      let idColumn = this.idColumns.get(key);
+      if (idColumn === undefined) this.idColumns.set(key, (idColumn = /^(id|fid)$/i.test(key) && !this.byName.has(key)));
+      if (idColumn) {
         // an exported id column: the feature id, not an attribute — but 0 is ArcMap's default Id of
         // every new shape, no id (it made every row a duplicate of the first; found by a review)
         if (id === null && value !== null && value !== '' && value !== 0 && value !== '0') id = String(value);

@@ -6,6 +6,7 @@
  * validation — a file whose problems sit in different batches is reported row by row as before.
  */
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
@@ -69,5 +70,68 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     ]);
     expect(problems[2].message).toMatch(/完全位于德惠市行政区之外/);
     expect(await ownTable('up-screen')).toBeNull();
+  });
+
+  const fids = async (layer: string) =>
+    (await sql<{ fid: string }>`select fid from features where layer_id = ${layer} and valid_to is null order by id`.execute(fx.db.kysely)).rows.map((r) => r.fid);
+
+  it('rows written while the file is read are the version exactly: codes as ids, generated ids, counts', async () => {
+    await createLayer('up-pre-code');
+    const r = await upload('up-pre-code', collection(parcels(150)));
+    expect(r.json()).toMatchObject({ version: 1, added: 150, featureCount: 150 });
+    expect(await fids('up-pre-code')).toEqual(parcels(150).map((_, i) => `T-${i}`));
+    expect(await partitions('up-pre-code')).toEqual(['layer_features."up-pre-code"']);
+
+    // no code values: every id is generated as the write generates it
+    await createLayer('up-pre-gen');
+    const noCode = parcels(150).map((f) => ({ ...f, properties: { 所在乡镇: '米沙子镇' } }));
+    expect((await upload('up-pre-gen', collection(noCode))).json()).toMatchObject({ version: 1, added: 150 });
+    expect(await fids('up-pre-gen')).toEqual(noCode.map((_, i) => `up-pre-gen-1-${i + 1}`));
+  });
+
+  it('when validation changes ids after the rows were read (codes not unique), the write stores the changed ids', async () => {
+    await createLayer('up-pre-stale');
+    const features = parcels(150);
+    features[100] = { ...features[100], properties: { ...(features[100] as { properties: object }).properties, 图斑编号: 'T-5' } };
+    const r = await upload('up-pre-stale', collection(features));
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ version: 1, added: 150, featureCount: 150 });
+    expect(await fids('up-pre-stale')).toEqual(features.map((_, i) => `up-pre-stale-1-${i + 1}`));
+    expect(await partitions('up-pre-stale')).toEqual(['layer_features."up-pre-stale"']);
+  });
+
+  it('a row with a warning (outside the county) is written too; a first load below the bound stays in the default partition', async () => {
+    await createLayer('up-pre-warn');
+    const features = parcels(150);
+    features[42] = feature(null, { 图斑编号: 'FAR' }, square(126.9, 45.9));
+    const r = await upload('up-pre-warn', collection(features));
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().warnings.map((w: { feature: number }) => w.feature)).toEqual([42]);
+    expect(await fids('up-pre-warn')).toEqual(features.map((_, i) => (i === 42 ? 'FAR' : `T-${i}`)));
+    expect(await partitions('up-pre-warn')).toEqual(['layer_features."up-pre-warn"']);
+
+    await createLayer('up-pre-small');
+    expect((await upload('up-pre-small', collection(parcels(49)))).json()).toMatchObject({ version: 1, added: 49 });
+    expect(await partitions('up-pre-small')).toEqual(['features_default']);
+    expect(await ownTable('up-pre-small')).toBeNull();
+  });
+
+  it.runIf(usingPostgres())('while another transaction holds the default partition, the rows read into the layer’s table are written the ordinary way', async () => {
+    await createLayer('up-pre-busy');
+    const other = new pg.Client({ connectionString: fx.db.location });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('lock table features_default in row exclusive mode');
+      const r = await upload('up-pre-busy', collection(parcels(150)));
+      expect(r.statusCode, r.body).toBe(201);
+      expect(r.json()).toMatchObject({ version: 1, added: 150, featureCount: 150 });
+      await other.query('rollback');
+    } finally {
+      await other.end();
+    }
+    expect(await partitions('up-pre-busy')).toEqual(['features_default']);
+    expect(await ownTable('up-pre-busy')).toBeNull();
+    expect(await fids('up-pre-busy')).toEqual(parcels(150).map((_, i) => `T-${i}`));
   });
 });
