@@ -8,7 +8,6 @@ import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { refreshStatisticsAfter } from '../db/statistics.js';
 import { getLayerRow } from '../layers/layer-registry.js';
-import { startPreload } from '../layers/layer-partition.js';
 import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writes.js';
 import type { InputProblem } from '../errors.js';
 import { AttributeMapper } from './attribute-map.js';
@@ -75,13 +74,10 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
   try {
     const result = await db.transaction().execute(async (trx) => {
       // Serialise writers of this layer from the first check to COMMIT (append-clash checks stay true).
-      const locked = await sql<{ version: number }>`select version from layers where id = ${req.layerId} for update`.execute(trx);
+      await sql`select 1 from layers where id = ${req.layerId} for update`.execute(trx);
       // Bulk statements over a temp table: JIT compilation costs more than it saves here.
       await sql`set local jit = off`.execute(trx);
       await createStaging(trx);
-      // A first load: its rows go into the layer's own table as they are staged (layer-partition.ts).
-      // Not for a dry run, which must not lock the default partition to attach what it rolls back.
-      const preload = req.opts.dryRun || !locked.rows.length ? null : await startPreload(trx, req.layerId, locked.rows[0].version + 1);
       const hasCode = layer.attributes.some((a) => a.name === 'code');
       const staged = await stageFeatures(trx, source, {
         mapper,
@@ -92,7 +88,6 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         hasCode,
         onProgress: req.onProgress,
         screen: { geometryType: layer.geometry_type, county: req.layerId !== COUNTY_LAYER },
-        preload,
       });
       await validateStaged(trx, {
         layerId: req.layerId,
@@ -102,9 +97,6 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         problems,
         codeIds: hasCode ? { anyFileId: staged.anyFileId, allHaveCode: staged.allHaveCode } : undefined,
         suspects: staged.suspects,
-        onIdsChanged: () => {
-          if (preload) preload.stale = true;
-        },
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();
@@ -118,8 +110,8 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         source: { ...info },
         // validateStaged ran ST_IsValid over every staged row (and removed or refused the rest)
         validGeometry: true,
+        // not for a dry run, which must not lock the default partition to attach what it rolls back
         ownPartitionFrom: req.opts.dryRun ? Infinity : req.ownPartitionRows,
-        preload,
       });
       if (req.opts.dryRun) throw new DryRunRollback(written);
       return written;

@@ -11,8 +11,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { PayloadTooLargeError } from '../errors.js';
-import { generatedFid, type Preload } from '../layers/layer-partition.js';
-import { FID_MAX, GRID } from '../layers/layer-writes.js';
+import { GRID } from '../layers/layer-writes.js';
 import type { AttributeMapper } from './attribute-map.js';
 import { emptyBounds, inspectGeometry } from './geometry-shape.js';
 import { WkbBatch } from './geometry-wkb.js';
@@ -40,11 +39,6 @@ export interface StageContext {
    * the layer's geometry type, and whether the county boundary is to be checked
    */
   screen?: { geometryType: string; county: boolean };
-  /**
-   * the layer's own table (a first load, layer-partition.ts): each batch's rows that are not
-   * suspects are inserted into it by the batch's statement too (needs `screen`)
-   */
-  preload?: Preload | null;
 }
 
 export interface StageStats {
@@ -119,7 +113,7 @@ function screen(s: NonNullable<StageContext['screen']>): RawBuilder<boolean> {
     else false end`;
 }
 
-async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: boolean, screened?: StageContext['screen'], preload?: Preload | null): Promise<number[]> {
+async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: boolean, screened?: StageContext['screen']): Promise<number[]> {
   if (b.length === 0) return [];
   try {
     const insert = sql`insert into upload_staging (idx, fid, auto, line, properties, geom)
@@ -131,21 +125,10 @@ async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: 
       await insert.execute(trx);
       return [];
     }
-    // a row's id as the write will store it (writeStagedInTransaction generates the missing ones)
-    const fid = preload ? sql`coalesce(nullif(s.fid, ''), ${generatedFid(preload.layerId, preload.version, sql`s.idx`)})` : sql`null`;
-    const preloaded = preload
-      ? sql`, o as (insert into ${preload.table} (layer_id, fid, properties, geom, valid_from)
-          select ${preload.layerId}, f.fid, f.properties, f.geom, ${preload.version}::int
-          from (select ${fid} as fid, s.properties, s.geom from s where not s.suspect) f where length(f.fid) <= ${FID_MAX}
-          returning 1)`
-      : sql``;
-    const r = await sql<{ suspects: number[]; preloaded: number }>`with n as (${insert} returning idx, fid, properties, geom),
-        county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null),
-        s as (select n.*, ${screen(screened)} as suspect from n) ${preloaded}
-      select coalesce((select array_agg(idx) from s where suspect), '{}') as suspects,
-        ${preload ? sql`(select count(*) from o)::int` : sql`0`} as preloaded`.execute(trx);
-    if (preload) preload.rows += r.rows[0].preloaded;
-    return r.rows[0].suspects;
+    const r = await sql<{ idx: number }>`with n as (${insert} returning idx, properties, geom),
+        county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null)
+      select idx from n where ${screen(screened)}`.execute(trx);
+    return r.rows.map((x) => x.idx);
   } catch (e) {
     const from = b.idx[0];
     throw fileProblem(
@@ -178,7 +161,7 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
   const suspects: number[] = [];
   const send = async (b: Batch) => {
     if (pipe.inFlight) await pipe.inFlight;
-    pipe.inFlight = flush(trx, b, source.crs, multi, ctx.screen, ctx.preload).then((found) => void suspects.push(...found));
+    pipe.inFlight = flush(trx, b, source.crs, multi, ctx.screen).then((found) => void suspects.push(...found));
     pipe.inFlight.catch(() => {}); // observed by the next await; never an unhandled rejection
     stats.staged += b.length;
   };

@@ -29,8 +29,6 @@ export interface ValidateContext {
    * passed them all as they were staged. Absent: every row is checked.
    */
   suspects?: number[];
-  /** called when staged ids change after staging (the code-as-id rule does not hold) */
-  onIdsChanged?: () => void;
 }
 
 /** declared vs computed area: differences above this share are reported */
@@ -151,7 +149,6 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
     (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > 200) as long`.execute(trx)).rows[0].long;
   if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode()))) {
     await sql`update upload_staging set fid = null where auto`.execute(trx);
-    ctx.onIdsChanged?.();
     dups = await duplicates();
   }
   // a TXT's parcels are named by their header line too (staging keeps it; null for other formats)

@@ -26,82 +26,37 @@ const ATTACH_LOCK_TIMEOUT = '250ms';
 
 const partition = (layerId: string) => sql.id('layer_features', layerId);
 
-/** the layer has no partition of its own and no rows at all (history included) */
-async function unloaded(trx: Transaction<Schema>, layerId: string): Promise<boolean> {
+/** a first write of `rows` rows to this layer: may it be a bulk load into a partition of its own? */
+export async function mayLoadOwnPartition(trx: Transaction<Schema>, layerId: string, rows: number, from = OWN_PARTITION_ROWS): Promise<boolean> {
+  if (rows < from) return false;
   const r = await sql<{ own: boolean; rows: boolean }>`select
       to_regclass(format('layer_features.%I', ${layerId}::text)) is not null as own,
       exists (select 1 from features where layer_id = ${layerId}) as rows`.execute(trx);
   return !r.rows[0].own && !r.rows[0].rows;
 }
 
-/** a first write of `rows` rows to this layer: may it be a bulk load into a partition of its own? */
-export async function mayLoadOwnPartition(trx: Transaction<Schema>, layerId: string, rows: number, from = OWN_PARTITION_ROWS): Promise<boolean> {
-  return rows >= from && (await unloaded(trx, layerId));
-}
-
 /**
- * The layer's own table, filled while an upload is still being read (ingest-staging.ts inserts
- * each staged batch's clean rows into it in the same statement), so that at the write only the
- * attach is left. Used by the write only when it holds exactly the version's rows: every staged
- * row went in (none was a suspect for validation, whose checks may change or remove rows), and
- * validation changed no id afterwards. Otherwise it is emptied and filled from the staging table.
- */
-export interface Preload {
-  readonly layerId: string;
-  readonly version: number;
-  /** `layer_features."<layer id>"` */
-  readonly table: RawBuilder<unknown>;
-  /** rows inserted so far */
-  rows: number;
-  /** set when validation changed staged rows after they were preloaded (e.g. ids) */
-  stale: boolean;
-}
-
-/** a layer without rows or partition: create its table for an upload's rows, else null */
-export async function startPreload(trx: Transaction<Schema>, layerId: string, version: number): Promise<Preload | null> {
-  if (!(await unloaded(trx, layerId))) return null;
-  const table = partition(layerId);
-  await createTable(trx, table);
-  return { layerId, version, table, rows: 0, stale: false };
-}
-
-/** the generated id of staged row `idx` without one (writeStagedInTransaction's rule) */
-export const generatedFid = (layerId: string, version: number, idx: RawBuilder<unknown>) => sql<string>`${`${layerId}-${version}-`} || (${idx} + 1)`;
-
-const createTable = (trx: Transaction<Schema>, table: RawBuilder<unknown>) =>
-  sql`create table ${table} (like features including defaults including generated including constraints)`.execute(trx);
-
-/**
- * Creates the layer's table (or takes a preloaded one), inserts `select` (columns fid,
- * properties, geom) into it as version `version` unless the preload already holds exactly
- * `rows` rows, computes the label points of a labelled layer, and attaches the table as the
- * layer's partition. Returns the rows inserted, or null when the default partition could not be
- * locked in time: everything this did is then undone, the preloaded table dropped (the caller
- * writes the ordinary way). Errors of the insert itself (e.g. NOT NULL) are thrown with nothing
- * left behind but a preloaded table, which the caller's transaction is then rolled back with.
+ * Creates the layer's table, inserts `select` (columns fid, properties, geom) into it as
+ * version `version`, computes the label points of a labelled layer, and attaches the table as
+ * the layer's partition. Returns the rows inserted, or null when the default partition could not
+ * be locked in time: everything this did is then undone (the caller writes the ordinary way).
+ * Errors of the insert itself (e.g. NOT NULL) are thrown with nothing left behind.
  */
 export async function loadOwnPartition(
   trx: Transaction<Schema>,
   layerId: string,
   version: number,
   select: RawBuilder<unknown>,
-  rows: number,
-  preload: Preload | null = null,
 ): Promise<number | null> {
   const table = partition(layerId);
   await sql`savepoint own_partition`.execute(trx);
   try {
-    let inserted = rows;
-    if (!preload || preload.stale || preload.rows !== rows || preload.version !== version) {
-      if (preload) await sql`truncate ${table}`.execute(trx);
-      else await createTable(trx, table);
-      const r = await sql<{ n: number }>`with i as (
-          insert into ${table} (layer_id, fid, properties, geom, valid_from)
-          select ${layerId}, s.fid, s.properties, s.geom, ${version}::int from (${select}) s
-          returning 1)
-        select count(*)::int as n from i`.execute(trx);
-      inserted = r.rows[0].n;
-    }
+    await sql`create table ${table} (like features including defaults including generated including constraints)`.execute(trx);
+    const inserted = await sql<{ n: number }>`with i as (
+        insert into ${table} (layer_id, fid, properties, geom, valid_from)
+        select ${layerId}, s.fid, s.properties, s.geom, ${version}::int from (${select}) s
+        returning 1)
+      select count(*)::int as n from i`.execute(trx);
     // before the attach, so the default partition is locked for as short a time as possible
     await sql`insert into tile_label_points (feature_id, layer_id, point)
       select id, layer_id, point from (
@@ -118,19 +73,13 @@ export async function loadOwnPartition(
       if ((e as { code?: string }).code !== '55P03') throw e; // lock_not_available
       await sql`rollback to savepoint own_partition`.execute(trx);
       await sql`release savepoint own_partition`.execute(trx);
-      if (preload) await dropPreload(trx, preload);
       return null;
     }
     await sql`select set_config('lock_timeout', ${was}, true)`.execute(trx);
     await sql`release savepoint own_partition`.execute(trx);
-    return inserted;
+    return inserted.rows[0].n;
   } catch (e) {
     await sql`rollback to savepoint own_partition`.execute(trx).catch(() => {});
     throw e;
   }
-}
-
-/** a preloaded table the write does not use (too few rows for a partition of its own, or the fallback) */
-export async function dropPreload(trx: Transaction<Schema>, preload: Preload): Promise<void> {
-  await sql`drop table if exists ${preload.table}`.execute(trx);
 }

@@ -11,7 +11,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { Schema } from '../db/schema.js';
-import { dropPreload, loadOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS, type Preload } from './layer-partition.js';
+import { loadOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS } from './layer-partition.js';
 
 /** A feature to write: geometry is GeoJSON in EPSG:4490 lon/lat. */
 export interface FeatureInput {
@@ -59,7 +59,7 @@ export interface WriteResult {
 /** rows per INSERT … SELECT FROM jsonb_array_elements: bounds one bind parameter's size */
 const BATCH = 2000;
 /** features.fid's CHECK (migration 001) */
-export const FID_MAX = 200;
+const FID_MAX = 200;
 /** storage grid in degrees; outputs in EPSG:4490 use 9 decimals to match */
 export const GRID = 1e-9;
 
@@ -155,8 +155,6 @@ export interface StagedWriteRequest extends Omit<WriteRequest, 'features' | 'del
    * rows a second time cost ~0.2–0.4 s of an upload (scratch, 4 alternations)
    */
   validGeometry?: boolean;
-  /** the layer's own table, already holding the staged rows (layer-partition.ts `Preload`) */
-  preload?: Preload | null;
 }
 
 /**
@@ -235,7 +233,7 @@ async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, versio
 async function applyDiff(
   trx: Transaction<Schema>,
   staged: RawBuilder<unknown>,
-  req: Pick<WriteRequest, 'layerId' | 'mode' | 'deleteIds' | 'ownPartitionFrom'> & { preload?: Preload | null },
+  req: Pick<WriteRequest, 'layerId' | 'mode' | 'deleteIds' | 'ownPartitionFrom'>,
   version: number,
   geometryType: string,
   guard: 'full' | 'shape' | 'none',
@@ -264,14 +262,10 @@ async function applyDiff(
   if (req.mode !== 'delete') {
     // a layer's first bulk load: every staged row is new (the layer has no rows at all)
     const rows = (await sql<{ n: number }>`select count(*)::int as n from ${staged}`.execute(trx)).rows[0].n;
-    const from = req.ownPartitionFrom ?? OWN_PARTITION_ROWS;
-    const preload = req.preload ?? null;
-    // a preload was made for a layer without rows or partition, under the lock held since
-    if (preload ? rows >= from : await mayLoadOwnPartition(trx, layerId, rows, from)) {
-      const select = sql`select s.fid, s.properties, ${geom} as geom from ${staged} s`;
-      const loaded = await guarded(() => loadOwnPartition(trx, layerId, version, select, rows, preload));
+    if (await mayLoadOwnPartition(trx, layerId, rows, req.ownPartitionFrom ?? OWN_PARTITION_ROWS)) {
+      const loaded = await guarded(() => loadOwnPartition(trx, layerId, version, sql`select s.fid, s.properties, ${geom} as geom from ${staged} s`));
       if (loaded !== null) return { added: loaded, removed: 0, changed: 0 };
-    } else if (preload) await dropPreload(trx, preload);
+    }
   }
   if (req.mode === 'append') {
     const clash = await sql<{ fid: string }>`select s.fid from ${staged} s join features f

@@ -75,7 +75,7 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
   const fids = async (layer: string) =>
     (await sql<{ fid: string }>`select fid from features where layer_id = ${layer} and valid_to is null order by id`.execute(fx.db.kysely)).rows.map((r) => r.fid);
 
-  it('rows written while the file is read are the version exactly: codes as ids, generated ids, counts', async () => {
+  it('a first load into its own partition stores the version exactly: codes as ids, generated ids, counts', async () => {
     await createLayer('up-pre-code');
     const r = await upload('up-pre-code', collection(parcels(150)));
     expect(r.json()).toMatchObject({ version: 1, added: 150, featureCount: 150 });
@@ -89,7 +89,7 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     expect(await fids('up-pre-gen')).toEqual(noCode.map((_, i) => `up-pre-gen-1-${i + 1}`));
   });
 
-  it('when validation changes ids after the rows were read (codes not unique), the write stores the changed ids', async () => {
+  it('when validation changes ids (codes not unique), the partition holds the changed ids', async () => {
     await createLayer('up-pre-stale');
     const features = parcels(150);
     features[100] = { ...features[100], properties: { ...(features[100] as { properties: object }).properties, 图斑编号: 'T-5' } };
@@ -116,7 +116,7 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     expect(await ownTable('up-pre-small')).toBeNull();
   });
 
-  it.runIf(usingPostgres())('while another transaction holds the default partition, the rows read into the layer’s table are written the ordinary way', async () => {
+  it.runIf(usingPostgres())('while another transaction holds the default partition, the upload is written the ordinary way', async () => {
     await createLayer('up-pre-busy');
     const other = new pg.Client({ connectionString: fx.db.location });
     await other.connect();
