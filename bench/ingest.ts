@@ -192,6 +192,12 @@ async function main(): Promise<void> {
       floor.push(floorMs);
       api.push(apiMs);
     }
+    // Not the goal's comparison, for reading it: the same file again over a loaded layer (a replace
+    // in which nothing changed — the ordinary path, no partition of its own to build).
+    const [again, againMs] = await time(() => upload(server!.port, zip, layers[0]));
+    if (again.status !== 201) throw new Error(`re-upload failed: ${again.status} ${again.body.slice(0, 500)}`);
+    const ra = JSON.parse(again.body);
+    console.log(`the same file again over ${layers[0]} (replace, ${ra.changed} changed, ${ra.added} added): ${secs(againMs)}`);
     const peak = server.peakRss();
     const best = { ogr: Math.min(...ogr), floor: Math.min(...floor), api: Math.min(...api) };
     console.log(`ogr2ogr -f PostgreSQL: fastest ${secs(best.ogr)}, median ${secs(median(ogr))}`);

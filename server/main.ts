@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   const db = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: config.statementTimeoutMs });
   const applied = await migrate(db);
-  const seed = config.seed === 'dehui' ? await seedDataset(db.kysely) : null;
+  const seed = config.seed === 'dehui' ? await seedDataset(db.kysely, undefined, undefined, config.ownPartitionRows) : null;
   await ensureFeatureStatistics(db.kysely);
   const app = await buildApp(config, db);
   app.log.info(

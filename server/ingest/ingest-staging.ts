@@ -130,7 +130,18 @@ async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: 
       select idx from n where ${screen(screened)}`.execute(trx);
     return r.rows.map((x) => x.idx);
   } catch (e) {
+    // Not the file's fault: a cancelled statement (statement timeout, shutdown), a lost connection,
+    // a resource or serialisation failure — the caller's error handling (5xx/504) as before the screen.
+    if (/^(57|53|08|40)/.test((e as { code?: string }).code ?? '')) throw e;
     const from = b.idx[0];
+    // the screen's GEOS tests (ST_IsValid, the county cover) are not the transform
+    if (/GEOS|TopologyException/i.test((e as Error).message)) {
+      throw fileProblem(
+        `要素 ${from}–${b.idx[b.length - 1]} 中有无法检验的几何图形 (a geometry in features ${from}–${b.idx[b.length - 1]} cannot be tested: ${(e as Error).message.slice(0, 160)})`,
+        'geometry',
+        { feature: from },
+      );
+    }
     throw fileProblem(
       `要素 ${from}–${b.idx[b.length - 1]} 的坐标无法从 ${crs.label} 转换到 EPSG:4490，坐标系是否正确？ (coordinates cannot be transformed: ${(e as Error).message.slice(0, 160)})`,
       'crs',

@@ -11,7 +11,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { Schema } from '../db/schema.js';
-import { loadOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS } from './layer-partition.js';
+import { attachOwnPartition, fillOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS, type OwnPartition } from './layer-partition.js';
 
 /** A feature to write: geometry is GeoJSON in EPSG:4490 lon/lat. */
 export interface FeatureInput {
@@ -104,21 +104,26 @@ export async function writeInTransaction(trx: Transaction<Schema>, req: WriteReq
   await stageFeatures(trx, req, version, geometryType.startsWith('Multi'));
   await assertStagedValid(trx, geometryType);
 
-  const counts = await applyDiff(trx, sql.table('staging_features'), req, version, geometryType, 'none');
-  return finishVersion(trx, req, version, counts);
+  const { own, ...counts } = await applyDiff(trx, sql.table('staging_features'), req, version, geometryType, 'none');
+  return finishVersion(trx, req, version, counts, own);
 }
 
-/** The version row, the layer's version and the result (count and extent of the current rows). */
+/**
+ * The version row, the layer's version and the result (count and extent of the current rows).
+ * A bulk load's own table (`own`) holds the current rows until it is attached, the write's last
+ * statement (layer-partition.ts).
+ */
 async function finishVersion(
   trx: Transaction<Schema>,
   req: Pick<WriteRequest, 'layerId' | 'author' | 'note' | 'source' | 'restoredFrom'>,
   version: number,
   counts: { added: number; removed: number; changed: number },
+  own?: OwnPartition,
 ): Promise<WriteResult> {
   const stats = (
     await sql<{ n: number; extent: number[] | null }>`select count(*)::int as n,
       case when count(*) = 0 then null else array[ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))] end as extent
-      from features where layer_id = ${req.layerId} and valid_to is null`.execute(trx)
+      from ${own ? own.table : sql.table('features')} where layer_id = ${req.layerId} and valid_to is null`.execute(trx)
   ).rows[0];
   const featureCount = stats.n;
 
@@ -137,6 +142,7 @@ async function finishVersion(
     })
     .execute();
   await trx.updateTable('layers').set({ version, updated_at: sql`now()` }).where('id', '=', req.layerId).execute();
+  if (own) await attachOwnPartition(trx, own);
   return { layerId: req.layerId, version, ...counts, featureCount };
 }
 
@@ -188,8 +194,8 @@ export async function writeStagedInTransaction(trx: Transaction<Schema>, req: St
       problems: [{ feature: idx, field: 'id', severity: 'error', message: `feature id of ${n} characters (at most ${FID_MAX})` }],
     });
   }
-  const counts = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full');
-  return finishVersion(trx, req, version, counts);
+  const { own, ...counts } = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full');
+  return finishVersion(trx, req, version, counts, own);
 }
 
 async function stageFeatures(trx: Transaction<Schema>, req: WriteRequest, version: number, multi: boolean) {
@@ -263,8 +269,8 @@ async function applyDiff(
     // a layer's first bulk load: every staged row is new (the layer has no rows at all)
     const rows = (await sql<{ n: number }>`select count(*)::int as n from ${staged}`.execute(trx)).rows[0].n;
     if (await mayLoadOwnPartition(trx, layerId, rows, req.ownPartitionFrom ?? OWN_PARTITION_ROWS)) {
-      const loaded = await guarded(() => loadOwnPartition(trx, layerId, version, sql`select s.fid, s.properties, ${geom} as geom from ${staged} s`));
-      if (loaded !== null) return { added: loaded, removed: 0, changed: 0 };
+      const own = await guarded(() => fillOwnPartition(trx, layerId, version, sql`select s.fid, s.properties, ${geom} as geom from ${staged} s`));
+      if (own) return { added: own.rows, removed: 0, changed: 0, own };
     }
   }
   if (req.mode === 'append') {
@@ -303,5 +309,5 @@ async function applyDiff(
     return r.rows[0].n;
   });
   const changedN = changed.rows[0].n;
-  return { added: inserted - changedN, removed, changed: changedN };
+  return { added: inserted - changedN, removed, changed: changedN, own: undefined };
 }

@@ -26,7 +26,8 @@ export async function readLayerDefinitions(dir: string): Promise<LayerDefinition
   return JSON.parse(await fs.readFile(path.join(dir, 'layers.json'), 'utf8')) as LayerDefinition[];
 }
 
-export async function seedDataset(db: Kysely<Schema>, dir = DEHUI_DATASET_DIR, name = 'dehui'): Promise<SeedResult> {
+/** `ownPartitionRows`: config OWN_PARTITION_ROWS (layer-partition.ts) */
+export async function seedDataset(db: Kysely<Schema>, dir = DEHUI_DATASET_DIR, name = 'dehui', ownPartitionRows?: number): Promise<SeedResult> {
   const started = performance.now();
   const definitions = await readLayerDefinitions(dir);
   const result = await db.transaction().execute(async (trx) => {
@@ -46,6 +47,7 @@ export async function seedDataset(db: Kysely<Schema>, dir = DEHUI_DATASET_DIR, n
         author: 'seed',
         note: '初始数据：德惠市矿产资源总体规划（2021—2025年）',
         source: { fileName: `${def.id}.geojson`, dataset: name },
+        ownPartitionFrom: ownPartitionRows,
       });
       features += result.featureCount;
     }

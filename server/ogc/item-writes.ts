@@ -75,7 +75,15 @@ const author = (ctx: WriteContext) => ctx.request.principal.name;
 export async function createItems(ctx: WriteContext, features: FeatureInput[]): Promise<{ ids: string[]; result: WriteResult }> {
   const withIds = features.map((f) => ({ ...f, id: f.id === undefined || f.id === null ? `${ctx.layer.id}-${crypto.randomBytes(6).toString('hex')}` : String(f.id) }));
   const result = await audited(ctx, 'ogc.items.create', `layer:${ctx.layer.id}`, () =>
-    writeLayerVersion(ctx.db, { layerId: ctx.layer.id, mode: 'append', features: withIds, author: author(ctx), note: 'OGC API 新增要素 (create)', source: { api: 'ogc-features-4', count: withIds.length } }),
+    writeLayerVersion(ctx.db, {
+      layerId: ctx.layer.id,
+      mode: 'append',
+      features: withIds,
+      author: author(ctx),
+      note: 'OGC API 新增要素 (create)',
+      source: { api: 'ogc-features-4', count: withIds.length },
+      ownPartitionFrom: ctx.request.server.config.ownPartitionRows,
+    }),
   );
   return { ids: withIds.map((f) => f.id), result };
 }

@@ -93,7 +93,7 @@ describe(`features belong to an existing layer (${usingPostgres() ? 'PostgreSQL'
   it('the foreign key is gone; the three triggers (migration 008 label trigger folded into one) are installed by the migrations', async () => {
     const fk = await sql`select 1 from pg_constraint where conrelid = 'features'::regclass and contype = 'f'`.execute(db.kysely);
     expect(fk.rows).toHaveLength(0);
-    const t = await sql<{ tgname: string }>`select distinct tgname from pg_trigger where tgname in ('features_inserted', 'features_layer_fixed', 'layers_delete_features') order by tgname`.execute(db.kysely);
+    const t = await sql<{ tgname: string }>`select tgname from pg_trigger where tgrelid in ('features'::regclass, 'layers'::regclass) and tgname in ('features_inserted', 'features_layer_fixed', 'layers_delete_features') order by tgname`.execute(db.kysely);
     expect(t.rows.map((r) => r.tgname)).toEqual(['features_inserted', 'features_layer_fixed', 'layers_delete_features']);
     const old = await sql`select 1 from pg_trigger where tgname = 'tile_label_points_add'`.execute(db.kysely);
     expect(old.rows).toHaveLength(0);

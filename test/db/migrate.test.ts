@@ -48,6 +48,33 @@ describe(`migrations (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(results.flat()).toEqual([901]);
   });
 
+  it('012 partitions a store that already holds rows: every row, id, label point and guarantee stays', async () => {
+    await db.session((s) => s.exec('drop schema public cascade; drop schema if exists layer_features cascade; create schema public; create extension postgis'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+    const all = await readMigrations();
+    for (const m of all.filter((m) => m.version <= 11)) fs.writeFileSync(path.join(dir, `${String(m.version).padStart(3, '0')}_${m.name}.sql`), m.sql);
+    expect(await migrate(db, await readMigrations(dir))).toEqual(all.filter((m) => m.version <= 11).map((m) => m.version));
+    const q = <T,>(text: string) => db.session((s) => s.query<T>(text));
+    await q(`insert into layers (id, title, kind, geometry_type, label_field, version) values ('old-a', '甲', 'block', 'Polygon', 'name', 2)`);
+    await q(`insert into features (layer_id, fid, properties, geom, valid_from, valid_to)
+      select 'old-a', 'a-' || i, jsonb_build_object('name', '地块' || i),
+        ST_GeomFromEWKT('SRID=4490;POLYGON((125.5 44.3,125.501 44.3,125.501 44.301,125.5 44.301,125.5 44.3))'), 1, case when i = 3 then 2 end
+      from generate_series(1, 3) i`);
+    const before = await q<{ id: string; fid: string; valid_to: number | null }>(`select id::text, fid, valid_to from features order by id`);
+    expect(await migrate(db)).toEqual(all.filter((m) => m.version > 11).map((m) => m.version));
+    expect(await q(`select id::text, fid, valid_to from features order by id`)).toEqual(before);
+    expect(await q(`select distinct tableoid::regclass::text as p from features`)).toEqual([{ p: 'features_default' }]);
+    expect((await q<{ n: number }>(`select count(*)::int as n from tile_label_points where layer_id = 'old-a'`))[0].n).toBe(3);
+    const key = await q<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'features'::regclass and contype = 'p'`);
+    expect(key.map((k) => k.def)).toEqual(['PRIMARY KEY (id, layer_id)']);
+    // the sequence goes on; one current row per id stays enforced; a missing layer is still refused
+    await q(`insert into features (layer_id, fid, geom, valid_from) values ('old-a', 'a-4', ST_GeomFromEWKT('SRID=4490;POINT(125.5 44.3)'), 2)`);
+    const ids = await q<{ id: string }>(`select id::text from features where fid = 'a-4'`);
+    expect(BigInt(ids[0].id)).toBeGreaterThan(BigInt(before[2].id));
+    await expect(q(`insert into features (layer_id, fid, geom, valid_from) values ('old-a', 'a-1', ST_GeomFromEWKT('SRID=4490;POINT(125.5 44.3)'), 2)`)).rejects.toThrow(/duplicate key|unique/);
+    await expect(q(`insert into features (layer_id, fid, geom, valid_from) values ('gone', 'g-1', ST_GeomFromEWKT('SRID=4490;POINT(125.5 44.3)'), 1)`)).rejects.toThrow(/features_layer_id_fkey/);
+  });
+
   it('refuses migration files that are not numbered', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
     fs.writeFileSync(path.join(dir, 'init.sql'), 'select 1');
