@@ -99,7 +99,7 @@ const noNul = (_k: string, v: unknown) => (typeof v === 'string' && v.includes('
  * geometries (GEOS raises on invalid ones). A superset of what the checks find is enough: each
  * check still decides with its own query, over these rows only.
  */
-function screen(s: NonNullable<StageContext['screen']>): RawBuilder<boolean> {
+export function screen(s: NonNullable<StageContext['screen']>): RawBuilder<boolean> {
   const county = s.county
     ? sql`when not exists (select 1 from county c where ST_Covers(c.geom, n.geom)) and exists (select 1 from county) then true`
     : sql``;
