@@ -115,9 +115,10 @@ export class AttributeMapper {
     const out: Record<string, unknown> = {};
     const taken = new Set<string>();
     let id = fileId === undefined || fileId === null || fileId === '' ? null : String(fileId);
-    for (const key in props ?? {}) {
-      if (!Object.hasOwn(props, key)) continue;
-      const value = props[key];
+    const source = props ?? {};
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
+      const value = source[key];
       if (this.idField && (key === this.idField || this.fields.get(key) === this.idField)) {
         if (value !== null && value !== undefined && value !== '') id = String(value);
       }

@@ -21,6 +21,11 @@ import { fileProblem, type ProblemList } from './problem-list.js';
 
 /** the layer whose boundary uploads are checked against (ingest-validate.ts) */
 export const COUNTY_LAYER = 'admin-county';
+/** the county's current rows, for a `county` CTE (the screen here, checkCounty in ingest-validate.ts) */
+export const countyRows = sql`select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null`;
+/** `g` is not lon/lat after the transform (the screen here, checkRange in ingest-validate.ts) */
+export const notLonLat = (g: RawBuilder<unknown>) =>
+  sql<boolean>`not (ST_XMin(${g}) >= -180 and ST_XMax(${g}) <= 180 and ST_YMin(${g}) >= -85 and ST_YMax(${g}) <= 85)`;
 
 export interface StageContext {
   mapper: AttributeMapper;
@@ -105,7 +110,7 @@ export function screen(s: NonNullable<StageContext['screen']>): RawBuilder<boole
     : sql``;
   return sql<boolean>`case
     when n.geom is null or ST_IsEmpty(n.geom) then true
-    when not (ST_XMin(n.geom) >= -180 and ST_XMax(n.geom) <= 180 and ST_YMin(n.geom) >= -85 and ST_YMax(n.geom) <= 85) then true
+    when ${notLonLat(sql`n.geom`)} then true
     when not ST_IsValid(n.geom) then true
     when GeometryType(n.geom) <> ${s.geometryType.toUpperCase()} then true
     when n.properties ? 'declared_area_ha' then true
@@ -126,7 +131,7 @@ async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: 
       return [];
     }
     const r = await sql<{ idx: number }>`with n as (${insert} returning idx, properties, geom),
-        county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null)
+        county as (${countyRows})
       select idx from n where ${screen(screened)}`.execute(trx);
     return r.rows.map((x) => x.idx);
   } catch (e) {

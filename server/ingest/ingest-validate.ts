@@ -9,7 +9,7 @@
 import { sql, type Transaction } from 'kysely';
 import { validAreal } from '../db/make-valid.js';
 import type { Schema } from '../db/schema.js';
-import { COUNTY_LAYER } from './ingest-staging.js';
+import { COUNTY_LAYER, countyRows, notLonLat } from './ingest-staging.js';
 import type { ProblemList } from './problem-list.js';
 
 export interface ValidateContext {
@@ -50,7 +50,7 @@ const single = (type: string) => type.replace(/^Multi/i, '').toUpperCase();
  * store's generated EPSG:3857 column could not hold them (Web Mercator ends at ±85.06°).
  */
 async function checkRange(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
-  const out = sql`not (ST_XMin(geom) >= -180 and ST_XMax(geom) <= 180 and ST_YMin(geom) >= -85 and ST_YMax(geom) <= 85)`;
+  const out = notLonLat(sql`geom`);
   const rows = await sql<{ idx: number; line: number | null }>`
     select idx, line from upload_staging where geom is not null and not ST_IsEmpty(geom) and ${out} ${onlySuspects(ctx)} order by idx`.execute(trx);
   for (const r of rows.rows) {
@@ -169,7 +169,7 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
 async function checkCounty(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
   if (ctx.layerId === COUNTY_LAYER) return;
   const rows = await sql<{ idx: number; line: number | null; touches: boolean; bbox: number[] }>`
-    with county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null)
+    with county as (${countyRows})
     select s.idx, s.line, array[ST_XMin(s.geom), ST_YMin(s.geom), ST_XMax(s.geom), ST_YMax(s.geom)] as bbox, exists (select 1 from county c where ST_Intersects(c.geom, s.geom)) as touches
     from upload_staging s
     where exists (select 1 from county) ${onlySuspects(ctx, 's')}

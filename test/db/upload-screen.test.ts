@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../server/db/schema.js';
-import { COUNTY_LAYER, createStaging, screen } from '../../server/ingest/ingest-staging.js';
+import { COUNTY_LAYER, countyRows, createStaging, screen } from '../../server/ingest/ingest-staging.js';
 import { validateStaged } from '../../server/ingest/ingest-validate.js';
 import { ProblemList } from '../../server/ingest/problem-list.js';
 import { seedDataset } from '../../server/layers/seed.js';
@@ -58,7 +58,7 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
         }
         const suspects = screened
           ? (
-              await sql<{ idx: number }>`with county as (select geom from features where layer_id = ${COUNTY_LAYER} and valid_to is null)
+              await sql<{ idx: number }>`with county as (${countyRows})
                 select n.idx from upload_staging n where ${screen({ geometryType: 'Polygon', county: true })} order by n.idx`.execute(trx)
             ).rows.map((r) => r.idx)
           : undefined;
