@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schema } from '../../server/db/schema.js';
-import { COUNTY_LAYER, countyRows, createStaging, screen } from '../../server/ingest/ingest-staging.js';
+import { COUNTY_LAYER, createStaging, screenQuery } from '../../server/ingest/ingest-staging.js';
 import { validateStaged } from '../../server/ingest/ingest-validate.js';
 import { ProblemList } from '../../server/ingest/problem-list.js';
 import { seedDataset } from '../../server/layers/seed.js';
@@ -58,8 +58,7 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
         }
         const suspects = screened
           ? (
-              await sql<{ idx: number }>`with county as (${countyRows})
-                select n.idx from upload_staging n where ${screen({ geometryType: 'Polygon', county: true })} order by n.idx`.execute(trx)
+              await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)
             ).rows.map((r) => r.idx)
           : undefined;
         const problems = new ProblemList();
@@ -73,6 +72,28 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
       });
     return out!;
   }
+
+  it('a batch wholly inside the county skips the per-row cover, and the other screens still apply', async () => {
+    // rows 0, 9, 10: the batch's extent is inside the county, so the one test of that extent decides the cover
+    await db.kysely
+      .transaction()
+      .execute(async (trx: Transaction<Schema>) => {
+        await createStaging(trx);
+        for (const r of rows.filter((x) => [0, 9, 10].includes(x.idx))) {
+          await sql`insert into upload_staging (idx, fid, properties, geom)
+            values (${r.idx}, ${`R-${r.idx}`}, ${JSON.stringify(r.props ?? {})}::jsonb, ST_GeomFromText(${r.wkt}, 4490))`.execute(trx);
+        }
+        const inside = await sql<{ inside: boolean }>`select ST_Covers(c.geom, ST_SetSRID(ST_Extent(s.geom)::geometry, 4490)) as inside
+          from upload_staging s, features c where c.layer_id = ${COUNTY_LAYER} and c.valid_to is null group by c.geom`.execute(trx);
+        expect(inside.rows).toEqual([{ inside: true }]);
+        const found = await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx);
+        expect(found.rows.map((r) => r.idx)).toEqual([9]);
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => {
+        if (e.message !== 'roll back') throw e;
+      });
+  });
 
   for (const repair of [false, true]) {
     it(`repair=${repair}: the same problems and rows with the suspects only as with every row`, async () => {
