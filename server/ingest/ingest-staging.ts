@@ -97,6 +97,19 @@ function toStore(crs: SourceCrs, blob: Buffer, multi: boolean): RawBuilder<unkno
 const noNul = (_k: string, v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replace(/\u0000/g, '') : v);
 
 /**
+ * a batch's properties as one JSON array for jsonb; the replacer only when some value has a NUL
+ * (JSON.stringify writes it `\u0000`): calling it on every key and value took ~0.15 s of a
+ * 100 000-feature upload, on the side (Node) that is now the slower one while staging
+ */
+function propsJson(props: Record<string, unknown>[]): string {
+  const json = JSON.stringify(props);
+  return json.includes('\\u0000') ? JSON.stringify(props, noNul) : json;
+}
+
+/** an int[] literal: the driver's own array writer escapes and quotes every element (~0.1 s of 300 000 numbers) */
+const intArray = (column: number[]): string => `{${column.join(',')}}`;
+
+/**
  * The staged rows of a batch that validation (ingest-validate.ts) may report or change — outside
  * lon/lat, empty, invalid, of another type than the layer, not covered by the county, or with a
  * declared area — computed by the batch's own INSERT (`rows`: its RETURNING idx, properties,
@@ -146,9 +159,9 @@ async function flush(trx: Transaction<Schema>, b: Batch, crs: SourceCrs, multi: 
   try {
     const insert = sql`insert into upload_staging (idx, fid, auto, line, properties, geom)
       select u.i, u.id, coalesce(u.a, false), u.l, coalesce(u.p, '{}'::jsonb), ${toStore(crs, b.wkb.bytes(), multi)}
-      from rows from (unnest(${b.idx}::int[]), unnest(${orNull(b.fid)}::text[]), unnest(${orNull(b.auto)}::boolean[]), unnest(${orNull(b.line)}::int[]),
-        unnest(${b.wkb.offsets}::int[]), unnest(${b.wkb.lengths}::int[]),
-        jsonb_array_elements(${JSON.stringify(b.props, noNul)}::jsonb)) as u(i, id, a, l, o, n, p)`;
+      from rows from (unnest(${intArray(b.idx)}::int[]), unnest(${orNull(b.fid)}::text[]), unnest(${orNull(b.auto)}::boolean[]), unnest(${orNull(b.line)}::int[]),
+        unnest(${intArray(b.wkb.offsets)}::int[]), unnest(${intArray(b.wkb.lengths)}::int[]),
+        jsonb_array_elements(${propsJson(b.props)}::jsonb)) as u(i, id, a, l, o, n, p)`;
     if (!screened) {
       await insert.execute(trx);
       return [];

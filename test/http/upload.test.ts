@@ -133,6 +133,16 @@ describe(`layer uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   });
 
   // found by a review: a bare geometry was wrapped without `type: "Feature"` and refused as "not a Feature"
+  it('NUL characters in attribute values (padding from some .dbf writers) are dropped, not refused by jsonb', async () => {
+    const features = parcels(3, 5000) as { properties: Record<string, unknown> }[];
+    features[1].properties.备注 = '第5001\u0000块\u0000\u0000';
+    const r = await upload({ name: 'nul.geojson', data: JSON.stringify(collection(features)) }, { mode: 'append' });
+    expect(r.statusCode, r.body).toBe(201);
+    const row = await sql<{ note: string }>`select properties->>'备注' as note from features
+      where layer_id = ${LAYER} and valid_to is null and fid = 'T-5001'`.execute(fx.db.kysely);
+    expect(row.rows).toEqual([{ note: '第5001块' }]);
+  });
+
   it('a bare GeoJSON geometry is uploaded as one feature', async () => {
     const r = await upload({ name: 'bare.geojson', data: JSON.stringify(square(125.74, 44.5)) }, { mode: 'append', dryRun: 'true' });
     expect(r.statusCode, r.body).toBe(200);
