@@ -97,6 +97,8 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         problems,
         codeIds: hasCode ? { anyFileId: staged.anyFileId, allHaveCode: staged.allHaveCode } : undefined,
         suspects: staged.suspects,
+        idsUnique: staged.idsUnique,
+        autoIdsShort: staged.autoIdsShort,
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();

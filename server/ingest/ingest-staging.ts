@@ -12,7 +12,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { PayloadTooLargeError } from '../errors.js';
-import { GRID } from '../layers/layer-writes.js';
+import { FID_MAX, GRID } from '../layers/layer-writes.js';
 import type { AttributeMapper } from './attribute-map.js';
 import { emptyBounds, inspectGeometry } from './geometry-shape.js';
 import { WkbBatch } from './geometry-wkb.js';
@@ -60,6 +60,46 @@ export interface StageStats {
    * other row passes them all); validation looks at these only
    */
   suspects?: number[];
+  /** no staged id (file id or code) repeats another: validation need not look for duplicates */
+  idsUnique: boolean;
+  /** no code staged as an id is longer than an id may be: validation need not look for one */
+  autoIdsShort: boolean;
+}
+
+/** ids remembered for IdRepeats: beyond this many, repeats are left to validation's query */
+const IDS_REMEMBERED = 1_000_000;
+
+/**
+ * Whether any staged id may repeat another, from a 53-bit hash of each (two FNV-1a variants): no
+ * equal hash means no equal id, so validation can skip its GROUP BY of every id (~0.12 s of a
+ * 100 000-feature upload, with a spill to disk at the default work_mem); an equal hash (a repeat,
+ * or a collision) leaves the decision to that query. A number per id, at most IDS_REMEMBERED.
+ */
+class IdRepeats {
+  private readonly seen = new Set<number>();
+  private maybe = false;
+
+  add(id: string): void {
+    if (this.maybe) return;
+    if (this.seen.size >= IDS_REMEMBERED) {
+      this.maybe = true;
+      return;
+    }
+    let a = 0x811c9dc5;
+    let b = 0x1505;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    const h = (a >>> 0) * 0x200000 + (b >>> 11);
+    if (this.seen.has(h)) this.maybe = true;
+    else this.seen.add(h);
+  }
+
+  get unique(): boolean {
+    return !this.maybe;
+  }
 }
 
 /** one batch: parallel arrays, geometries in `wkb` */
@@ -202,7 +242,8 @@ function tooMany(limit: 'maxVertices' | 'maxTotalVertices' | 'maxFeatures', max:
 /** Read every feature, check its shape, map its attributes and stage it. 413 on any bound. */
 export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSource, ctx: StageContext): Promise<StageStats> {
   const { problems, limits } = ctx;
-  const stats: StageStats = { read: 0, staged: 0, vertices: 0, anyFileId: false, allHaveCode: true };
+  const stats: StageStats = { read: 0, staged: 0, vertices: 0, anyFileId: false, allHaveCode: true, idsUnique: true, autoIdsShort: true };
+  const ids = new IdRepeats();
   const multi = Boolean(ctx.multi);
   let batch = new Batch();
   // One batch is in the database while the next is read: the reader's JavaScript and the
@@ -235,7 +276,11 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
       if (!hasCodeValue) stats.allHaveCode = false;
       const auto = mapped.id === null && Boolean(ctx.hasCode) && hasCodeValue;
       batch.idx.push(f.index);
-      batch.fid.push(auto ? (typeof code === 'object' ? JSON.stringify(code) : String(code)) : mapped.id);
+      const fid = auto ? (typeof code === 'object' ? JSON.stringify(code) : String(code)) : mapped.id;
+      batch.fid.push(fid);
+      if (fid !== null) ids.add(fid);
+      // UTF-16 units ≥ characters: a code of at most 200 here is at most 200 in the database
+      if (auto && fid!.length > FID_MAX) stats.autoIdsShort = false;
       batch.auto.push(auto);
       batch.line.push(f.line ?? null);
       batch.props.push(mapped.properties);
@@ -254,5 +299,6 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
   if (pipe.inFlight) await pipe.inFlight;
   if (stats.read === 0) throw fileProblem('文件中没有要素 (the file has no features)', 'file');
   if (ctx.screen) stats.suspects = suspects;
+  stats.idsUnique = ids.unique;
   return stats;
 }

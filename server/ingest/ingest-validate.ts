@@ -8,6 +8,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { validAreal } from '../db/make-valid.js';
+import { FID_MAX } from '../layers/layer-writes.js';
 import type { Schema } from '../db/schema.js';
 import { COUNTY_LAYER, countyRows, notLonLat } from './ingest-staging.js';
 import type { ProblemList } from './problem-list.js';
@@ -29,6 +30,10 @@ export interface ValidateContext {
    * passed them all as they were staged. Absent: every row is checked.
    */
   suspects?: number[];
+  /** staging saw no id repeat (StageStats.idsUnique): no duplicates to look for */
+  idsUnique?: boolean;
+  /** staging saw no code as id longer than an id may be (StageStats.autoIdsShort) */
+  autoIdsShort?: boolean;
 }
 
 /** declared vs computed area: differences above this share are reported */
@@ -142,14 +147,18 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
       with d as (select fid from upload_staging where fid is not null group by fid having count(*) > 1)
       select s.fid, array_agg(s.idx order by s.idx) as idxs, array_agg(s.line order by s.idx) as lines from upload_staging s join d on d.fid = s.fid
       group by s.fid order by min(s.idx)`.execute(trx);
-  let dups = await duplicates();
+  const none = { rows: [] as { fid: string; idxs: number[]; lines: (number | null)[] }[] };
+  // fewer ids (auto ones dropped below) cannot repeat where all of them did not
+  const repeats = () => (ctx.idsUnique ? none : duplicates());
+  let dups = await repeats();
   const codes = ctx.codeIds;
   // a code longer than an id may be (200) is a description, not a key
   const longCode = async () =>
-    (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > 200) as long`.execute(trx)).rows[0].long;
+    !ctx.autoIdsShort &&
+    (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > ${FID_MAX}) as long`.execute(trx)).rows[0].long;
   if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode()))) {
     await sql`update upload_staging set fid = null where auto`.execute(trx);
-    dups = await duplicates();
+    dups = await repeats();
   }
   // a TXT's parcels are named by their header line too (staging keeps it; null for other formats)
   const onLine = (line: number | null | undefined) => (line === null || line === undefined ? {} : { line });

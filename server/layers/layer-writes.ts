@@ -59,7 +59,7 @@ export interface WriteResult {
 /** rows per INSERT … SELECT FROM jsonb_array_elements: bounds one bind parameter's size */
 const BATCH = 2000;
 /** features.fid's CHECK (migration 001) */
-const FID_MAX = 200;
+export const FID_MAX = 200;
 /** storage grid in degrees; outputs in EPSG:4490 use 9 decimals to match */
 export const GRID = 1e-9;
 

@@ -89,7 +89,7 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     expect(await fids('up-pre-gen')).toEqual(noCode.map((_, i) => `up-pre-gen-1-${i + 1}`));
   });
 
-  it('when validation changes ids (codes not unique), the partition holds the changed ids', async () => {
+  it('when validation changes ids (codes not unique, or one too long), the partition holds the changed ids', async () => {
     await createLayer('up-pre-stale');
     const features = parcels(150);
     features[100] = { ...features[100], properties: { ...(features[100] as { properties: object }).properties, 图斑编号: 'T-5' } };
@@ -98,6 +98,14 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     expect(r.json()).toMatchObject({ version: 1, added: 150, featureCount: 150 });
     expect(await fids('up-pre-stale')).toEqual(features.map((_, i) => `up-pre-stale-1-${i + 1}`));
     expect(await partitions('up-pre-stale')).toEqual(['layer_features."up-pre-stale"']);
+
+    // a code longer than an id may be (200 characters) is a description: generated ids for all
+    await createLayer('up-pre-long');
+    const long = parcels(150);
+    long[77] = { ...long[77], properties: { ...(long[77] as { properties: object }).properties, 图斑编号: '长'.repeat(201) } };
+    const l = await upload('up-pre-long', collection(long));
+    expect(l.statusCode, l.body).toBe(201);
+    expect(await fids('up-pre-long')).toEqual(long.map((_, i) => `up-pre-long-1-${i + 1}`));
   });
 
   it('a row with a warning (outside the county) is written too; a first load below the bound stays in the default partition', async () => {
