@@ -4,10 +4,11 @@
  * table), all in ONE transaction. Any error, a refusal, a dry
  * run or the process dying before COMMIT leaves the store exactly as it was.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { refreshStatisticsAfter } from '../db/statistics.js';
 import { getLayerRow } from '../layers/layer-registry.js';
+import { createOwnPartition, dropOwnPartition, mayLoadOwnPartition, OWN_PARTITION_ROWS } from '../layers/layer-partition.js';
 import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writes.js';
 import type { InputProblem } from '../errors.js';
 import { AttributeMapper } from './attribute-map.js';
@@ -55,6 +56,23 @@ class DryRunRollback extends Error {
   }
 }
 
+/**
+ * A layer's first bulk load (layer-partition.ts) whose rows are loaded while they are read: the
+ * layer has no rows and no table of its own, the file says it holds at least the bound's rows
+ * (its header, or the features counted when it was opened), and this is not a dry run (which
+ * must not load what it rolls back). The version is the layer's next: the layer row is locked
+ * from the transaction's first statement, so no other write can take it.
+ */
+async function loadTarget(trx: Transaction<Schema>, req: IngestRequest, source: OpenedSource) {
+  const from = req.ownPartitionRows ?? OWN_PARTITION_ROWS;
+  const expected = source.expectedCount;
+  if (req.opts.dryRun || expected === undefined || !(await mayLoadOwnPartition(trx, req.layerId, expected, from))) return null;
+  const table = await createOwnPartition(trx, req.layerId);
+  if (!table) return null;
+  const v = await sql<{ version: number }>`select version from layers where id = ${req.layerId}`.execute(trx);
+  return { table, layerId: req.layerId, version: v.rows[0].version + 1 };
+}
+
 export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise<IngestOutcome> {
   const layer = await getLayerRow(db, req.layerId);
   const problems = new ProblemList();
@@ -78,6 +96,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       // Bulk statements over a temp table: JIT compilation costs more than it saves here.
       await sql`set local jit = off`.execute(trx);
       await createStaging(trx);
+      const load = await loadTarget(trx, req, source);
       const hasCode = layer.attributes.some((a) => a.name === 'code');
       const staged = await stageFeatures(trx, source, {
         mapper,
@@ -88,8 +107,9 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         hasCode,
         onProgress: req.onProgress,
         screen: { geometryType: layer.geometry_type, county: req.layerId !== COUNTY_LAYER },
+        load: load ?? undefined,
       });
-      await validateStaged(trx, {
+      const checked = await validateStaged(trx, {
         layerId: req.layerId,
         geometryType: layer.geometry_type,
         mode: req.opts.mode,
@@ -102,6 +122,9 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();
+      // the loaded rows hold the codes as ids, given up by validation: load them all after it
+      const loaded = load && !checked.idsChanged ? { version: load.version, rest: staged.suspects ?? [] } : undefined;
+      if (load && !loaded) await dropOwnPartition(trx, req.layerId);
       // The staged table IS the new version's content: written set-based, never back through Node.
       const written = await writeStagedInTransaction(trx, {
         layerId: req.layerId,
@@ -114,6 +137,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         validGeometry: true,
         // not for a dry run, which must not lock the default partition to attach what it rolls back
         ownPartitionFrom: req.opts.dryRun ? Infinity : req.ownPartitionRows,
+        loaded,
       });
       if (req.opts.dryRun) throw new DryRunRollback(written);
       return written;

@@ -138,7 +138,8 @@ async function checkTypes(trx: Transaction<Schema>, ctx: ValidateContext): Promi
   if (convert.length) await sql`update upload_staging set geom = ST_GeometryN(geom, 1) where idx = any(${convert}::int[])`.execute(trx);
 }
 
-async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
+/** true when it gave up the codes staged as ids (the staged ids changed) */
+async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise<boolean> {
   // No ids in the file: a complete, unique `code` is the natural key (so replace uploads diff
   // well). Staging already put it in fid (auto); take it back when that rule does not hold.
   // the repeated ids first (a hash aggregate, no ordered aggregate over every row), then their rows
@@ -156,7 +157,8 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
   const longCode = async () =>
     !ctx.autoIdsShort &&
     (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > ${FID_MAX}) as long`.execute(trx)).rows[0].long;
-  if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode()))) {
+  const dropCodes = Boolean(codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode())));
+  if (dropCodes) {
     await sql`update upload_staging set fid = null where auto`.execute(trx);
     dups = await repeats();
   }
@@ -173,6 +175,7 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
         on f.layer_id = ${ctx.layerId} and f.valid_to is null and f.fid = s.fid order by s.idx`.execute(trx);
     for (const c of clash.rows) ctx.problems.error({ feature: c.idx, ...onLine(c.line), field: 'id', message: `要素编号“${c.fid}”在图层中已存在（追加模式） (id already exists; append mode)` });
   }
+  return dropCodes;
 }
 
 async function checkCounty(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
@@ -211,17 +214,21 @@ async function checkDeclaredArea(trx: Transaction<Schema>, ctx: ValidateContext)
   }
 }
 
-/** All checks; problems go to ctx.problems. Invalid and empty rows are removed from staging. */
-export async function validateStaged(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {
+/**
+ * All checks; problems go to ctx.problems. Invalid and empty rows are removed from staging.
+ * `idsChanged`: the codes staged as ids were given up (ids are generated instead).
+ */
+export async function validateStaged(trx: Transaction<Schema>, ctx: ValidateContext): Promise<{ idsChanged: boolean }> {
   const perRow = !ctx.suspects || ctx.suspects.length > 0;
   if (perRow) {
     await checkRange(trx, ctx);
     await checkEmptyAndValid(trx, ctx);
     await checkTypes(trx, ctx);
   }
-  await checkIds(trx, ctx);
+  const idsChanged = await checkIds(trx, ctx);
   if (perRow) {
     await checkCounty(trx, ctx);
     await checkDeclaredArea(trx, ctx);
   }
+  return { idsChanged };
 }

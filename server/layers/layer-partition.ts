@@ -55,27 +55,59 @@ export async function mayLoadOwnPartition(trx: Transaction<Schema>, layerId: str
 }
 
 /**
- * Phase 1: creates the layer's table and inserts `select` (columns fid, properties, geom) into it
- * as version `version`, with label points and indexes. Returns null — everything undone — when
- * the role may not create the table (the caller writes the ordinary way). Other errors (e.g. the
- * NOT NULL of a refused geometry) are thrown with nothing left behind.
+ * The layer's table, empty, before an upload stages its rows (ingest-run.ts loads each batch's
+ * clean rows into it while the next batch is read). Null when the role may not create it (42501):
+ * the upload then loads the ordinary way. Rolled back with the upload's transaction.
+ */
+export async function createOwnPartition(trx: Transaction<Schema>, layerId: string): Promise<RawBuilder<unknown> | null> {
+  const table = partition(layerId);
+  await sql`savepoint own_partition`.execute(trx);
+  try {
+    await createTable(trx, layerId);
+    await sql`release savepoint own_partition`.execute(trx);
+    return table;
+  } catch (e) {
+    await sql`rollback to savepoint own_partition`.execute(trx).catch(() => {});
+    await sql`release savepoint own_partition`.execute(trx).catch(() => {});
+    if (code(e) === '42501') return null;
+    throw e;
+  }
+}
+
+/** An upload's loaded table that cannot be used after all (validation changed the ids it holds). */
+export async function dropOwnPartition(trx: Transaction<Schema>, layerId: string): Promise<void> {
+  await sql`drop table ${partition(layerId)}`.execute(trx);
+}
+
+/** the table of the layer's own, with a CHECK on its layer so that the attach need not scan it */
+const createTable = (trx: Transaction<Schema>, layerId: string) =>
+  sql`create table ${partition(layerId)} (like features including defaults including generated including constraints,
+    constraint layer_partition_check check (layer_id = ${sql.lit(layerId)}))`.execute(trx);
+
+/**
+ * Phase 1: creates the layer's table (or, with `loaded`, takes the one createOwnPartition made and
+ * an upload has partly filled) and inserts `select` (columns fid, properties, geom) into it as
+ * version `version`, with label points and indexes. Returns null — everything undone — when the
+ * role may not create the table (the caller writes the ordinary way). Other errors (e.g. the NOT
+ * NULL of a refused geometry) are thrown with nothing left behind.
  */
 export async function fillOwnPartition(
   trx: Transaction<Schema>,
   layerId: string,
   version: number,
   select: RawBuilder<unknown>,
+  loaded = false,
 ): Promise<OwnPartition | null> {
   const table = partition(layerId);
   await sql`savepoint own_partition`.execute(trx);
   try {
-    await sql`create table ${table} (like features including defaults including generated including constraints,
-      constraint layer_partition_check check (layer_id = ${sql.lit(layerId)}))`.execute(trx);
+    if (!loaded) await createTable(trx, layerId);
     const inserted = await sql<{ n: number }>`with i as (
         insert into ${table} (layer_id, fid, properties, geom, valid_from)
         select ${layerId}, s.fid, s.properties, s.geom, ${version}::int from (${select}) s
         returning 1)
       select count(*)::int as n from i`.execute(trx);
+    const rows = loaded ? (await sql<{ n: number }>`select count(*)::int as n from ${table}`.execute(trx)).rows[0].n : inserted.rows[0].n;
     await sql`insert into tile_label_points (feature_id, layer_id, point)
       select id, layer_id, point from (
         select f.id, f.layer_id, tile_label_point(f.geom_3857) as point from ${table} f
@@ -89,7 +121,7 @@ export async function fillOwnPartition(
     await sql`create index on ${table} (layer_id, valid_from, valid_to)`.execute(trx);
     await sql`create index on ${table} using gist (geom_3857)`.execute(trx);
     await sql`release savepoint own_partition`.execute(trx);
-    return { layerId, table, rows: inserted.rows[0].n };
+    return { layerId, table, rows };
   } catch (e) {
     await sql`rollback to savepoint own_partition`.execute(trx).catch(() => {});
     await sql`release savepoint own_partition`.execute(trx).catch(() => {});

@@ -188,6 +188,12 @@ export interface StagedWriteRequest extends Omit<WriteRequest, 'features' | 'del
    * rows a second time cost ~0.2–0.4 s of an upload (scratch, 4 alternations)
    */
   validGeometry?: boolean;
+  /**
+   * the layer's own table already holds this version's rows but these staged ones (an upload's
+   * clean rows, loaded while it was read: layer-partition.ts createOwnPartition); the version
+   * they were loaded as must be the one this write makes
+   */
+  loaded?: { version: number; rest: number[] };
 }
 
 /**
@@ -204,7 +210,8 @@ export async function writeStagedInTransaction(trx: Transaction<Schema>, req: St
   const { version, geometryType } = await lockNextVersion(trx, req.layerId);
   const table = sql.table(req.table);
   await sql`update ${table} set fid = ${`${req.layerId}-${version}-`} || (idx + 1) where fid is null or fid = ''`.execute(trx);
-  const { own, ...counts } = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full');
+  if (req.loaded && req.loaded.version !== version) throw new Error(`rows loaded as version ${req.loaded.version}, writing ${version}`);
+  const { own, ...counts } = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full', req.loaded?.rest);
   return finishVersion(trx, req, version, counts, own);
 }
 
@@ -253,6 +260,8 @@ async function applyDiff(
   version: number,
   geometryType: string,
   guard: 'full' | 'shape' | 'none',
+  /** the layer's own table holds every staged row but these (StagedWriteRequest.loaded) */
+  rest?: number[],
 ) {
   const layerId = req.layerId;
   const valid = guard === 'full' ? sql`and ST_IsValid(s.geom)` : sql``;
@@ -280,6 +289,13 @@ async function applyDiff(
       throw e;
     }
   };
+  if (rest) {
+    const own = await guarded(() =>
+      fillOwnPartition(trx, layerId, version, sql`select s.fid, s.properties, ${geom} as geom from ${staged} s where s.idx = any(${rest}::int[])`, true),
+    );
+    if (!own) throw new Error('the loaded table went missing');
+    return { added: own.rows, removed: 0, changed: 0, own };
+  }
   if (req.mode !== 'delete') {
     // a layer's first bulk load: every staged row is new (the layer has no rows at all)
     const rows = (await sql<{ n: number }>`select count(*)::int as n from ${staged}`.execute(trx)).rows[0].n;
