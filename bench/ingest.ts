@@ -129,11 +129,14 @@ async function startServer(url: string) {
  */
 async function quiesce(db: { kysely: Kysely<Schema> }): Promise<number> {
   const start = Date.now();
+  let idleSince: number | undefined;
   while (Date.now() - start < 60_000) {
     const busy = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
       where datname = current_database() and pid <> pg_backend_pid() and state is distinct from 'idle'
         and backend_type in ('client backend', 'autovacuum worker')`.execute(db.kysely);
-    if (busy.rows[0].n === 0) return Date.now() - start;
+    // idle twice, 200 ms apart: the ANALYZE starts a moment after the upload's answer
+    if (busy.rows[0].n === 0 && (idleSince ??= Date.now()) <= Date.now() - 200) return Date.now() - start;
+    if (busy.rows[0].n > 0) idleSince = undefined;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the database did not become idle within 60 s');

@@ -34,17 +34,18 @@ const readDate = (s: string): string | null => (/^\d{8}$/.test(s) ? `${s.slice(0
 
 /** encodings in which every byte below 0x80 is that ASCII character, alone */
 const ASCII_COMPATIBLE = new Set(['utf-8', 'utf8', 'gbk', 'gb18030']);
-/** distinct non-ASCII values of one field kept decoded (a township, a land class); beyond it, each is decoded */
-const DECODED_MAX = 4096;
+/** bytes of decoded values kept per table (keys and values, ~2 bytes a character): beyond it, each is decoded */
+const DECODED_BYTES = 4 << 20;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * A text field's decoder. ICU's decode costs ~1 µs a call whatever the length, most of a GBK
  * table's reading (~0.3 s of 300 000 values in bench:ingest): an ASCII value (codes, numbers
  * kept as text) is its bytes read as latin1, and the non-ASCII values that repeat, as names of
- * townships and land classes do, are decoded once per field.
+ * townships and land classes do, are decoded once per field — while the table's `budget` of
+ * kept values lasts (DECODED_BYTES, so memory stays bounded whatever the table).
  */
-function textField(decoder: TextDecoder, encoding: string): (bytes: Buffer) => string | null {
+function textField(decoder: TextDecoder, encoding: string, budget: { bytes: number }): (bytes: Buffer) => string | null {
   if (!ASCII_COMPATIBLE.has(encoding.toLowerCase())) return (bytes) => decoder.decode(bytes).trim() || null;
   const decoded = new Map<string, string | null>();
   return (bytes) => {
@@ -53,7 +54,11 @@ function textField(decoder: TextDecoder, encoding: string): (bytes: Buffer) => s
     let text = decoded.get(raw);
     if (text === undefined) {
       text = decoder.decode(bytes).trim() || null;
-      if (decoded.size < DECODED_MAX) decoded.set(raw, text);
+      const cost = 2 * (raw.length + (text?.length ?? 0));
+      if (budget.bytes >= cost) {
+        budget.bytes -= cost;
+        decoded.set(raw, text);
+      }
     }
     return text;
   };
@@ -79,11 +84,12 @@ export async function openDbf(file: string, encoding: string): Promise<DbfReader
     // GBK files are read with the GB18030 decoder, a superset (rare characters in names survive)
     const decoder = new TextDecoder(encoding.toLowerCase() === 'gbk' ? 'gb18030' : encoding);
     const fields: Field[] = [];
+    const budget = { bytes: DECODED_BYTES };
     for (let n = 0, offset = 1; n + 32 <= desc.length && desc[n] !== 0x0d; n += 32) {
       let j = 0;
       while (j < 11 && desc[n + j] !== 0) j++;
       const f: Field = { name: decoder.decode(desc.subarray(n, n + j)), type: String.fromCharCode(desc[n + 11]), offset, length: desc[n + 16] };
-      f.text = textField(decoder, encoding);
+      f.text = textField(decoder, encoding, budget);
       offset += f.length;
       fields.push(f);
     }

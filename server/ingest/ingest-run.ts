@@ -122,8 +122,10 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       });
       // A dry run with errors is refused like a real upload: the 422 is the report.
       if (problems.hasErrors) throw problems.refusal();
-      // the loaded rows hold the codes as ids, given up by validation: load them all after it
-      const loaded = load && !checked.idsChanged ? { version: load.version, rest: staged.suspects ?? [] } : undefined;
+      // Not the loaded table after all: its rows hold codes as ids that validation gave up, or the
+      // file held fewer rows than it said (.dbf records marked deleted) — the ordinary write decides.
+      const keep = load && !checked.idsChanged && staged.staged >= (req.ownPartitionRows ?? OWN_PARTITION_ROWS);
+      const loaded = load && keep ? { version: load.version, rest: staged.suspects ?? [] } : undefined;
       if (load && !loaded) await dropOwnPartition(trx, req.layerId);
       // The staged table IS the new version's content: written set-based, never back through Node.
       const written = await writeStagedInTransaction(trx, {

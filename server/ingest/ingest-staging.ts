@@ -74,6 +74,8 @@ export interface StageStats {
   autoIdsShort: boolean;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** ids remembered for IdRepeats: beyond this many, repeats are left to validation's query */
 const IDS_REMEMBERED = 1_000_000;
 
@@ -89,7 +91,8 @@ class IdRepeats {
 
   add(id: string): void {
     if (this.maybe) return;
-    if (this.seen.size >= IDS_REMEMBERED) {
+    // the drivers write a lone surrogate as U+FFFD: two ids unequal here may be equal in the database
+    if (this.seen.size >= IDS_REMEMBERED || LONE_SURROGATE.test(id)) {
       this.maybe = true;
       return;
     }
@@ -235,7 +238,9 @@ async function flush(
   } catch (e) {
     // Not the file's fault: a cancelled statement (statement timeout, shutdown), a lost connection,
     // a resource or serialisation failure — the caller's error handling (5xx/504) as before the screen.
-    if (/^(57|53|08|40)/.test((e as { code?: string }).code ?? '')) throw e;
+    // Nor a constraint or a privilege (23, 42): a fault of this code, not of the file. (PostGIS raises
+    // its own errors — a point PROJ cannot transform, GEOS — as XX000: those are the file's.)
+    if (/^(57|53|08|40|23|42)/.test((e as { code?: string }).code ?? '')) throw e;
     const from = b.idx[0];
     // the screen's GEOS tests (ST_IsValid, the county cover) are not the transform
     if (/GEOS|TopologyException/i.test((e as Error).message)) {
@@ -300,7 +305,9 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
       if (!hasCodeValue) stats.allHaveCode = false;
       const auto = mapped.id === null && Boolean(ctx.hasCode) && hasCodeValue;
       batch.idx.push(f.index);
-      const fid = auto ? (typeof code === 'object' ? JSON.stringify(code) : String(code)) : mapped.id;
+      const raw = auto ? (typeof code === 'object' ? JSON.stringify(code) : String(code)) : mapped.id;
+      // NUL characters (padding in some .dbf writers) cannot be in text: dropped, as from properties (noNul)
+      const fid = raw !== null && raw.includes('\u0000') ? raw.replace(/\u0000/g, '') : raw;
       batch.fid.push(fid);
       if (fid !== null) ids.add(fid);
       // UTF-16 units ≥ characters: a code of at most 200 here is at most 200 in the database

@@ -138,7 +138,7 @@ async function checkTypes(trx: Transaction<Schema>, ctx: ValidateContext): Promi
   if (convert.length) await sql`update upload_staging set geom = ST_GeometryN(geom, 1) where idx = any(${convert}::int[])`.execute(trx);
 }
 
-/** true when it gave up the codes staged as ids (the staged ids changed) */
+/** true when it gave up codes staged as ids (some staged id changed) */
 async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise<boolean> {
   // No ids in the file: a complete, unique `code` is the natural key (so replace uploads diff
   // well). Staging already put it in fid (auto); take it back when that rule does not hold.
@@ -157,9 +157,10 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
   const longCode = async () =>
     !ctx.autoIdsShort &&
     (await sql<{ long: boolean }>`select exists (select 1 from upload_staging where auto and length(fid) > ${FID_MAX}) as long`.execute(trx)).rows[0].long;
-  const dropCodes = Boolean(codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode())));
-  if (dropCodes) {
-    await sql`update upload_staging set fid = null where auto`.execute(trx);
+  let dropped = 0;
+  if (codes && (codes.anyFileId || !codes.allHaveCode || dups.rows.length || (await longCode()))) {
+    const u = await sql<{ n: number }>`with u as (update upload_staging set fid = null where auto returning 1) select count(*)::int as n from u`.execute(trx);
+    dropped = u.rows[0].n;
     dups = await repeats();
   }
   // a TXT's parcels are named by their header line too (staging keeps it; null for other formats)
@@ -175,7 +176,7 @@ async function checkIds(trx: Transaction<Schema>, ctx: ValidateContext): Promise
         on f.layer_id = ${ctx.layerId} and f.valid_to is null and f.fid = s.fid order by s.idx`.execute(trx);
     for (const c of clash.rows) ctx.problems.error({ feature: c.idx, ...onLine(c.line), field: 'id', message: `要素编号“${c.fid}”在图层中已存在（追加模式） (id already exists; append mode)` });
   }
-  return dropCodes;
+  return dropped > 0;
 }
 
 async function checkCounty(trx: Transaction<Schema>, ctx: ValidateContext): Promise<void> {

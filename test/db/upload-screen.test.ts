@@ -73,21 +73,29 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
     return out!;
   }
 
-  it('a batch wholly inside the county skips the per-row cover, and the other screens still apply', async () => {
-    // rows 0, 9, 10: the batch's extent is inside the county, so the one test of that extent decides the cover
+  it('the county cover by the batch extent: an extent inside decides for every row; an extent not inside tests each row', async () => {
     await db.kysely
       .transaction()
       .execute(async (trx: Transaction<Schema>) => {
-        await createStaging(trx);
-        for (const r of rows.filter((x) => [0, 9, 10].includes(x.idx))) {
-          await sql`insert into upload_staging (idx, fid, properties, geom)
-            values (${r.idx}, ${`R-${r.idx}`}, ${JSON.stringify(r.props ?? {})}::jsonb, ST_GeomFromText(${r.wkt}, 4490))`.execute(trx);
-        }
-        const inside = await sql<{ inside: boolean }>`select ST_Covers(c.geom, ST_SetSRID(ST_Extent(s.geom)::geometry, 4490)) as inside
-          from upload_staging s, features c where c.layer_id = ${COUNTY_LAYER} and c.valid_to is null group by c.geom`.execute(trx);
-        expect(inside.rows).toEqual([{ inside: true }]);
-        const found = await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx);
-        expect(found.rows.map((r) => r.idx)).toEqual([9]);
+        // an L-shaped county (in this rolled-back transaction): the extent of rows in both arms covers the notch
+        const c = (await sql<{ x0: number; y0: number }>`select ST_XMin(geom) as x0, ST_YMin(geom) as y0 from features where layer_id = ${COUNTY_LAYER}`.execute(trx)).rows[0];
+        const [x, y] = [c.x0 + 0.01, c.y0 + 0.01];
+        await sql`update features set geom = ST_SetSRID(ST_GeomFromText(${`MULTIPOLYGON(((${x} ${y},${x + 0.1} ${y},${x + 0.1} ${y + 0.05},${x + 0.05} ${y + 0.05},${x + 0.05} ${y + 0.1},${x} ${y + 0.1},${x} ${y})))`}), 4490)
+          where layer_id = ${COUNTY_LAYER} and valid_to is null`.execute(trx);
+        const screenOf = async (boxes: [number, number][], props: Record<number, object> = {}) => {
+          await createStaging(trx);
+          for (const [k, [bx, by]] of boxes.entries()) {
+            await sql`insert into upload_staging (idx, fid, properties, geom)
+              values (${k}, ${`R-${k}`}, ${JSON.stringify(props[k] ?? {})}::jsonb, ST_GeomFromText(${box(bx, by)}, 4490))`.execute(trx);
+          }
+          return (await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)).rows.map((r) => r.idx);
+        };
+        // in the lower arm only: the extent is inside; a declared area is still a suspect
+        expect(await screenOf([[x + 0.01, y + 0.01], [x + 0.08, y + 0.01]], { 1: { declared_area_ha: 1 } })).toEqual([1]);
+        // one row in each arm: the extent covers the notch, so each row is tested, and each is inside
+        expect(await screenOf([[x + 0.08, y + 0.01], [x + 0.01, y + 0.08]])).toEqual([]);
+        // and a row in the notch is found
+        expect(await screenOf([[x + 0.08, y + 0.01], [x + 0.01, y + 0.08], [x + 0.08, y + 0.08]])).toEqual([2]);
         throw new Error('roll back');
       })
       .catch((e: Error) => {

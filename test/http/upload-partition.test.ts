@@ -10,15 +10,16 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { useFixtureApp } from '../helpers/fixture-app.js';
 import { usingPostgres } from '../helpers/test-db.js';
-import { bowtie, collection, feature, multipart, parcels, square } from '../fixtures/uploads/upload-files.js';
+import { bowtie, collection, feature, multipart, parcels, square, zipEntries } from '../fixtures/uploads/upload-files.js';
+import { dbfBytes, polygonContent, polygonShp, squareRing } from '../fixtures/uploads/shp-bytes.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
 describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   const fx = useFixtureApp('mini', { ownPartitionRows: 50 });
 
-  async function upload(layer: string, fc: unknown, fields: Record<string, string> = {}) {
-    const body = await multipart({ name: 'parcels.geojson', data: JSON.stringify(fc) }, fields);
+  async function upload(layer: string, fc: unknown, fields: Record<string, string> = {}, file?: { name: string; data: Buffer }) {
+    const body = await multipart(file ?? { name: 'parcels.geojson', data: JSON.stringify(fc) }, fields);
     return fx.app.inject({ method: 'POST', url: `/api/layers/${layer}/uploads`, headers: { ...ADMIN, ...body.headers }, payload: body.payload });
   }
   async function createLayer(id: string) {
@@ -157,6 +158,43 @@ describe(`uploads into a partition of the layer's own (${usingPostgres() ? 'Post
     expect(r.json().details.problems[0]).toMatchObject({ feature: 90, field: 'id' });
     expect(await ownTable('up-load-long')).toBeNull();
     expect(await partitions('up-load-long')).toEqual([]);
+  });
+
+  // found by a review of the loading: the count a file declares is not the rows it holds
+  it('a shapefile whose .dbf counts more records than it holds (records marked deleted) is loaded as the rows decide', async () => {
+    await createLayer('up-load-del');
+    const shp = polygonShp(
+      Array.from({ length: 60 }, (_, i) => polygonContent([squareRing(42540000 + (i % 10) * 200, 4931000 + Math.floor(i / 10) * 200, 100)])),
+      [42540000, 4931000, 42542000, 4932200],
+    );
+    const dbf = dbfBytes([{ name: 'code', length: 20 }], Array.from({ length: 60 }, (_, i) => [`D-${i}`]), { deleted: Array.from({ length: 15 }, (_, i) => i * 4) });
+    const r = await upload('up-load-del', null, { crs: '4530' }, { name: 'del.zip', data: zipEntries({ shp, dbf }, 'del') });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ version: 1, added: 45, featureCount: 45 });
+    // 45 rows: below the bound of 50, so the default partition, as for any smaller first load
+    expect(await partitions('up-load-del')).toEqual(['features_default']);
+    expect(await ownTable('up-load-del')).toBeNull();
+  });
+
+  it('file ids in a layer with codes: loaded once, with the file ids; NUL dropped from an id; ids equal once written are repeats', async () => {
+    await createLayer('up-load-ids');
+    const seq = async () => Number((await sql<{ v: string }>`select last_value::text as v from features_id_seq`.execute(fx.db.kysely)).rows[0].v);
+    const before = await seq();
+    const features = parcels(120).map((f, i) => ({ ...(f as object), id: i === 5 ? 'F-5\u0000' : `F-${i}` }));
+    const r = await upload('up-load-ids', collection(features));
+    expect(r.statusCode, r.body).toBe(201);
+    expect(await fids('up-load-ids')).toEqual(features.map((_, i) => `F-${i}`));
+    expect(await partitions('up-load-ids')).toEqual(['layer_features."up-load-ids"']);
+    // one id per row taken from the sequence: the rows were not loaded, dropped and loaded again
+    expect((await seq()) - before).toBe(120);
+
+    // two lone surrogates reach the database as the same U+FFFD: a repeat, reported row by row
+    await createLayer('up-load-sur');
+    const odd = parcels(120).map((f, i) => ({ ...(f as object), id: i === 7 ? 'S-\ud800' : i === 9 ? 'S-\udc00' : `S-${i}` }));
+    const refused = await upload('up-load-sur', collection(odd));
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json().details.problems).toEqual([expect.objectContaining({ feature: 9, field: 'id', message: expect.stringMatching(/重复/) })]);
+    expect(await ownTable('up-load-sur')).toBeNull();
   });
 
   it.runIf(usingPostgres())('while another transaction holds the default partition, the upload is written the ordinary way', async () => {

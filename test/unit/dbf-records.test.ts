@@ -41,7 +41,7 @@ async function readAll(file: string, encoding: string) {
 }
 
 describe('.dbf text fields', () => {
-  // 5 000 distinct Chinese names (beyond the 4 096 kept decoded), a few repeated ones, ASCII codes, blanks
+  // 5 000 distinct Chinese names, a few repeated ones, ASCII codes, blanks
   const townships = ['米沙子镇', '大房身镇', '菜园子镇', '朱城子镇'];
   const records = Array.from({ length: 5000 }, (_, i) => [`B-${String(i).padStart(6, '0')}`, townships[i % 4], `第${i}号地块（𠀋）`, i % 7 === 0 ? '' : `mixed ${i} 号`]);
   const fields = [
@@ -63,6 +63,16 @@ describe('.dbf text fields', () => {
       expect(got[7].NOTE).toBeNull();
     });
   }
+
+  it('past the table\'s budget of kept values (wide fields of unique text), every value is still read as the decoder reads it', async () => {
+    const file = path.join(dir, 't-wide.dbf');
+    const wide = Array.from({ length: 8000 }, (_, i) => [`宽字段${i}`.padEnd(60, '镇'), townships[i % 4]]);
+    const bytes = dbfBytes([{ name: 'WIDE', length: 254 }, { name: 'TOWN', length: 16 }], wide, { encoding: 'gbk' });
+    fs.writeFileSync(file, bytes);
+    const got = await readAll(file, 'gbk');
+    expect(got).toEqual(reference(bytes, 'gbk'));
+    expect(got[7999]).toEqual({ WIDE: '宽字段7999'.padEnd(60, '镇'), TOWN: '朱城子镇' });
+  });
 
   it('a value that is ASCII in one record and the same bytes elsewhere read the same way; NUL padding kept as before', async () => {
     const file = path.join(dir, 't-nul.dbf');
