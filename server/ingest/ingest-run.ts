@@ -13,7 +13,7 @@ import { writeStagedInTransaction, type WriteResult } from '../layers/layer-writ
 import type { InputProblem } from '../errors.js';
 import { AttributeMapper } from './attribute-map.js';
 import type { IngestLimits } from './ingest-limits.js';
-import { COUNTY_LAYER, createStaging, stageFeatures } from './ingest-staging.js';
+import { COUNTY_LAYER, createStaging, indexStaging, stageFeatures } from './ingest-staging.js';
 import type { OpenedSource, UploadOptions } from './ingest-types.js';
 import { validateStaged } from './ingest-validate.js';
 import { openUpload, type StoredFile } from './open-upload.js';
@@ -109,6 +109,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
         screen: { geometryType: layer.geometry_type, county: req.layerId !== COUNTY_LAYER },
         load: load ?? undefined,
       });
+      if (staged.suspects?.length) await indexStaging(trx);
       const checked = await validateStaged(trx, {
         layerId: req.layerId,
         geometryType: layer.geometry_type,
