@@ -84,15 +84,19 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     const id = layerSelect.value;
     if (!id) return;
     const ticket = ++loading;
-    // another layer's versions and comparison must not stay on screen while this one loads
-    versions = [];
-    versionsOf = '';
-    renderList();
-    if (diffSummary.childNodes.length) {
-      setOverlay(map, 'diff', null);
-      diffSummary.replaceChildren();
+    if (id !== versionsOf) {
+      // another layer's versions and comparison must not stay on screen while this one loads
+      versions = [];
+      versionsOf = '';
+      renderList();
+      if (diffSummary.childNodes.length) {
+        setOverlay(map, 'diff', null);
+        diffSummary.replaceChildren();
+      }
+      status.textContent = '正在读取版本…';
     }
-    status.textContent = '正在读取版本…';
+    // the same layer again (a restore, an upload, the tab shown again): its list stays until the new one replaces it
+    // (found by CI: a reload after a restore emptied the table a moment after the restore's outcome was said)
     let loaded: VersionSummary[] = [];
     let failed: unknown = null;
     try {
@@ -156,8 +160,8 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
       const done = await request<{ unchanged?: boolean; version?: number }>(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
       // shown by every reload of this list (the layer list's refresh reloads it too) until another layer is chosen
       notice = done?.unchanged ? `图层内容已与第 ${version} 版相同，未生成新版本。` : `已恢复为第 ${version} 版的内容（第 ${done?.version ?? '?'} 版）。`;
+      // reloads the layer list, the tiles and then this list (one load, not two racing)
       onRestored(id);
-      await load();
     } catch (err) {
       notice = ''; // an earlier restore's outcome must not come back with the next reload
       status.textContent = describeError(err);
