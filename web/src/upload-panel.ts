@@ -140,6 +140,8 @@ export function renderUploadPanel(panel: HTMLElement, map: MlMap, layers: () => 
     // before the first await: a second click while the file is read must not send it twice, and
     // the previous upload's result and problems go at once
     submit.disabled = true;
+    // the previous upload's outcome must not stand while this file is read (found by CI: a test read it as this upload's)
+    status.textContent = '正在读取文件…';
     result.replaceChildren();
     setOverlay(map, 'problem', null);
     const layerId = layerSelect.value;
