@@ -77,7 +77,8 @@ export async function openViewer(browser: Browser, baseUrl: string, opts: { view
 }
 
 export async function waitMapReady(page: Page, timeout = 60_000): Promise<void> {
-  await page.waitForFunction(() => window.__viewer?.ready === true, null, { timeout });
+  // the first paint, and the panels and tabs set up after it (found by a review: a tab clicked before then had no listener)
+  await page.waitForFunction(() => window.__viewer?.ready === true && window.__viewer.wired === true, null, { timeout });
 }
 
 /** Resolve when the map has rendered everything it needs (an 'idle' after the current frame). */

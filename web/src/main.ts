@@ -85,19 +85,20 @@ async function start(): Promise<void> {
   initSearch(map, () => layers);
   renderCheckPanel($('panel-check'), map);
 
-  const reload = async (layerId: string) => {
+  const reload = async (layerId: string, by: 'upload' | 'restore') => {
     layers = await listLayers().catch(() => layers);
     await refreshLayerTiles(map).catch(() => undefined);
-    history.refresh(layerId);
+    history.refresh({ layerId, by });
   };
-  renderUploadPanel($('panel-upload'), map, () => layers, (id) => void reload(id));
-  const history = renderHistoryPanel($('panel-history'), map, () => layers, (id) => void reload(id));
+  renderUploadPanel($('panel-upload'), map, () => layers, (id) => void reload(id, 'upload'));
+  const history = renderHistoryPanel($('panel-history'), map, () => layers, (id) => void reload(id, 'restore'));
   initTabs((panelId) => {
     if (panelId === 'panel-history') history.refresh();
     // the map area changes size when the panel scrolls on narrow screens
     map.resize();
   });
   applyVisibility();
+  window.__viewer!.wired = true;
 }
 
 start().catch((err) => {

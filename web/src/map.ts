@@ -20,7 +20,16 @@ declare global {
     /** for tests and debugging */
     __map?: MlMap;
     /** ms figures: *Ms from the map's creation, *At from navigation start (performance.now()) */
-    __viewer?: { ready: boolean; firstIdleMs?: number; firstIdleAt?: number; styleLoadedMs?: number; errors: string[] };
+    __viewer?: {
+      /** the map's first idle (first paint) */
+      ready: boolean;
+      /** the panels, tabs and layer list are set up (start() has finished): controls answer clicks */
+      wired?: boolean;
+      firstIdleMs?: number;
+      firstIdleAt?: number;
+      styleLoadedMs?: number;
+      errors: string[];
+    };
   }
 }
 
