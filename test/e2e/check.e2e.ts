@@ -123,12 +123,14 @@ describe.skipIf(!chromiumAvailable || !checksExist)('checking a proposed block',
     expect(report.status).toBe(200);
     expect(await report.text()).toContain('建筑用砂');
 
+    // the overlaps are fetched after the result is shown (found by a review: read once, they could be missing yet)
+    const overlaps = () =>
+      v.page.evaluate(() => {
+        const src = window.__map!.getSource('overlay-check') as { serialize?: () => { data: GeoJSON.FeatureCollection } } | undefined;
+        return src?.serialize?.().data.features.length ?? -1;
+      });
+    await expect.poll(overlaps, { timeout: 15_000 }).toBeGreaterThan(0);
     await waitIdle(v.page);
-    const overlaps = await v.page.evaluate(() => {
-      const src = window.__map!.getSource('overlay-check') as { serialize?: () => { data: GeoJSON.FeatureCollection } } | undefined;
-      return src?.serialize?.().data.features.length ?? -1;
-    });
-    expect(overlaps).toBeGreaterThan(0);
     await v.page.screenshot({ path: artifact('07-check-report.png') });
   });
 

@@ -135,7 +135,9 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
     cancelDraw?.();
     const mine = ++drawing;
     drawn = null;
-    drawStatus.textContent = '绘制中：在地图上点击拐点…';
+    // the drawing tool is loaded on first use: clicks on the map before it is ready are not vertices
+    // (found by a review: a test's first click could land while it loaded, and the ring never closed)
+    drawStatus.textContent = '正在启动绘制工具…';
     let d: Awaited<ReturnType<typeof drawPolygon>>;
     try {
       d = await drawPolygon(map);
@@ -144,6 +146,7 @@ export function renderCheckPanel(panel: HTMLElement, map: MlMap): void {
       return;
     }
     if (mine !== drawing) return void d.cancel();
+    drawStatus.textContent = '绘制中：在地图上点击拐点…';
     cancelDraw = d.cancel;
     const polygon = await d.done;
     if (mine !== drawing) return; // superseded
