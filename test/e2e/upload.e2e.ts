@@ -157,6 +157,25 @@ describe.skipIf(!chromiumAvailable)('uploads and history (editor)', () => {
     expect(await rows.count()).toBe(before + 1);
   });
 
+  // found by a review: the reload after an upload took the history panel back to the uploaded layer
+  it.skipIf(!uploadsExist)('an upload leaves the history panel on the layer chosen there', async () => {
+    const county = 'admin-county';
+    await v.page.locator('#history-layer').selectOption(county);
+    await expect.poll(() => v.page.locator('.version-table tbody tr').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await v.page.locator('#tab-upload').click();
+    await v.page.locator('#upload-layer').selectOption(LAYER);
+    await v.page.locator('#upload-mode').selectOption('append');
+    await v.page.locator('#upload-dry-run').uncheck();
+    await v.page.locator('#upload-file').setInputFiles(fileOf('elsewhere.geojson', { type: 'FeatureCollection', features: [rightFeature('e2e 另一图层', 0.15)] }));
+    await v.page.locator('#upload-submit').click();
+    await expect.poll(() => v.page.locator('[data-testid="upload-status"]').textContent(), { timeout: 60_000 }).toContain('上传成功');
+    // the reload after the upload (layer list, tiles, then the history) has run: the layer list names the new version
+    const version = await (await fetch(`${baseUrl}/api/layers/${LAYER}`)).json().then((l: { version: number }) => l.version);
+    await expect.poll(() => v.page.locator(`#history-layer option[value="${LAYER}"]`).textContent(), { timeout: 15_000 }).toContain(`当前第 ${version} 版`);
+    await v.page.locator('#tab-history').click();
+    expect(await v.page.locator('#history-layer').inputValue()).toBe(county);
+  });
+
   it('requested nothing but 127.0.0.1 and logged no console errors (expected 4xx of the flows aside)', () => {
     expect(v.rec.external).toEqual([]);
     // the bad-file upload is a 422 by design: Chromium logs it as a failed load

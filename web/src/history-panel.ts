@@ -57,7 +57,7 @@ export function normaliseDiff(raw: unknown): GeoJSON.FeatureCollection & { count
   return { type: 'FeatureCollection', features: out, counts, truncated: r.truncated === true };
 }
 
-export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () => LayerSummary[], onRestored: (layerId: string) => void): { refresh: (layerId?: string) => void } {
+export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () => LayerSummary[], onRestored: (layerId: string) => void): { refresh: (changed?: { layerId: string; by: 'upload' | 'restore' }) => void } {
   const layerSelect = h('select', { id: 'history-layer' });
   const fromSelect = h('select', { id: 'history-from' });
   const toSelect = h('select', { id: 'history-to' });
@@ -73,6 +73,8 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
   let loading = 0;
   /** the outcome of the last restore, said under the reloaded list (cleared when another layer is chosen) */
   let notice = '';
+  /** the user has chosen a layer here: a reload after a write elsewhere does not take the panel from it */
+  let chosen = false;
 
   const fillLayers = () => {
     const current = layerSelect.value;
@@ -89,6 +91,9 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
       versions = [];
       versionsOf = '';
       renderList();
+      // and its versions must not be offered for a comparison (found by a review)
+      fromSelect.replaceChildren();
+      toSelect.replaceChildren();
       if (diffSummary.childNodes.length) {
         setOverlay(map, 'diff', null);
         diffSummary.replaceChildren();
@@ -159,7 +164,8 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     try {
       const done = await request<{ unchanged?: boolean; version?: number }>(`/api/layers/${encodeURIComponent(id)}/versions/${version}/restore`, { method: 'POST', json: {}, capability: 'restore' });
       // shown by every reload of this list (the layer list's refresh reloads it too) until another layer is chosen
-      notice = done?.unchanged ? `图层内容已与第 ${version} 版相同，未生成新版本。` : `已恢复为第 ${version} 版的内容（第 ${done?.version ?? '?'} 版）。`;
+      // (not under another layer chosen while the restore ran)
+      if (layerSelect.value === id) notice = done?.unchanged ? `图层内容已与第 ${version} 版相同，未生成新版本。` : `已恢复为第 ${version} 版的内容（第 ${done?.version ?? '?'} 版）。`;
       // reloads the layer list, the tiles and then this list (one load, not two racing)
       onRestored(id);
     } catch (err) {
@@ -206,6 +212,7 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     diffSummary.replaceChildren();
   });
   layerSelect.addEventListener('change', () => {
+    chosen = true;
     notice = '';
     void load();
   });
@@ -219,9 +226,18 @@ export function renderHistoryPanel(panel: HTMLElement, map: MlMap, layers: () =>
     list,
   );
   return {
-    refresh: (layerId?: string) => {
+    /**
+     * the layer list again, and this panel's versions; `changed`: the layer an upload or a restore
+     * wrote, shown when the panel shows it or nothing yet — never instead of a layer chosen meanwhile
+     * (found by a review: the reload after an upload took the panel back to the uploaded layer)
+     */
+    refresh: (changed?: { layerId: string; by: 'upload' | 'restore' }) => {
       fillLayers();
-      if (layerId) layerSelect.value = layerId;
+      if (changed && (!chosen || layerSelect.value === changed.layerId)) {
+        layerSelect.value = changed.layerId;
+        // a restore's outcome is said until the next change: not again under an upload's reload
+        if (changed.by === 'upload') notice = '';
+      }
       void load();
     },
   };
