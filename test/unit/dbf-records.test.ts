@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDbf } from '../../server/ingest/dbf-records.js';
 import { dbfBytes } from '../fixtures/uploads/shp-bytes.js';
@@ -84,5 +85,39 @@ describe('.dbf text fields', () => {
     const decoder = new TextDecoder('gb18030');
     const got = await readAll(file, 'gbk');
     expect(got).toEqual([{ A: 'ab' }, { A: decoder.decode(Buffer.from('ab\0\0\0\0', 'latin1')).trim() }, { A: '镇' }]);
+  });
+
+  // the reader trims ASCII values on their bytes (no view, no untrimmed string): the same as the decoder and String#trim
+  it('any bytes — white space of every kind, NUL, bytes over 0x7f — read as the decoder and trim read them; N fields as numbers as before', async () => {
+    const byte = fc.oneof(fc.constantFrom(0x00, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1c, 0x85), fc.integer({ min: 0x21, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.array(byte, { minLength: 8, maxLength: 8 }), fc.array(byte, { minLength: 6, maxLength: 6 })), { minLength: 1, maxLength: 20 }), fc.constantFrom('gbk', 'utf-8'), async (rows, encoding) => {
+        const fields = [
+          { name: 'T', length: 8 },
+          { name: 'N', length: 6 },
+        ];
+        const bytes = dbfBytes(fields, rows.map(() => ['', '']), { encoding: encoding as 'gbk' | 'utf-8' });
+        const headerLength = bytes.readUInt16LE(8);
+        bytes[32 + 32 + 11] = 'N'.charCodeAt(0);
+        rows.forEach(([text, num], k) => {
+          const at = headerLength + k * 15 + 1;
+          Buffer.from(text).copy(bytes, at);
+          Buffer.from(num).copy(bytes, at + 8);
+        });
+        const file = path.join(dir, `t-any-${run++}.dbf`);
+        fs.writeFileSync(file, bytes);
+        const got = await readAll(file, encoding);
+        const decoder = new TextDecoder(encoding === 'gbk' ? 'gb18030' : encoding);
+        expect(got).toEqual(
+          rows.map(([text, num]) => {
+            const t = Buffer.from(num).toString('latin1').trim();
+            const n = t ? +t : null;
+            return { T: decoder.decode(Buffer.from(text)).trim() || null, N: n === null || Number.isNaN(n) ? null : n };
+          }),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });
