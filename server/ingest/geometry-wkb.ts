@@ -11,8 +11,12 @@ import type { Geometry, Position } from 'geojson';
 
 const TYPE_CODE: Record<string, number> = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6 };
 
+/** a DataView of a Buffer's bytes: its setters are compiled inline (Buffer#writeDoubleLE was ~40% of encoding) */
+const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
 export class WkbBatch {
   private buf = Buffer.allocUnsafe(1 << 20);
+  private view = viewOf(this.buf);
   private at = 0;
   /** byte offset (0-based) and length of each geometry, in order */
   readonly offsets: number[] = [];
@@ -32,28 +36,31 @@ export class WkbBatch {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
     this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
+    this.view = viewOf(next);
   }
 
   private header(type: number, count?: number): void {
     this.room(9);
-    this.buf[this.at] = 1;
-    this.buf.writeUInt32LE(type, this.at + 1);
+    this.view.setUint8(this.at, 1);
+    this.view.setUint32(this.at + 1, type, true);
     this.at += 5;
     if (count !== undefined) {
-      this.buf.writeUInt32LE(count, this.at);
+      this.view.setUint32(this.at, count, true);
       this.at += 4;
     }
   }
 
   private points(ps: Position[]): void {
     this.room(4 + ps.length * 16);
-    this.buf.writeUInt32LE(ps.length, this.at);
-    this.at += 4;
+    const v = this.view;
+    v.setUint32(this.at, ps.length, true);
+    let at = this.at + 4;
     for (const p of ps) {
-      this.buf.writeDoubleLE(p[0], this.at);
-      this.buf.writeDoubleLE(p[1], this.at + 8);
-      this.at += 16;
+      v.setFloat64(at, p[0], true);
+      v.setFloat64(at + 8, p[1], true);
+      at += 16;
     }
+    this.at = at;
   }
 
   private geometry(g: Geometry): void {
@@ -63,8 +70,8 @@ export class WkbBatch {
       case 'Point':
         this.header(1);
         this.room(16);
-        this.buf.writeDoubleLE(g.coordinates[0], this.at);
-        this.buf.writeDoubleLE(g.coordinates[1], this.at + 8);
+        this.view.setFloat64(this.at, g.coordinates[0], true);
+        this.view.setFloat64(this.at + 8, g.coordinates[1], true);
         this.at += 16;
         return;
       case 'LineString':

@@ -94,14 +94,13 @@ export async function scanShpRecords(shpPath: string, fileSize: number, limits: 
       const o = win.has(pos, want) ? pos - win.start : await win.at(pos, want);
       const b = win.buf;
       const contentBytes = b.readInt32BE(o + 4) * 2;
-      const damaged = (why: string) => damagedRecord(index, why);
-      if (contentBytes < 4 || pos + 8 + contentBytes > size) throw damaged(`声明长度 ${contentBytes} 字节超出文件 (record length ${contentBytes} runs past the end of the file)`);
+      if (contentBytes < 4 || pos + 8 + contentBytes > size) throw damagedRecord(index, `声明长度 ${contentBytes} 字节超出文件 (record length ${contentBytes} runs past the end of the file)`);
       const content = pos + 8;
       const type = b.readInt32LE(o + 8);
       if (POLY_TYPES.has(type) || MULTIPOINT_TYPES.has(type)) {
         const multipoint = MULTIPOINT_TYPES.has(type);
         const fixed = multipoint ? 40 : 44;
-        if (contentBytes < fixed) throw damaged(`长度 ${contentBytes} 字节不足以容纳记录头 (too short for its header)`);
+        if (contentBytes < fixed) throw damagedRecord(index, `长度 ${contentBytes} 字节不足以容纳记录头 (too short for its header)`);
         const parts = multipoint ? 0 : b.readInt32LE(o + 8 + 36);
         const points = b.readInt32LE(o + 8 + (multipoint ? 36 : 40));
         if (points > limits.maxVertices) {
@@ -112,10 +111,10 @@ export async function scanShpRecords(shpPath: string, fileSize: number, limits: 
             feature: index,
           });
         }
-        if (points < 0 || parts < 0 || parts > points) throw damaged(`${parts} 个部分、${points} 个点不合理 (implausible ${parts} parts, ${points} points)`);
+        if (points < 0 || parts < 0 || parts > points) throw damagedRecord(index, `${parts} 个部分、${points} 个点不合理 (implausible ${parts} parts, ${points} points)`);
         const bodyBytes = fixed + parts * 4 + points * 16;
         if (bodyBytes > contentBytes) {
-          throw damaged(`${parts} 个部分、${points} 个点超出记录长度 ${contentBytes} 字节 (${parts} parts and ${points} points do not fit its ${contentBytes} bytes)`);
+          throw damagedRecord(index, `${parts} 个部分、${points} 个点超出记录长度 ${contentBytes} 字节 (${parts} parts and ${points} points do not fit its ${contentBytes} bytes)`);
         }
         if (POLYGON_TYPES.has(type) && parts > 1) {
           const ob = await win.at(content, bodyBytes);
@@ -125,7 +124,7 @@ export async function scanShpRecords(shpPath: string, fileSize: number, limits: 
           for (let k = 0; k < parts; k++) {
             const from = body.readInt32LE(ob + fixed + k * 4);
             const to = k + 1 < parts ? body.readInt32LE(ob + fixed + (k + 1) * 4) : points;
-            if (from < 0 || to > points || from > to) throw damaged(`第 ${k} 个部分的起点 ${from} 超出范围 (part ${k} starts at ${from}, outside 0–${points})`);
+            if (from < 0 || to > points || from > to) throw damagedRecord(index, `第 ${k} 个部分的起点 ${from} 超出范围 (part ${k} starts at ${from}, outside 0–${points})`);
             // as `shapefile` reads it: a ring of 4+ points with clockwise (non-positive shoelace) area is outer
             if (to - from >= 4 && ringArea(body, ob + fixed + parts * 4, from, to) <= 0) outer++;
             else holes++;
