@@ -118,7 +118,7 @@ async function startServer(url: string) {
     const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   };
-  return { port: server.port, peakRss, stop: async () => void (await server.stop()), log: server.output };
+  return { port: server.port, pid: server.child.pid!, peakRss, stop: async () => void (await server.stop()), log: server.output };
 }
 
 /**
@@ -140,6 +140,52 @@ async function quiesce(db: { kysely: Kysely<Schema> }): Promise<number> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the database did not become idle within 60 s');
+}
+
+/** clock ticks of /proc/<pid>/stat (USER_HZ; 100 on Linux) */
+const HZ = 100;
+/** CPU seconds (user + system) from a /proc/<pid>/stat line; `children`: of its waited-for children instead */
+function statCpu(pid: number | 'self', children = false): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name, which may hold spaces: state is field 3
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [u, s] = children ? [f[13], f[14]] : [f[11], f[12]];
+  return (Number(u) + Number(s)) / HZ;
+}
+/**
+ * CPU seconds of every PostgreSQL process on this machine (backends, WAL writer, checkpointer…),
+ * and of those that have ended (a connection's backend exits with it): the postmaster's children's
+ */
+function postgresCpu(): number {
+  const procs = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      procs.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, ppid] of procs) {
+    try {
+      total += statCpu(pid) + (procs.has(ppid) ? 0 : statCpu(pid, true));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+/**
+ * CPU seconds a step cost, less noisy than its wall time on a shared machine: `own` (the server
+ * process, or ogr2ogr as a finished child of this one) and the database's (every postgres process).
+ */
+async function cpuOf<T>(own: () => number, f: () => Promise<T>): Promise<{ value: T; own: number; db: number }> {
+  const [o, d] = [own(), postgresCpu()];
+  const value = await f();
+  return { value, own: own() - o, db: postgresCpu() - d };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -188,10 +234,13 @@ async function main(): Promise<void> {
     const ogr: number[] = [];
     const floor: number[] = [];
     const api: number[] = [];
+    const cpu = { ogr: [] as { own: number; db: number }[], api: [] as { own: number; db: number }[] };
+    const serverPid = server.pid;
     let waited = 0;
     for (const [k, layer] of layers.entries()) {
       waited += await quiesce(db);
-      const [, ogrMs] = await time(async () => ogrBaseline());
+      const { value: [, ogrMs], ...ogrCpu } = await cpuOf(() => statCpu('self', true), () => time(async () => ogrBaseline()));
+      cpu.ogr.push(ogrCpu);
       // The store floor: the same rows straight into `features`, rolled back.
       const [, floorMs] = await time(async () => {
         await db.kysely
@@ -208,11 +257,13 @@ async function main(): Promise<void> {
           });
       });
       waited += await quiesce(db);
-      const [res, apiMs] = await time(() => upload(server!.port, zip, layer));
+      const { value: [res, apiMs], ...apiCpu } = await cpuOf(() => statCpu(serverPid), () => time(() => upload(server!.port, zip, layer)));
+      cpu.api.push(apiCpu);
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${res.body.slice(0, 500)}`);
       const r = JSON.parse(res.body);
       if (r.featureCount !== FEATURES) throw new Error(`upload stored ${r.featureCount} features, not ${FEATURES}`);
       console.log(`run ${k + 1}: ogr2ogr ${secs(ogrMs)}, store floor ${secs(floorMs)}, API upload ${secs(apiMs)} (version ${r.version}, ${r.featureCount} features) → ${(apiMs / ogrMs).toFixed(2)}×`);
+      console.log(`  CPU: ogr2ogr ${ogrCpu.own.toFixed(2)} s + database ${ogrCpu.db.toFixed(2)} s; upload: server ${apiCpu.own.toFixed(2)} s + database ${apiCpu.db.toFixed(2)} s`);
       ogr.push(ogrMs);
       floor.push(floorMs);
       api.push(apiMs);
@@ -232,6 +283,10 @@ async function main(): Promise<void> {
     console.log(`API upload: fastest ${secs(best.api)}, median ${secs(median(api))}`);
     console.log(`ratio API / ogr2ogr (fastest runs): ${(best.api / best.ogr).toFixed(2)}× (goal ≤ 2×); store floor / ogr2ogr: ${(best.floor / best.ogr).toFixed(2)}×; API / store floor: ${(best.api / best.floor).toFixed(2)}×`);
     console.log(`ratio API / ogr2ogr within each run (the two measured back to back): median ${median(api.map((a, k) => a / ogr[k])).toFixed(2)}×, range ${Math.min(...api.map((a, k) => a / ogr[k])).toFixed(2)}–${Math.max(...api.map((a, k) => a / ogr[k])).toFixed(2)}×`);
+    const cpuMedian = (xs: { own: number; db: number }[], k: 'own' | 'db') => median(xs.map((x) => x[k])).toFixed(2);
+    console.log(
+      `CPU seconds (medians; less noisy than wall time): ogr2ogr ${cpuMedian(cpu.ogr, 'own')} + database ${cpuMedian(cpu.ogr, 'db')}; upload: server ${cpuMedian(cpu.api, 'own')} + database ${cpuMedian(cpu.api, 'db')}`,
+    );
     console.log(`server peak RSS: ${peak.toFixed(0)} MB (after start-up ${rssBefore.toFixed(0)} MB; goal < 500 MB)`);
   } finally {
     if (server) await server.stop();
