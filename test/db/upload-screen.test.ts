@@ -58,7 +58,7 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
         }
         const suspects = screened
           ? (
-              await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)
+              await screenQuery(sql`select idx, properties, geom, sure from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)
             ).rows.map((r) => r.idx)
           : undefined;
         const problems = new ProblemList();
@@ -88,7 +88,7 @@ describe(`the upload screen misses nothing validation reports or changes (${usin
             await sql`insert into upload_staging (idx, fid, properties, geom)
               values (${k}, ${`R-${k}`}, ${JSON.stringify(props[k] ?? {})}::jsonb, ST_GeomFromText(${box(bx, by)}, 4490))`.execute(trx);
           }
-          return (await screenQuery(sql`select idx, properties, geom from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)).rows.map((r) => r.idx);
+          return (await screenQuery(sql`select idx, properties, geom, sure from upload_staging`, { geometryType: 'Polygon', county: true }).execute(trx)).rows.map((r) => r.idx);
         };
         // in the lower arm only: the extent is inside; a declared area is still a suspect
         expect(await screenOf([[x + 0.01, y + 0.01], [x + 0.08, y + 0.01]], { 1: { declared_area_ha: 1 } })).toEqual([1]);
