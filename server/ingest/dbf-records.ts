@@ -116,7 +116,8 @@ export async function openDbf(file: string, encoding: string): Promise<DbfReader
     let position = headerLength;
     const value = (rec: number, f: Field): unknown => {
       const start = rec * recordLength + f.offset;
-      const end = start + f.length;
+      // within the chunk even when the fields add up to more than the record (a damaged header; found by a review)
+      const end = Math.min(start + f.length, buf.length);
       switch (f.type) {
         case 'N':
         case 'F':

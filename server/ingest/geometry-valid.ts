@@ -17,6 +17,7 @@
  * same transform and snap, for random rings built to be nearly degenerate.
  */
 import type { Geometry, Position } from 'geojson';
+import type { SourceCrs } from './ingest-types.js';
 
 /** vertices of a ring tested here at most (the test is quadratic); bigger rings go to GEOS */
 const MAX_VERTICES = 32;
@@ -107,4 +108,17 @@ export function surelyValid(g: Geometry, geographic: boolean): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The shortcut for an upload's CRS, or none: only where the transform to EPSG:4490 is smooth over
+ * every coordinate the upload accepts — lon/lat by EPSG code (4490, 4326: near the identity) and the
+ * CGCS2000 Gauss-Kruger zones (bounded to their zone by checkBoundsFit). Not EPSG:3857, whose
+ * inverse wraps an x past ±20 037 508 m to the other side of the antimeridian (a ring simple in
+ * metres crosses itself there: found by a review), nor a PROJ string (Xian 1980 / Beijing 1954 with
+ * parameters, whose datum shift may carry 179.9999° past 180°).
+ */
+export function validityShortcut(crs: SourceCrs): (g: Geometry) => boolean {
+  if (crs.srid === 0 || crs.projString || crs.srid === 3857) return () => false;
+  return (g) => surelyValid(g, crs.geographic);
 }

@@ -15,7 +15,7 @@ import { PayloadTooLargeError } from '../errors.js';
 import { FID_MAX, GRID } from '../layers/layer-writes.js';
 import type { AttributeMapper } from './attribute-map.js';
 import { emptyBounds, inspectGeometry } from './geometry-shape.js';
-import { surelyValid } from './geometry-valid.js';
+import { validityShortcut } from './geometry-valid.js';
 import { WkbBatch } from './geometry-wkb.js';
 import { STAGE_BATCH, type IngestLimits } from './ingest-limits.js';
 import type { OpenedSource, SourceCrs } from './ingest-types.js';
@@ -304,6 +304,7 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
   const stats: StageStats = { read: 0, staged: 0, vertices: 0, anyFileId: false, allHaveCode: true, idsUnique: true, autoIdsShort: true };
   const ids = new IdRepeats();
   const multi = Boolean(ctx.multi);
+  const sure = validityShortcut(source.crs);
   let batch = new Batch();
   // Batches are in the database while the next is read: the reader's JavaScript and the
   // database's parsing and transforming overlap. Up to IN_FLIGHT statements are queued on the
@@ -352,7 +353,7 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
       batch.line.push(f.line ?? null);
       batch.props.push(mapped.properties);
       batch.wkb.add(f.geometry!);
-      batch.sure.push(surelyValid(f.geometry!, source.crs.geographic));
+      batch.sure.push(sure(f.geometry!));
       // records already read in are handed out without I/O, as microtasks: let the database's
       // answer in now and then, so that the next queued statement is sent when the last ends
       if (batch.length % YIELD_EVERY === 0) await new Promise(setImmediate);

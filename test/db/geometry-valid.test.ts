@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { surelyValid } from '../../server/ingest/geometry-valid.js';
+import { surelyValid, validityShortcut } from '../../server/ingest/geometry-valid.js';
 import { GRID } from '../../server/layers/layer-writes.js';
 import { openTestDb, usingPostgres, type TestDb } from '../helpers/test-db.js';
 
@@ -108,6 +108,26 @@ describe(`surelyValid never says valid where GEOS says invalid (${usingPostgres(
       { numRuns: 30 },
     );
     expect(said).toBeGreaterThan(0);
+  });
+
+  // found by a review: EPSG:3857's inverse wraps x past the antimeridian, so a ring simple in metres crosses itself
+  it('no shortcut for EPSG:3857 or a PROJ string; one for lon/lat and Gauss-Kruger by EPSG code', async () => {
+    const E = 20_037_508.34;
+    const wrapped: Ring = [
+      [E - 111.3, 0],
+      [E + 111.3, 0],
+      [E + 111.3, 222.6],
+      [E - 55.7, 111.3],
+      [E - 111.3, 222.6],
+      [E - 111.3, 0],
+    ];
+    expect(surelyValid({ type: 'Polygon', coordinates: [wrapped] }, false)).toBe(true);
+    expect((await geosValid([wrapped], 3857))[0]).toBe(false);
+    const poly = { type: 'Polygon' as const, coordinates: [wrapped] };
+    expect(validityShortcut({ srid: 3857, label: '', geographic: false, from: 'prj' })(poly)).toBe(false);
+    expect(validityShortcut({ srid: 0, projString: '+proj=longlat +ellps=IAU76 +towgs84=1,2,3,0,0,0,0 +no_defs', label: '', geographic: true, from: 'prj' })(poly)).toBe(false);
+    expect(validityShortcut({ srid: 4530, label: '', geographic: false, from: 'prj' })(poly)).toBe(true);
+    expect(validityShortcut({ srid: 4490, label: '', geographic: true, from: 'prj' })({ type: 'Point', coordinates: [125, 44] })).toBe(true);
   });
 
   it('the shapes it leaves to GEOS: holes, several parts, lines, unclosed or too few vertices, a spike, a touch', () => {
