@@ -268,9 +268,10 @@ async function flush(trx: Transaction<Schema>, b: Batch, statement: RawBuilder<{
   } catch (e) {
     // Not the file's fault: a cancelled statement (statement timeout, shutdown), a lost connection,
     // a resource or serialisation failure — the caller's error handling (5xx/504) as before the screen.
-    // Nor a constraint or a privilege (23, 42): a fault of this code, not of the file. (PostGIS raises
+    // Nor a constraint or a privilege (23, 42): a fault of this code, not of the file; nor an aborted
+    // transaction (25P02: an earlier statement failed, and that failure is the one to report). (PostGIS raises
     // its own errors — a point PROJ cannot transform, GEOS — as XX000: those are the file's.)
-    if (/^(57|53|08|40|23|42)/.test((e as { code?: string }).code ?? '')) throw e;
+    if (/^(57|53|08|40|23|42|25)/.test((e as { code?: string }).code ?? '')) throw e;
     const from = b.idx[0];
     // the screen's GEOS tests (ST_IsValid, the county cover) are not the transform
     if (/GEOS|TopologyException/i.test((e as Error).message)) {
