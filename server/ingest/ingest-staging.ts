@@ -12,7 +12,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { PayloadTooLargeError } from '../errors.js';
-import { FID_MAX, GRID } from '../layers/layer-writes.js';
+import { FID_MAX, generatedFid, GRID } from '../layers/layer-writes.js';
 import type { AttributeMapper } from './attribute-map.js';
 import { emptyBounds, inspectGeometry } from './geometry-shape.js';
 import { validityShortcut } from './geometry-valid.js';
@@ -224,11 +224,10 @@ export function screenQuery(rows: RawBuilder<unknown>, s: NonNullable<StageConte
   // one too, so that the store names it (assertStagedIds) rather than this statement failing.
   // `s` carries the row on, so that the load reads it there: a join of `s` back to `n` on idx (two
   // sorts of the batch and a merge) was ~12 of a batch's ~105 ms (auto_explain, bench:ingest)
-  const generated = `${load.layerId}-${load.version}-`;
   return sql<{ idx: number }>`with n as (${rows})${ctes},
       s as (select n.idx, n.fid, n.properties, n.geom, ${suspect} as suspect from n),
       l as (insert into ${load.table} (layer_id, fid, properties, geom, valid_from)
-        select ${load.layerId}, coalesce(nullif(s.fid, ''), ${generated} || (s.idx + 1)), s.properties, s.geom, ${load.version}::int
+        select ${load.layerId}, coalesce(nullif(s.fid, ''), ${generatedFid(load.layerId, load.version, sql.ref('s.idx'))}), s.properties, s.geom, ${load.version}::int
         from s where not s.suspect)
     select idx from s where suspect order by idx`;
 }

@@ -64,6 +64,12 @@ export const FID_MAX = 200;
 export const GRID = 1e-9;
 
 /**
+ * the id of a staged row without one: `<layer>-<version>-<position in the file, 1-based>` — given by
+ * writeStagedInTransaction below and, to the same rows, by a first load while it stages (ingest-staging.ts)
+ */
+export const generatedFid = (layerId: string, version: number, idx: RawBuilder<unknown>): RawBuilder<string> => sql<string>`${`${layerId}-${version}-`} || (${idx} + 1)`;
+
+/**
  * The store's own invariant, whatever the caller validated: every geometry is valid and of
  * the layer's type. The first few offenders are named by feature index with PostGIS's reason.
  */
@@ -209,7 +215,7 @@ export interface StagedWriteRequest extends Omit<WriteRequest, 'features' | 'del
 export async function writeStagedInTransaction(trx: Transaction<Schema>, req: StagedWriteRequest): Promise<WriteResult> {
   const { version, geometryType } = await lockNextVersion(trx, req.layerId);
   const table = sql.table(req.table);
-  await sql`update ${table} set fid = ${`${req.layerId}-${version}-`} || (idx + 1) where fid is null or fid = ''`.execute(trx);
+  await sql`update ${table} set fid = ${generatedFid(req.layerId, version, sql.ref('idx'))} where fid is null or fid = ''`.execute(trx);
   if (req.loaded && req.loaded.version !== version) throw new Error(`rows loaded as version ${req.loaded.version}, writing ${version}`);
   const { own, ...counts } = await applyDiff(trx, table, req, version, geometryType, req.validGeometry ? 'shape' : 'full', req.loaded?.rest);
   return finishVersion(trx, req, version, counts, own);
