@@ -165,8 +165,9 @@ function toStore(crs: SourceCrs, blob: Buffer, multi: boolean): RawBuilder<unkno
   return multi ? sql`ST_Multi(${snapped})` : snapped;
 }
 
-/** JSON for jsonb: NUL characters (padding in some .dbf writers) are not allowed in jsonb text */
-const noNul = (_k: string, v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replace(/\u0000/g, '') : v);
+/** NUL characters (padding in some .dbf writers) are not allowed in text or jsonb: dropped, from ids and from properties */
+const stripNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
+const noNul = (_k: string, v: unknown) => (typeof v === 'string' ? stripNul(v) : v);
 
 /**
  * a batch's properties as one JSON array for jsonb; the replacer only when some value has a NUL
@@ -344,7 +345,7 @@ export async function stageFeatures(trx: Transaction<Schema>, source: OpenedSour
       batch.idx.push(f.index);
       const raw = auto ? (typeof code === 'object' ? JSON.stringify(code) : String(code)) : mapped.id;
       // NUL characters (padding in some .dbf writers) cannot be in text: dropped, as from properties (noNul)
-      const fid = raw !== null && raw.includes('\u0000') ? raw.replace(/\u0000/g, '') : raw;
+      const fid = raw === null ? null : stripNul(raw);
       batch.fid.push(fid);
       if (fid !== null) ids.add(fid);
       // UTF-16 units ≥ characters: a code of at most 200 here is at most 200 in the database
