@@ -63,8 +63,7 @@ class DryRunRollback extends Error {
  * must not load what it rolls back). The version is the layer's next: the layer row is locked
  * from the transaction's first statement, so no other write can take it.
  */
-async function loadTarget(trx: Transaction<Schema>, req: IngestRequest, source: OpenedSource) {
-  const from = req.ownPartitionRows ?? OWN_PARTITION_ROWS;
+async function loadTarget(trx: Transaction<Schema>, req: IngestRequest, source: OpenedSource, from: number) {
   const expected = source.expectedCount;
   if (req.opts.dryRun || expected === undefined || !(await mayLoadOwnPartition(trx, req.layerId, expected, from))) return null;
   const table = await createOwnPartition(trx, req.layerId);
@@ -96,7 +95,9 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       // Bulk statements over a temp table: JIT compilation costs more than it saves here.
       await sql`set local jit = off`.execute(trx);
       await createStaging(trx);
-      const load = await loadTarget(trx, req, source);
+      // rows from which a layer's first write gets a table of its own (layer-partition.ts)
+      const ownFrom = req.ownPartitionRows ?? OWN_PARTITION_ROWS;
+      const load = await loadTarget(trx, req, source, ownFrom);
       const hasCode = layer.attributes.some((a) => a.name === 'code');
       const staged = await stageFeatures(trx, source, {
         mapper,
@@ -125,7 +126,7 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
       if (problems.hasErrors) throw problems.refusal();
       // Not the loaded table after all: its rows hold codes as ids that validation gave up, or the
       // file held fewer rows than it said (.dbf records marked deleted) — the ordinary write decides.
-      const keep = load && !checked.idsChanged && staged.staged >= (req.ownPartitionRows ?? OWN_PARTITION_ROWS);
+      const keep = load && !checked.idsChanged && staged.staged >= ownFrom;
       const loaded = load && keep ? { version: load.version, rest: staged.suspects ?? [] } : undefined;
       if (load && !loaded) await dropOwnPartition(trx, req.layerId);
       // The staged table IS the new version's content: written set-based, never back through Node.

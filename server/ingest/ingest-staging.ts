@@ -188,8 +188,8 @@ const boolArray = (column: boolean[]): string | null => (column.some(Boolean) ? 
 /**
  * The staged rows of a batch that validation (ingest-validate.ts) may report or change — outside
  * lon/lat, empty, invalid, of another type than the layer, not covered by the county, or with a
- * declared area — computed by the batch's own INSERT (`rows`: its RETURNING idx, properties,
- * geom, and fid with `load`), so that the per-row geometry tests (GEOS validity, the county cover) run while the next
+ * declared area — computed by the batch's own INSERT (`rows`: its RETURNING idx, fid, properties,
+ * geom and sure — fid read with `load` only), so that the per-row geometry tests (GEOS validity, the county cover) run while the next
  * batch is read, instead of over the whole table afterwards (~1 s of a 100 000-feature upload).
  * A CASE, so the cover is only tested on valid geometries (GEOS raises on invalid ones). A
  * superset of what the checks find is enough: each check still decides with its own query, over

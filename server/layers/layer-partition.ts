@@ -60,12 +60,22 @@ export async function mayLoadOwnPartition(trx: Transaction<Schema>, layerId: str
  * the upload then loads the ordinary way. Rolled back with the upload's transaction.
  */
 export async function createOwnPartition(trx: Transaction<Schema>, layerId: string): Promise<RawBuilder<unknown> | null> {
-  const table = partition(layerId);
+  return inSavepoint(trx, async () => {
+    await createTable(trx, layerId);
+    return partition(layerId);
+  });
+}
+
+/**
+ * `work` in a savepoint: everything it did undone when it fails; null when it failed for want of
+ * a privilege (42501: the role may not create tables — the caller writes the ordinary way)
+ */
+async function inSavepoint<T>(trx: Transaction<Schema>, work: () => Promise<T>): Promise<T | null> {
   await sql`savepoint own_partition`.execute(trx);
   try {
-    await createTable(trx, layerId);
+    const out = await work();
     await sql`release savepoint own_partition`.execute(trx);
-    return table;
+    return out;
   } catch (e) {
     await sql`rollback to savepoint own_partition`.execute(trx).catch(() => {});
     await sql`release savepoint own_partition`.execute(trx).catch(() => {});
@@ -99,8 +109,7 @@ export async function fillOwnPartition(
   loaded = false,
 ): Promise<OwnPartition | null> {
   const table = partition(layerId);
-  await sql`savepoint own_partition`.execute(trx);
-  try {
+  return inSavepoint(trx, async () => {
     if (!loaded) await createTable(trx, layerId);
     const inserted = await sql<{ n: number }>`with i as (
         insert into ${table} (layer_id, fid, properties, geom, valid_from)
@@ -120,14 +129,8 @@ export async function fillOwnPartition(
     await sql`create unique index on ${table} (layer_id, fid) where valid_to is null`.execute(trx);
     await sql`create index on ${table} (layer_id, valid_from, valid_to)`.execute(trx);
     await sql`create index on ${table} using gist (geom_3857)`.execute(trx);
-    await sql`release savepoint own_partition`.execute(trx);
     return { layerId, table, rows };
-  } catch (e) {
-    await sql`rollback to savepoint own_partition`.execute(trx).catch(() => {});
-    await sql`release savepoint own_partition`.execute(trx).catch(() => {});
-    if (code(e) === '42501') return null;
-    throw e;
-  }
+  });
 }
 
 /**
