@@ -139,6 +139,16 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     await refused('liar.zip', zip, 422);
   });
 
+  it.skipIf(!hasOgr)('an entry that inflates to fewer bytes than its header declares is refused as damaged', async () => {
+    // an otherwise good shapefile set: only the .prj's declared size lies (yauzl itself refuses
+    // a stored entry whose two sizes differ, when listing; a deflated one is counted as it inflates)
+    const parts = shapefileParts(collection(parcels(3)));
+    const zip = (method: 0 | 8) =>
+      writeZip(Object.entries(parts).map(([ext, data]) => ({ name: `short.${ext}`, data, method, ...(ext === 'prj' ? { declaredSize: data.length + 10 } : {}) })));
+    expect((await refused('short.zip', zip(8), 422)).message).toMatch(/damaged zip: "short\.prj" inflates to \d+ bytes, its header says \d+/);
+    expect((await refused('short.zip', zip(0), 422)).message).toMatch(/damaged zip/);
+  });
+
   it('too many zip entries → 413 zipEntries', async () => {
     const zip = writeZip(Array.from({ length: 1001 }, (_, i) => ({ name: `${i}`, data: '', method: 0 as const })));
     expect(zip.length).toBeLessThan(UPLOAD_BYTES);
