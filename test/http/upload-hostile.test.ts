@@ -149,6 +149,24 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect((await refused('short.zip', zip(0), 422)).message).toMatch(/damaged zip/);
   });
 
+  // the .dbf is not extracted but read as it inflates, while the upload is staged (zip-extract.ts):
+  // its damage is found there, and refuses the upload as the other parts' damage does
+  it.skipIf(!hasOgr)('a .dbf that lies about its size, or whose compressed bytes are damaged, is refused while it is read', async () => {
+    const parts = shapefileParts(collection(parcels(40)));
+    const zip = (declared: number) =>
+      writeZip(Object.entries(parts).map(([ext, data]) => ({ name: `d.${ext}`, data, ...(ext === 'dbf' ? { declaredSize: data.length + declared } : {}) })));
+    // longer than declared: stopped as it inflates; shorter: found at its end, after every record was read
+    expect((await refused('long.zip', zip(-10), 422)).message).toMatch(/damaged zip: "d\.dbf" inflates to \d+ bytes, its header says \d+/);
+    expect((await refused('short.zip', zip(10), 422)).message).toMatch(/damaged zip: "d\.dbf" inflates to \d+ bytes, its header says \d+/);
+    // damaged deflate data in the middle of the .dbf's entry
+    const good = zip(0);
+    const at = good.indexOf(Buffer.from('d.dbf')) + 'd.dbf'.length;
+    const bad = Buffer.from(good);
+    const size = bad.readUInt32LE(at - 'd.dbf'.length - 30 + 18);
+    bad.fill(0xff, at + Math.floor(size / 2), at + Math.floor(size / 2) + 16);
+    expect((await refused('bad.zip', bad, 422)).message).toMatch(/damaged zip/);
+  });
+
   it('too many zip entries → 413 zipEntries', async () => {
     const zip = writeZip(Array.from({ length: 1001 }, (_, i) => ({ name: `${i}`, data: '', method: 0 as const })));
     expect(zip.length).toBeLessThan(UPLOAD_BYTES);
