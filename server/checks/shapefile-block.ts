@@ -13,7 +13,6 @@ import fs from 'node:fs/promises';
 import type { Position } from 'geojson';
 import { type InputProblem, PayloadTooLargeError, UnprocessableError } from '../errors.js';
 import { KML_WORKER_HEAP_MB, MAX_TOTAL_VERTICES, ZIP_EXPANSION, ZIP_MAX_ENTRIES, type IngestLimits } from '../ingest/ingest-limits.js';
-import type { OpenedSource } from '../ingest/ingest-types.js';
 import { ProblemList } from '../ingest/problem-list.js';
 import { openShapefileZip } from '../ingest/shapefile-read.js';
 import { makeTempDir } from '../ingest/upload-receive.js';
@@ -44,12 +43,11 @@ const unprocessable = (field: string, message: string, extra: Record<string, unk
 
 export async function readShapefileBlock(src: ShapefileSource, limits: IngestLimits): Promise<{ source: ResolvedShapefile; name: string | null }> {
   const dir = await makeTempDir();
-  let opened: OpenedSource | undefined;
   try {
     const zipPath = `${dir}/block.zip`; // our own name: the client's file name is never a path
     await fs.writeFile(zipPath, src.bytes);
     const problems = new ProblemList();
-    opened = await openShapefileZip(zipPath, dir, { mode: 'replace', dryRun: false, repair: false, ...(src.crs ? { crs: src.crs } : {}) }, limits, problems);
+    const opened = await openShapefileZip(zipPath, dir, { mode: 'replace', dryRun: false, repair: false, ...(src.crs ? { crs: src.crs } : {}) }, limits, problems);
     const polygons: Position[][][] = [];
     const warnings: InputProblem[] = problems.warningList().map((p) => ({ severity: 'warning', field: p.field ?? 'file', message: p.message }));
     let features = 0;
@@ -96,7 +94,6 @@ export async function readShapefileBlock(src: ShapefileSource, limits: IngestLim
       name,
     };
   } finally {
-    await opened?.close?.();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }

@@ -12,8 +12,6 @@ import { detectEncoding, normalizeEncodingName, isValidUtf8 } from './text-encod
 
 /** how many .dbf bytes feed the encoding guess (whole records only) */
 const ENCODING_SAMPLE_BYTES = 256 * 1024;
-/** the .dbf bytes readShapefileFacts looks at: header, field descriptors, the encoding sample */
-export const DBF_HEAD_BYTES = 32 + ENCODING_SAMPLE_BYTES + 65536;
 
 export interface ShapefileFacts {
   dbfRecords: number;
@@ -113,16 +111,15 @@ function chooseEncoding(dbf: Buffer, cpg: string | null, declared: string | unde
 }
 
 export async function readShapefileFacts(
-  /** `dbf`: its first DBF_HEAD_BYTES (fewer when it is shorter), and its size */
-  files: { shp: string; dbf: { head: Buffer; size: number }; shx?: string; cpg?: string },
+  files: { shp: string; dbf: string; shx?: string; cpg?: string },
   limits: IngestLimits,
   declaredEncoding?: string,
 ): Promise<ShapefileFacts> {
   const warnings: string[] = [];
   const shpSize = (await fs.stat(files.shp)).size;
   const { shapeType, bbox } = shpHeader(await readHead(files.shp, 100), shpSize);
-  const dbfSize = files.dbf.size;
-  const dbf = files.dbf.head;
+  const dbfSize = (await fs.stat(files.dbf)).size;
+  const dbf = await readHead(files.dbf, 32 + ENCODING_SAMPLE_BYTES + 65536);
   if (dbf.length < 32) throw fileProblem('.dbf 文件头不完整 (truncated .dbf header)', 'dbf');
   const dbfRecords = dbf.readUInt32LE(4);
   const headerLength = dbf.readUInt16LE(8);

@@ -1,5 +1,5 @@
 /**
- * Streams the records of a .dbf (dBASE III attribute table), from disk or from the zip, a chunk of whole
+ * Streams the records of a .dbf (dBASE III attribute table) from disk, a chunk of whole
  * records at a time, decoding text with Node's own TextDecoder (ICU: utf-8, gbk, gb18030).
  * Why not the `shapefile` package's .dbf reader: it decodes through the `text-encoding`
  * JavaScript polyfill, which took 3.4 s of a 100 000-record GBK table (this reader: ~0.3 s).
@@ -8,7 +8,6 @@
  * types are read as trimmed text. Headers are checked beforehand by dbf-header.ts.
  */
 import fs from 'node:fs/promises';
-import type { ByteSource } from './stream-bytes.js';
 
 interface Field {
   name: string;
@@ -80,23 +79,15 @@ function textField(decoder: TextDecoder, encoding: string, budget: { bytes: numb
   };
 }
 
-async function openFile(file: string): Promise<ByteSource> {
-  const fh = await fs.open(file, 'r');
-  return { read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position), close: () => fh.close() };
-}
-
 export interface DbfReader {
   fields: string[];
   /** the next record's attributes, and whether it is marked deleted ('*'); null after the last record */
   next(): Promise<{ properties: Record<string, unknown>; deleted: boolean } | null>;
-  /** after the last record: the file is whole (ByteSource.finish) */
-  finish(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `file`: a path, or the bytes of one streaming in (stream-bytes.ts; read in order, as here) */
-export async function openDbf(file: string | ByteSource, encoding: string): Promise<DbfReader> {
-  const fh = typeof file === 'string' ? await openFile(file) : file;
+export async function openDbf(file: string, encoding: string): Promise<DbfReader> {
+  const fh = await fs.open(file, 'r');
   try {
     const head = Buffer.alloc(32);
     await fh.read(head, 0, 32, 0);
@@ -162,7 +153,6 @@ export async function openDbf(file: string | ByteSource, encoding: string): Prom
         // '*': deleted in the desktop GIS, still in the file until it is packed (GDAL and ArcGIS hide it)
         return { properties: out, deleted: buf[rec * recordLength] === 0x2a };
       },
-      finish: async () => fh.finish?.(),
       close: () => fh.close(),
     };
   } catch (e) {

@@ -76,14 +76,6 @@ export async function runIngest(db: Kysely<Schema>, req: IngestRequest): Promise
   const layer = await getLayerRow(db, req.layerId);
   const problems = new ProblemList();
   const source = await openUpload(req.file, req.opts, req.limits, problems);
-  try {
-    return await ingestOpened(db, req, layer, problems, source);
-  } finally {
-    await source.close?.();
-  }
-}
-
-async function ingestOpened(db: Kysely<Schema>, req: IngestRequest, layer: Awaited<ReturnType<typeof getLayerRow>>, problems: ProblemList, source: OpenedSource): Promise<IngestOutcome> {
   const info: IngestSourceInfo = {
     fileName: req.file.fileName,
     size: req.file.size,

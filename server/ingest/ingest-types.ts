@@ -28,7 +28,7 @@ export interface SourceCrs {
   from: 'prj' | 'parameter' | 'geojson' | 'txt' | 'detected' | 'default';
 }
 
-/** An opened upload: metadata plus a one-pass feature stream; `close` it when done. */
+/** An opened upload: metadata plus a one-pass feature stream. */
 export interface OpenedSource {
   format: UploadFormat;
   crs: SourceCrs;
@@ -37,10 +37,7 @@ export interface OpenedSource {
   layerName?: string;
   /** features announced by the file header (dbf record count), when known up front */
   expectedCount?: number;
-  /** the features, once (a shapefile's .dbf streams from the zip) */
   features(): AsyncIterable<SourceFeature>;
-  /** let go of what the source holds open when its features are not read to the end (or at all) */
-  close?(): Promise<void>;
 }
 
 /** Parsed request fields of an upload. */

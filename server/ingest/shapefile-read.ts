@@ -7,15 +7,14 @@
 import fs from 'node:fs/promises';
 import * as shapefile from 'shapefile';
 import type { Geometry } from 'geojson';
-import { DBF_HEAD_BYTES, readShapefileFacts } from './dbf-header.js';
+import { readShapefileFacts } from './dbf-header.js';
 import { openDbf } from './dbf-records.js';
 import type { IngestLimits } from './ingest-limits.js';
 import type { OpenedSource, SourceCrs, SourceFeature, UploadOptions } from './ingest-types.js';
 import { crsFromPrj } from './prj-crs.js';
 import { fileProblem, type ProblemList } from './problem-list.js';
 import { checkBoundsFit, detectCrsFromBounds, sourceCrsFromEpsg } from './source-crs.js';
-import { StreamBytes, type ByteSource } from './stream-bytes.js';
-import { extractShapefileSet, inflateError } from './zip-extract.js';
+import { extractShapefileSet } from './zip-extract.js';
 
 async function resolveCrs(prjPath: string | undefined, bbox: [number, number, number, number], opts: UploadOptions, problems: ProblemList): Promise<SourceCrs> {
   const prjText = prjPath ? (await fs.readFile(prjPath, 'latin1')).trim() : '';
@@ -39,33 +38,25 @@ async function resolveCrs(prjPath: string | undefined, bbox: [number, number, nu
 
 export async function openShapefileZip(zipPath: string, dir: string, opts: UploadOptions, limits: IngestLimits, problems: ProblemList): Promise<OpenedSource> {
   const set = await extractShapefileSet(zipPath, dir, limits, opts.layer);
-  try {
-    // the .dbf's first bytes for its facts; its records follow from the same stream (zip-extract.ts)
-    const dbf = await StreamBytes.open(set.dbf.stream, DBF_HEAD_BYTES, inflateError);
-    const facts = await readShapefileFacts({ ...set, dbf: { head: dbf.head, size: set.dbf.size } }, limits, opts.encoding);
-    for (const w of facts.warnings) problems.warn({ field: 'file', message: w });
-    const crs = await resolveCrs(set.prj, facts.bbox, opts, problems);
-    checkBoundsFit(crs, facts.bbox);
-    return {
-      format: 'shapefile',
-      crs,
-      encoding: facts.encoding,
-      layerName: set.name,
-      expectedCount: facts.dbfRecords,
-      features: () => readRecords(set.shp, dbf, facts.encoding, facts.dbfRecords, problems),
-      close: () => dbf.close(),
-    };
-  } catch (e) {
-    set.dbf.stream.destroy();
-    throw e;
-  }
+  const facts = await readShapefileFacts(set, limits, opts.encoding);
+  for (const w of facts.warnings) problems.warn({ field: 'file', message: w });
+  const crs = await resolveCrs(set.prj, facts.bbox, opts, problems);
+  checkBoundsFit(crs, facts.bbox);
+  return {
+    format: 'shapefile',
+    crs,
+    encoding: facts.encoding,
+    layerName: set.name,
+    expectedCount: facts.dbfRecords,
+    features: () => readRecords(set.shp, set.dbf, facts.encoding, facts.dbfRecords, problems),
+  };
 }
 
 function mismatch(shp: number, dbf: number) {
   return fileProblem(`.shp 有 ${shp} 条以上记录，.dbf 有 ${dbf} 条，记录数不一致 (record count mismatch between .shp and .dbf)`, 'dbf', { shp, dbf });
 }
 
-async function* readRecords(shp: string, dbf: ByteSource, encoding: string, dbfRecords: number, problems: ProblemList): AsyncGenerator<SourceFeature> {
+async function* readRecords(shp: string, dbf: string, encoding: string, dbfRecords: number, problems: ProblemList): AsyncGenerator<SourceFeature> {
   // Geometry from the `shapefile` package's .shp reader; attributes from our own .dbf reader
   // (native TextDecoder: the package's polyfill decoder was the slowest step of an upload).
   // 1 MiB reads (the package reads 64 KiB by default: more stream reads and records split across them)
@@ -88,11 +79,9 @@ async function* readRecords(shp: string, dbf: ByteSource, encoding: string, dbfR
       else yield { index, id: null, properties: row.properties, geometry: r.value as Geometry | null };
       index++;
     }
-    if (index !== dbfRecords) throw fileProblem(`.shp 只有 ${index} 条记录，.dbf 有 ${dbfRecords} 条 (record count mismatch: .shp ${index}, .dbf ${dbfRecords})`, 'shp', { shp: index, dbf: dbfRecords });
-    // the .dbf streams from the zip: only at its end is it known to be as long as the zip said
-    await table.finish();
   } finally {
     await source.cancel().catch(() => {});
     await table.close().catch(() => {});
   }
+  if (index !== dbfRecords) throw fileProblem(`.shp 只有 ${index} 条记录，.dbf 有 ${dbfRecords} 条 (record count mismatch: .shp ${index}, .dbf ${dbfRecords})`, 'shp', { shp: index, dbf: dbfRecords });
 }
