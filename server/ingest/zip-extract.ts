@@ -162,7 +162,7 @@ function zipTooLarge(max: number, actual: number, entry?: string): PayloadTooLar
 /**
  * Inflated by our own zlib stream rather than yauzl's: its 16 KiB chunks made ~2 600 writes of a
  * 41 MB shapefile set, and the extraction of bench:ingest's zip took ~2× the time and CPU
- * (scratch timing of extractShapefileSet, 7 passes: ~180–240 → ~100–130 ms), all before the
+ * (scratch timing of extractShapefileSet, 7 passes: ~180–240 → ~100–150 ms), all before the
  * database has anything to do
  */
 const INFLATE_CHUNK = 1 << 20;

@@ -149,6 +149,14 @@ describe(`hostile uploads (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =>
     expect((await refused('short.zip', zip(0), 422)).message).toMatch(/damaged zip/);
   });
 
+  it('an entry compressed otherwise than stored or deflated (bzip2, method 12) is refused naming it', async () => {
+    const zip = writeZip([{ name: 'b.shp', data: 'x'.repeat(100) }, { name: 'b.dbf', data: 'y'.repeat(100) }]);
+    // the method as the central directory gives it (yauzl reads it there), for b.dbf
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 4);
+    zip.writeUInt16LE(12, central + 10);
+    expect((await refused('bzip2.zip', zip, 422)).message).toMatch(/damaged zip: unsupported compression method 12 of "b\.dbf"/);
+  });
+
   it.skipIf(!hasOgr)('a .dbf that lies about its size, or whose compressed bytes are damaged, is refused', async () => {
     const parts = shapefileParts(collection(parcels(40)));
     const zip = (declared: number) =>
