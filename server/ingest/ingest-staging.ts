@@ -87,14 +87,16 @@ const IDS_REMEMBERED = 1_000_000;
  * 100 000-feature upload, with a spill to disk at the default work_mem); an equal hash (a repeat,
  * or a collision) leaves the decision to that query. A number per id, at most IDS_REMEMBERED.
  */
-class IdRepeats {
+export class IdRepeats {
   private readonly seen = new Set<number>();
   private maybe = false;
+
+  constructor(private readonly remembered = IDS_REMEMBERED) {}
 
   add(id: string): void {
     if (this.maybe) return;
     // the drivers write a lone surrogate as U+FFFD: two ids unequal here may be equal in the database
-    if (this.seen.size >= IDS_REMEMBERED || LONE_SURROGATE.test(id)) {
+    if (this.seen.size >= this.remembered || LONE_SURROGATE.test(id)) {
       this.maybe = true;
       return;
     }
