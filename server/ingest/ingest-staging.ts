@@ -184,8 +184,8 @@ function propsJson(props: Record<string, unknown>[]): string {
 /** an int[] literal: the driver's own array writer escapes and quotes every element (~0.1 s of 300 000 numbers) */
 const intArray = (column: number[]): string => `{${column.join(',')}}`;
 
-/** a boolean[] literal, or null when every value is false (as orNull below) */
-const boolArray = (column: boolean[]): string | null => (column.some(Boolean) ? `{${column.map((v) => (v ? 't' : 'f')).join(',')}}` : null);
+/** a boolean[] column as a literal (see intArray), or null when it holds nothing (orNull below) */
+const boolArray = (column: boolean[]): string | null => (orNull(column) ? `{${column.map((v) => (v ? 't' : 'f')).join(',')}}` : null);
 
 /**
  * The staged rows of a batch that validation (ingest-validate.ts) may report or change — outside
